@@ -1,0 +1,37 @@
+# LeNet-5 Lab. `make test` and `make demo` set up what they need first: the virtual environment
+# (.venv, from requirements*.txt) and MNIST (data/, fetched and checked once per machine).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: test lint format data benchmark fixture clean-venv
+
+test: $(STAMP) data lint
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+data: $(STAMP)
+	$(PY) -m lenet.data
+
+benchmark: $(STAMP) data
+	$(PY) benchmarks/epoch_speed.py
+
+fixture: $(STAMP) data
+	$(PY) scripts/make_fixture.py
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	touch $(STAMP)
+
+clean-venv:
+	rm -rf $(VENV)

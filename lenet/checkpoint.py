@@ -1,0 +1,114 @@
+"""Checkpoints: a plain, self-describing dict, written atomically, loaded without running code.
+
+Contents: format version, state dict, model config, train config, metrics, history,
+normalisation and library versions. Loading uses `torch.load(weights_only=True)`, so a pickle
+that carries code is refused, not executed; the model is rebuilt from the file's own config.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import platform
+import tempfile
+import warnings
+import zipfile
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+
+import lenet
+from lenet.data import IMAGE_SIZE, NORM_MEAN, NORM_STD
+from lenet.errors import CheckpointError, ConfigError
+from lenet.model import LeNet5, ModelConfig
+
+FORMAT_VERSION = 1
+CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "checkpoints"
+DEFAULT_CHECKPOINT = CHECKPOINT_DIR / "lenet5_mnist.pt"
+
+
+def save_checkpoint(path: Path | str, model: LeNet5, meta: dict | None = None) -> Path:
+    """Write model + meta to `path` via a temporary file and a rename; returns the path.
+
+    `meta` may hold `train_config` (a dict), `metrics`, `history` and `name`: plain values only.
+    """
+    path = Path(path)
+    meta = dict(meta or {})
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    payload = {
+        "format_version": FORMAT_VERSION,
+        "state_dict": state,
+        "model_config": asdict(model.config),
+        "train_config": meta.pop("train_config", None),
+        "metrics": meta.pop("metrics", {}),
+        "history": meta.pop("history", []),
+        "normalisation": {"image_size": IMAGE_SIZE, "mean": NORM_MEAN, "std": NORM_STD},
+        "versions": {
+            "lenet": lenet.__version__,
+            "torch": str(torch.__version__),
+            "python": platform.python_version(),
+        },
+        **meta,
+    }
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; others may read it
+        os.replace(tmp, path)
+    except OSError as error:
+        raise CheckpointError(f"could not save {path}: {error.strerror or error}") from error
+    finally:
+        if tmp and os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def load_checkpoint(path: Path | str, device: str | torch.device = "cpu") -> tuple[LeNet5, dict]:
+    """(model in eval mode, everything else in the file). Raises CheckpointError, one line."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file")
+    payload = _read_payload(path)
+    if not isinstance(payload, dict) or "state_dict" not in payload:
+        raise CheckpointError(f"{path.name}: not a LeNet-5 Lab checkpoint (no weights inside)")
+    version = payload.get("format_version")
+    if version != FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path.name}: checkpoint format {version!r} is not supported "
+            f"(this version reads format {FORMAT_VERSION})"
+        )
+    try:
+        model = LeNet5(ModelConfig(**payload.get("model_config", {})))
+        model.load_state_dict(payload["state_dict"])
+    except (ConfigError, TypeError, RuntimeError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CheckpointError(f"{path.name}: weights do not fit LeNet-5 ({first})") from error
+    meta = {k: v for k, v in payload.items() if k != "state_dict"}
+    return model.to(device).eval(), meta
+
+
+def _read_payload(path: Path) -> object:
+    try:
+        with warnings.catch_warnings():  # torch warns about pickle protocols: not for students
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        if "Unsupported global" in str(error):
+            # weights_only refuses any global it does not know: a file that carries code
+            raise CheckpointError(
+                f"{path.name}: refused, the file holds Python objects other "
+                "than weights (possibly code); it was not run"
+            ) from error
+        raise CheckpointError(
+            f"{path.name}: not a readable PyTorch checkpoint (UnpicklingError)"
+        ) from error
+    except (zipfile.BadZipFile, EOFError, RuntimeError, ValueError, OSError) as error:
+        raise CheckpointError(
+            f"{path.name}: not a readable PyTorch checkpoint ({type(error).__name__})"
+        ) from error

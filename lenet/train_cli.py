@@ -1,0 +1,174 @@
+"""`python -m lenet.train`: train LeNet-5 from the command line, save a checkpoint + history."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from lenet.checkpoint import CHECKPOINT_DIR, save_checkpoint
+from lenet.cli import (
+    OneLineParser,
+    fraction,
+    non_negative_float,
+    positive_float,
+    positive_int,
+    run_cli,
+)
+from lenet.data import load_mnist
+from lenet.errors import CheckpointError
+from lenet.model import ACTIVATIONS, POOLINGS
+from lenet.presets import PRESETS
+from lenet.schedule import OPTIMIZERS, SCHEDULERS
+from lenet.train import (
+    DEVICES,
+    BatchEnd,
+    Evaluation,
+    Finished,
+    Started,
+    TrainConfig,
+    Trainer,
+    event_to_dict,
+)
+
+MODEL_FLAGS = ("activation", "pooling")
+
+
+def build_parser() -> OneLineParser:
+    p = OneLineParser(
+        prog="python -m lenet.train", description="Train LeNet-5 on MNIST and save the checkpoint."
+    )
+    p.add_argument(
+        "--preset",
+        choices=PRESETS,
+        default="classic",
+        help="starting settings, refined by the flags below (default: classic)",
+    )
+    p.add_argument("--epochs", type=positive_int, help="passes over the training set")
+    p.add_argument("--batch-size", type=positive_int, help="images per minibatch")
+    p.add_argument("--optimizer", choices=OPTIMIZERS)
+    p.add_argument("--lr", type=positive_float, help="learning rate (peak rate for onecycle)")
+    p.add_argument("--momentum", type=fraction, help="SGD momentum in [0, 1)")
+    p.add_argument(
+        "--nesterov", action=argparse.BooleanOptionalAction, help="Nesterov momentum (SGD)"
+    )
+    p.add_argument("--weight-decay", type=non_negative_float)
+    p.add_argument("--scheduler", choices=SCHEDULERS)
+    p.add_argument("--activation", choices=ACTIVATIONS)
+    p.add_argument("--pooling", choices=POOLINGS)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--device", choices=DEVICES)
+    p.add_argument("--train-size", type=positive_int, help="use the first N training images")
+    p.add_argument("--evals-per-epoch", type=positive_int, help="validation passes per epoch")
+    p.add_argument("--data-dir", help="MNIST root (default: $LENET_DATA_DIR or ./data)")
+    p.add_argument(
+        "--out", type=Path, help="checkpoint path (default: checkpoints/lenet5_<preset>_<time>.pt)"
+    )
+    return p
+
+
+def config_from_args(args) -> TrainConfig:
+    """The preset's settings with every flag the user gave applied on top."""
+    base = PRESETS[args.preset].config
+    given = {
+        f.name: getattr(args, f.name)
+        for f in dataclasses.fields(TrainConfig)
+        if f.name != "model" and getattr(args, f.name, None) is not None
+    }
+    model = {k: getattr(args, k) for k in MODEL_FLAGS if getattr(args, k) is not None}
+    return dataclasses.replace(base, **given, model=dataclasses.replace(base.model, **model))
+
+
+class ConsoleReport:
+    """Turns events into a tqdm bar and one line per epoch, like the reference script."""
+
+    def __init__(self, epochs: int) -> None:
+        self.epochs, self.bar, self.epoch_began = epochs, None, time.perf_counter()
+        self.history: list[dict] = []
+
+    def __call__(self, event) -> None:
+        self.history.append(event_to_dict(event))
+        if isinstance(event, Started):
+            self.epoch_began = time.perf_counter()
+            self.bar = tqdm(
+                total=event.total_steps,
+                unit="batch",
+                file=sys.stderr,
+                dynamic_ncols=True,
+                leave=False,
+            )
+        elif isinstance(event, BatchEnd):
+            self.bar.update(1)
+            self.bar.set_postfix(loss=f"{event.loss:.4f}", samples_s=f"{event.samples_per_s:,.0f}")
+        elif isinstance(event, Evaluation) and abs(event.epoch - round(event.epoch)) < 1e-9:
+            now = time.perf_counter()
+            tqdm.write(
+                f"Epoch {round(event.epoch):03d}/{self.epochs:03d} | "
+                f"Train {event.train_accuracy:.1%} | Validation {event.val_accuracy:.1%} | "
+                f"{now - self.epoch_began:.1f} s"
+            )
+            self.epoch_began = now
+        elif isinstance(event, Finished) and self.bar is not None:
+            self.bar.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return run_cli(lambda: train(args))
+
+
+def train(args) -> int:
+    config = config_from_args(args)
+    data = load_mnist(args.data_dir, log=lambda message: print(message, file=sys.stderr))
+    trainer = Trainer(config, data)
+    report = ConsoleReport(config.epochs)
+    previous = signal.signal(signal.SIGINT, lambda *_: trainer.stop())  # Ctrl-C: stop and save
+    try:
+        finished = trainer.run(report)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if finished.outcome == "diverged":
+        print(finished.message, file=sys.stderr)
+        return 1
+    print(
+        f"Test accuracy {finished.test_accuracy:.2%} ({finished.outcome} after "
+        f"{finished.step} steps, {finished.seconds:.1f} s)"
+    )
+    out = args.out or CHECKPOINT_DIR / f"lenet5_{args.preset}_{time.strftime('%Y%m%d-%H%M%S')}.pt"
+    metrics = {
+        "test_accuracy": finished.test_accuracy,
+        "per_class_accuracy": list(finished.per_class_accuracy),
+        "seconds": finished.seconds,
+        "outcome": finished.outcome,
+        "steps": finished.step,
+    }
+    history = [e for e in report.history if e["event"] != "BatchEnd"]
+    save_checkpoint(
+        out,
+        trainer.model,
+        {"train_config": config.to_dict(), "metrics": metrics, "history": history},
+    )
+    history_path = out.with_suffix(".history.json")
+    write_json(
+        history_path,
+        {"train_config": config.to_dict(), "metrics": metrics, "events": report.history},
+    )
+    print(f"Saved {out} and {history_path}")
+    return 0
+
+
+def write_json(path: Path, payload: dict) -> None:
+    """Write JSON through a temporary file and a rename."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(json.dumps(payload))
+        tmp.replace(path)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise CheckpointError(f"could not write {path}: {error.strerror or error}") from error

@@ -1,0 +1,147 @@
+"""Checkpoints: round trip, atomic save, and every bad file refused with one line, unexecuted."""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+
+import pytest
+import torch
+
+from lenet import checkpoint
+from lenet.checkpoint import FORMAT_VERSION, load_checkpoint, save_checkpoint
+from lenet.errors import CheckpointError
+from lenet.model import LeNet5, ModelConfig
+from lenet.train import TrainConfig
+
+
+def one_line_naming(error: pytest.ExceptionInfo, name: str) -> str:
+    message = str(error.value)
+    assert "\n" not in message and name in message
+    return message
+
+
+def test_round_trip_rebuilds_the_same_model(tmp_path):
+    torch.manual_seed(0)
+    model = LeNet5(ModelConfig(activation="relu", pooling="avg"))
+    config = TrainConfig(epochs=2, model=model.config)
+    path = save_checkpoint(
+        tmp_path / "m.pt",
+        model,
+        {
+            "train_config": config.to_dict(),
+            "metrics": {"test_accuracy": 0.5},
+            "history": [{"event": "Evaluation", "val_accuracy": 0.4}],
+            "name": "my model",
+        },
+    )
+    loaded, meta = load_checkpoint(path)
+    x = torch.randn(2, 1, 32, 32)
+    with torch.no_grad():
+        assert torch.equal(loaded(x), model.eval()(x))
+    assert loaded.config == model.config and not loaded.training
+    assert TrainConfig.from_dict(meta["train_config"]) == config
+    assert meta["metrics"] == {"test_accuracy": 0.5} and meta["name"] == "my model"
+    assert meta["format_version"] == FORMAT_VERSION
+    assert meta["normalisation"] == {"image_size": 32, "mean": 0.5, "std": 0.5}
+    assert set(meta["versions"]) == {"lenet", "torch", "python"}
+    assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]  # no temporary file left behind
+
+
+def test_crash_mid_save_keeps_the_previous_file(tmp_path, monkeypatch):
+    path = save_checkpoint(tmp_path / "m.pt", LeNet5())
+    before = path.read_bytes()
+
+    def crash(obj, f, *args, **kwargs):
+        f.write(b"half a checkpoint")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(checkpoint.torch, "save", crash)
+    with pytest.raises(CheckpointError) as error:
+        save_checkpoint(path, LeNet5())
+    assert "No space left on device" in one_line_naming(error, "m.pt")
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(CheckpointError, match="no such checkpoint file") as error:
+        load_checkpoint(tmp_path / "absent.pt")
+    one_line_naming(error, "absent.pt")
+
+
+def test_garbage_bytes(tmp_path):
+    path = tmp_path / "garbage.pt"
+    path.write_bytes(b"\x89PNG this is not a checkpoint at all" * 10)
+    with pytest.raises(CheckpointError, match="not a readable PyTorch checkpoint") as error:
+        load_checkpoint(path)
+    one_line_naming(error, "garbage.pt")
+
+
+def test_empty_and_truncated_files(tmp_path):
+    good = save_checkpoint(tmp_path / "good.pt", LeNet5()).read_bytes()
+    for name, content in (("empty.pt", b""), ("cut.pt", good[: len(good) // 2])):
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(CheckpointError) as error:
+            load_checkpoint(tmp_path / name)
+        one_line_naming(error, name)
+
+
+def test_other_format_version(tmp_path):
+    path = save_checkpoint(tmp_path / "future.pt", LeNet5(), {"format_version": 99})
+    with pytest.raises(CheckpointError, match="format 99 is not supported") as error:
+        load_checkpoint(path)
+    one_line_naming(error, "future.pt")
+
+
+def test_weights_that_do_not_fit_the_config(tmp_path):
+    model = LeNet5()
+    path = tmp_path / "wrong.pt"
+    save_checkpoint(path, model)
+    payload = torch.load(path, weights_only=True)
+    payload["state_dict"]["fc1.weight"] = torch.zeros(120, 256)
+    torch.save(payload, path)
+    with pytest.raises(CheckpointError, match="weights do not fit LeNet-5") as error:
+        load_checkpoint(path)
+    one_line_naming(error, "wrong.pt")
+
+
+def test_a_plain_state_dict_is_not_a_lab_checkpoint(tmp_path):
+    path = tmp_path / "bare.pt"
+    torch.save(LeNet5().state_dict(), path)
+    with pytest.raises(CheckpointError, match="not a LeNet-5 Lab checkpoint"):
+        load_checkpoint(path)
+
+
+class Payload:
+    """Unpickling this would run `open(marker, 'w')`: the classic malicious pickle."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_pickle_carrying_code_is_refused_and_not_run(tmp_path):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pt"
+    torch.save({"format_version": FORMAT_VERSION, "state_dict": Payload(str(marker))}, path)
+    with pytest.raises(CheckpointError, match="it was not run") as error:
+        load_checkpoint(path)
+    one_line_naming(error, "evil.pt")
+    assert not marker.exists()
+
+
+def test_raw_pickle_carrying_code_is_refused_and_not_run(tmp_path):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pkl"
+    path.write_bytes(pickle.dumps(Payload(str(marker))))
+    with pytest.raises(CheckpointError):
+        load_checkpoint(path)
+    assert not marker.exists()
+
+
+def test_saved_file_is_a_plain_zip_checkpoint(tmp_path):
+    path = save_checkpoint(tmp_path / "m.pt", LeNet5())
+    assert zipfile.is_zipfile(path)
