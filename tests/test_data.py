@@ -16,6 +16,7 @@ import torch
 
 from lenet import data
 from lenet.data import RAW_FILES, DataError, ensure_mnist, file_problems, raw_dir, read_idx
+from tests.conftest import IN_CI
 
 
 @pytest.fixture
@@ -23,7 +24,9 @@ def real_raw() -> Path:
     """The verified full raw files, used as the 'remote' copy that fake sources serve."""
     raw = raw_dir()
     if file_problems(raw):
-        pytest.skip("MNIST is not in data/MNIST/raw")
+        if IN_CI:
+            pytest.fail("MNIST is missing under CI: `make test` should have fetched it")
+        pytest.skip("MNIST is not in data/MNIST/raw (run `python -m lenet.data`)")
     return raw
 
 
