@@ -7,6 +7,7 @@ that carries code is refused, not executed; the model is rebuilt from the file's
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import platform
@@ -28,15 +29,18 @@ CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "checkpoints"
 DEFAULT_CHECKPOINT = CHECKPOINT_DIR / "lenet5_mnist.pt"
 
 
-def save_checkpoint(path: Path | str, model: LeNet5, meta: dict | None = None) -> Path:
-    """Write model + meta to `path` via a temporary file and a rename; returns the path.
+def checkpoint_dir() -> Path:
+    """Where trained models are saved and listed: `$LENET_CHECKPOINT_DIR`, else `checkpoints/`."""
+    env = os.environ.get("LENET_CHECKPOINT_DIR")
+    return Path(env) if env else CHECKPOINT_DIR
 
-    `meta` may hold `train_config` (a dict), `metrics`, `history` and `name`: plain values only.
-    """
-    path = Path(path)
+
+def checkpoint_payload(model: LeNet5, meta: dict | None = None) -> dict:
+    """The dict a checkpoint file holds. `meta` may hold `train_config` (a dict), `metrics`,
+    `history` and `name`: plain values only."""
     meta = dict(meta or {})
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    payload = {
+    return {
         "format_version": FORMAT_VERSION,
         "state_dict": state,
         "model_config": asdict(model.config),
@@ -51,6 +55,19 @@ def save_checkpoint(path: Path | str, model: LeNet5, meta: dict | None = None) -
         },
         **meta,
     }
+
+
+def checkpoint_bytes(model: LeNet5, meta: dict | None = None) -> bytes:
+    """The checkpoint file's content, for a download."""
+    buffer = io.BytesIO()
+    torch.save(checkpoint_payload(model, meta), buffer)
+    return buffer.getvalue()
+
+
+def save_checkpoint(path: Path | str, model: LeNet5, meta: dict | None = None) -> Path:
+    """Write model + meta to `path` via a temporary file and a rename; returns the path."""
+    path = Path(path)
+    payload = checkpoint_payload(model, meta)
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

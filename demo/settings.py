@@ -1,0 +1,228 @@
+"""The Train page's settings as plain values: presets, bounds, help text, and the share link.
+
+A teacher's link carries the settings in its query string (`?preset=fast&epochs=3&lock=1`).
+Reading a link never raises: each value that is unknown or out of range is dropped with a notice
+the page shows, and the rest are used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from lenet.errors import ConfigError
+from lenet.model import ModelConfig
+from lenet.presets import PRESETS
+from lenet.train import TrainConfig
+
+LEARNING_RATES = (
+    1e-4,
+    2e-4,
+    5e-4,
+    1e-3,
+    2e-3,
+    3e-3,
+    5e-3,
+    1e-2,
+    2e-2,
+    5e-2,
+    0.1,
+    0.2,
+    0.5,
+    1.0,
+    2.0,
+    5.0,
+    10.0,
+)
+BATCH_SIZES = (16, 32, 64, 128, 256, 512, 1024)
+WEIGHT_DECAYS = (0.0, 1e-5, 1e-4, 5e-4, 1e-3, 1e-2)
+TRAIN_SIZES = (1000, 2000, 5000, 10_000, 20_000, 30_000, 54_000)
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting: its choices (or integer bounds), label and help text."""
+
+    label: str
+    help: str
+    choices: tuple = ()
+    low: int | None = None
+    high: int | None = None
+
+    def parse(self, text: str):
+        """The value in a link, or raise ValueError with what is allowed."""
+        if self.choices:
+            for choice in self.choices:
+                if str(choice) == text or (isinstance(choice, float) and _same_float(choice, text)):
+                    return choice
+            raise ValueError(f"must be one of {', '.join(str(c) for c in self.choices)}")
+        value = int(text)
+        if not self.low <= value <= self.high:
+            raise ValueError(f"must be a whole number from {self.low} to {self.high}")
+        return value
+
+
+def _same_float(choice: float, text: str) -> bool:
+    try:
+        return abs(float(text) - choice) <= 1e-9 * max(1.0, abs(choice))
+    except ValueError:
+        return False
+
+
+FIELDS: dict[str, Field] = {
+    "preset": Field(
+        "Preset",
+        "A starting point; every setting below can still be changed. "
+        "Classic = the lecture's LeNet-5 recipe. Fast = the quickest route to 99% "
+        "test accuracy. Quick demo = 10,000 images, one epoch, done in seconds.",
+        tuple(PRESETS),
+    ),
+    "epochs": Field(
+        "Epochs", "How many times training goes through the whole training set.", low=1, high=50
+    ),
+    "batch_size": Field(
+        "Batch size",
+        "Images per learning step. Small batches: more, noisier "
+        "steps; large batches: fewer, smoother steps.",
+        BATCH_SIZES,
+    ),
+    "optimizer": Field(
+        "Optimizer",
+        "How the weights are moved downhill. SGD is the classic; "
+        "Adam and AdamW adapt the step for each weight.",
+        ("sgd", "adam", "adamw"),
+    ),
+    "lr": Field(
+        "Learning rate",
+        "The size of each step (log scale). Too small: slow learning. "
+        "Too large: the loss explodes and training diverges.",
+        LEARNING_RATES,
+    ),
+    "momentum": Field(
+        "Momentum (SGD)",
+        "SGD keeps this fraction of its previous step, so it "
+        "rolls through small bumps. 0.9 is usual; ignored by Adam.",
+        tuple(round(0.05 * i, 2) for i in range(19)) + (0.95, 0.99),
+    ),
+    "weight_decay": Field(
+        "Weight decay",
+        "Pulls every weight a little towards zero each step: a brake on overfitting.",
+        WEIGHT_DECAYS,
+    ),
+    "scheduler": Field(
+        "Learning-rate schedule",
+        "How the learning rate changes during the run. "
+        "none: constant. step: x0.1 at 50% and 75%. cosine: glides to zero. "
+        "onecycle: warms up, then glides down. plateau: halves when validation "
+        "loss stops improving.",
+        ("none", "step", "cosine", "onecycle", "plateau"),
+    ),
+    "activation": Field(
+        "Activation",
+        "The nonlinearity after each layer: tanh (the 1998 "
+        "original, smooth, -1..1) or ReLU (max(0, x), the modern default).",
+        ("tanh", "relu"),
+    ),
+    "pooling": Field(
+        "Pooling",
+        "How each 2x2 patch shrinks to one number: its maximum or its average.",
+        ("max", "avg"),
+    ),
+    "train_size": Field(
+        "Training images",
+        "How many of the 54,000 training images to use. Fewer images: faster, but lower accuracy.",
+        TRAIN_SIZES,
+    ),
+    "seed": Field(
+        "Seed",
+        "Fixes the random start and the shuffling order: the same seed and "
+        "settings give the same run.",
+        low=0,
+        high=999_999,
+    ),
+    "evals_per_epoch": Field(
+        "Evaluations per epoch",
+        "How often the validation accuracy is measured (each costs a pass over 6,000 images).",
+        low=1,
+        high=20,
+    ),
+    "device": Field("Device", "Where to train: auto picks the GPU when there is one.", DEVICES),
+}
+
+
+def preset_settings(name: str) -> dict:
+    """The settings of a preset, as the page's widgets hold them."""
+    return settings_from_config(PRESETS[name].config, name)
+
+
+def settings_from_config(config: TrainConfig, preset: str) -> dict:
+    model_fields = ("preset", "train_size", "activation", "pooling")
+    values = {k: getattr(config, k) for k in FIELDS if k not in model_fields}
+    values.update(
+        preset=preset,
+        train_size=config.train_size or 54_000,
+        activation=config.model.activation,
+        pooling=config.model.pooling,
+    )
+    return values
+
+
+def config_from_settings(values: Mapping) -> TrainConfig:
+    """A TrainConfig (raises ConfigError for a bad combination)."""
+    if values["batch_size"] > values["train_size"]:
+        raise ConfigError(
+            f"The batch size ({values['batch_size']:,}) is larger than the number "
+            f"of training images ({values['train_size']:,}): choose a smaller batch "
+            "or more images."
+        )
+    base = PRESETS[values["preset"]].config
+    fields = {k: values[k] for k in FIELDS if k not in ("preset", "activation", "pooling")}
+    fields["train_size"] = None if values["train_size"] >= 54_000 else values["train_size"]
+    model = ModelConfig(activation=values["activation"], pooling=values["pooling"])
+    return dataclasses.replace(base, **fields, model=model)
+
+
+def settings_from_query(params: Mapping[str, str]) -> tuple[dict, list[str], bool]:
+    """(settings to apply, notices about ignored parameters, locked?) from a link's query."""
+    preset = params.get("preset", "classic")
+    notices = []
+    if preset not in PRESETS:
+        notices.append(f"preset={preset} is not a preset ({', '.join(PRESETS)}); used classic")
+        preset = "classic"
+    values = preset_settings(preset)
+    for key, text in params.items():
+        if key in ("preset", "lock"):
+            continue
+        if key not in FIELDS:
+            notices.append(f"{key} is not a setting, so it was ignored")
+            continue
+        try:
+            values[key] = FIELDS[key].parse(text)
+        except ValueError as error:
+            notices.append(f"{key}={text} was ignored: it {error}")
+    lock = params.get("lock", "0")
+    if lock not in ("0", "1"):
+        notices.append(f"lock={lock} was ignored: it must be 0 or 1")
+    return values, notices, lock == "1"
+
+
+def settings_to_query(values: Mapping, locked: bool = False) -> dict[str, str]:
+    """The query string for a link: the preset plus every setting that differs from it."""
+    base = preset_settings(values["preset"])
+    query = {"preset": values["preset"]}
+    query.update({k: str(v) for k, v in values.items() if k in FIELDS and v != base.get(k)})
+    if locked:
+        query["lock"] = "1"
+    return query
+
+
+def describe(values: Mapping) -> str:
+    """A short legend for a run: the settings a student changes most."""
+    size = "all" if values["train_size"] >= 54_000 else f"{values['train_size']:,}"
+    return (
+        f"{values['optimizer']} lr {values['lr']:g}, batch {values['batch_size']}, "
+        f"{values['epochs']} ep, {values['activation']}/{values['pooling']}, {size} imgs, "
+        f"{values['scheduler']}, seed {values['seed']}"
+    )

@@ -1,0 +1,60 @@
+"""Server-wide resources (shared by every session, read-only or thread-safe) and session helpers."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from demo.jobs import JobSlots, SessionReaper, configure_threads, default_capacity
+from lenet.data import MNIST, DataError, ensure_mnist, load_mnist
+
+
+@st.cache_resource(show_spinner=False)
+def job_slots() -> JobSlots:
+    """The server-wide training cap; sizes torch's thread pool once, for that many jobs."""
+    capacity = default_capacity()
+    configure_threads(capacity)
+    return JobSlots(capacity)
+
+
+def session_is_alive(session_id: str) -> bool:
+    """Whether the browser session is still connected (asked from the reaper's thread)."""
+    if not runtime.exists():
+        return True
+    return runtime.get_instance().is_active_session(session_id)
+
+
+@st.cache_resource(show_spinner=False)
+def session_reaper() -> SessionReaper:
+    return SessionReaper(session_is_alive)
+
+
+def session_id() -> str:
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "no-session"
+
+
+@st.cache_resource(show_spinner=False)
+def _verified_mnist() -> MNIST:
+    return load_mnist(fetch=False)
+
+
+def mnist() -> MNIST | None:
+    """MNIST in memory (loaded once per server). On a new machine it is fetched first, with the
+    progress shown; when it cannot be fetched the page shows why and how to fix it."""
+    try:
+        return _verified_mnist()
+    except DataError:
+        pass
+    with st.status(
+        "Fetching MNIST: the first start on this machine (about 12 MB)...", expanded=True
+    ) as status:
+        try:
+            ensure_mnist(log=status.write)
+        except DataError as error:
+            status.update(label="MNIST could not be fetched", state="error")
+            st.error(str(error))
+            return None
+        status.update(label="MNIST is ready", state="complete", expanded=False)
+    return _verified_mnist()

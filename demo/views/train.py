@@ -1,0 +1,335 @@
+"""The Train page: settings on the left, a live run on the right, past runs and a share link below.
+
+Training runs in a worker thread (`demo.jobs`); this page only reads snapshots of it. The live
+part is a fragment that reruns itself about once a second while a run is active, and stops
+polling once it ends. Clicking elsewhere in the app reruns the script but never touches the job.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+import torch
+
+from demo import charts
+from demo.jobs import JobSnapshot, TrainingJob
+from demo.settings import (
+    FIELDS,
+    config_from_settings,
+    preset_settings,
+    settings_from_query,
+    settings_to_query,
+)
+from demo.state import job_slots, mnist, session_id, session_reaper
+from demo.views import train_results
+from lenet.errors import ConfigError
+from lenet.presets import PRESETS
+
+POLL_S = 1.0
+STATUS_BADGES = {
+    "queued": "gray",
+    "running": "blue",
+    "paused": "orange",
+    "stopped": "violet",
+    "done": "green",
+    "diverged": "red",
+    "failed": "red",
+}
+
+
+def key(name: str) -> str:
+    return f"set_{name}"
+
+
+def current_settings() -> dict:
+    return {name: st.session_state[key(name)] for name in FIELDS}
+
+
+def apply_settings(values: dict) -> None:
+    for name, value in values.items():
+        if name in FIELDS:
+            st.session_state[key(name)] = value
+
+
+def init_from_link() -> None:
+    """Once per session: the settings from the link (or the Classic preset), with notices."""
+    if st.session_state.get("settings_ready"):
+        return
+    values, notices, locked = settings_from_query(st.query_params.to_dict())
+    apply_settings(values)
+    st.session_state.update(
+        settings_ready=True, link_notices=notices, locked=locked, runs=[], job=None
+    )
+
+
+def on_preset_change() -> None:
+    apply_settings(preset_settings(st.session_state[key("preset")]))
+
+
+def settings_ui(disabled: bool) -> None:
+    """The controls, each with help text; they only fill session state."""
+    f = FIELDS
+    st.selectbox(
+        f["preset"].label,
+        f["preset"].choices,
+        key=key("preset"),
+        help=f["preset"].help,
+        format_func=lambda name: PRESETS[name].name,
+        on_change=on_preset_change,
+        disabled=disabled,
+    )
+    st.caption(PRESETS[st.session_state[key("preset")]].summary)
+    st.number_input(
+        f["epochs"].label,
+        f["epochs"].low,
+        f["epochs"].high,
+        step=1,
+        key=key("epochs"),
+        help=f["epochs"].help,
+        disabled=disabled,
+    )
+    st.select_slider(
+        f["batch_size"].label,
+        f["batch_size"].choices,
+        key=key("batch_size"),
+        help=f["batch_size"].help,
+        disabled=disabled,
+    )
+    st.selectbox(
+        f["optimizer"].label,
+        f["optimizer"].choices,
+        key=key("optimizer"),
+        help=f["optimizer"].help,
+        disabled=disabled,
+        format_func={"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}.get,
+    )
+    st.select_slider(
+        f["lr"].label,
+        f["lr"].choices,
+        key=key("lr"),
+        help=f["lr"].help,
+        format_func=lambda v: f"{v:g}",
+        disabled=disabled,
+    )
+    st.select_slider(
+        f["momentum"].label,
+        f["momentum"].choices,
+        key=key("momentum"),
+        help=f["momentum"].help,
+        disabled=disabled or st.session_state[key("optimizer")] != "sgd",
+    )
+    st.select_slider(
+        f["weight_decay"].label,
+        f["weight_decay"].choices,
+        key=key("weight_decay"),
+        help=f["weight_decay"].help,
+        format_func=lambda v: f"{v:g}",
+        disabled=disabled,
+    )
+    st.selectbox(
+        f["scheduler"].label,
+        f["scheduler"].choices,
+        key=key("scheduler"),
+        help=f["scheduler"].help,
+        disabled=disabled,
+    )
+    st.radio(
+        f["activation"].label,
+        f["activation"].choices,
+        key=key("activation"),
+        help=f["activation"].help,
+        horizontal=True,
+        disabled=disabled,
+    )
+    st.radio(
+        f["pooling"].label,
+        f["pooling"].choices,
+        key=key("pooling"),
+        help=f["pooling"].help,
+        horizontal=True,
+        disabled=disabled,
+    )
+    st.select_slider(
+        f["train_size"].label,
+        f["train_size"].choices,
+        key=key("train_size"),
+        help=f["train_size"].help,
+        disabled=disabled,
+        format_func=lambda n: "all 54,000" if n >= 54_000 else f"{n:,}",
+    )
+    st.number_input(
+        f["seed"].label,
+        f["seed"].low,
+        f["seed"].high,
+        step=1,
+        key=key("seed"),
+        help=f["seed"].help,
+        disabled=disabled,
+    )
+    st.number_input(
+        f["evals_per_epoch"].label,
+        f["evals_per_epoch"].low,
+        f["evals_per_epoch"].high,
+        step=1,
+        key=key("evals_per_epoch"),
+        help=f["evals_per_epoch"].help,
+        disabled=disabled,
+    )
+    if torch.cuda.is_available():
+        st.selectbox(
+            f["device"].label,
+            f["device"].choices,
+            key=key("device"),
+            help=f["device"].help,
+            disabled=disabled,
+        )
+
+
+def sync_link() -> None:
+    """Keep the address bar's query string equal to the current settings."""
+    wanted = settings_to_query(current_settings(), st.session_state["locked"])
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def start_job() -> str | None:
+    """Start a run with the current settings; an error message when they cannot work."""
+    values = current_settings()
+    try:
+        config = config_from_settings(values)
+    except ConfigError as error:
+        return str(error)
+    data = mnist()
+    if data is None:
+        return "MNIST is not available: see the message above."
+    job = TrainingJob(config, data, job_slots()).start()
+    st.session_state["job"] = job
+    st.session_state["job_values"] = values
+    session_reaper().watch(session_id(), job)
+    return None
+
+
+def control_buttons(snap: JobSnapshot | None) -> None:
+    job: TrainingJob | None = st.session_state.get("job")
+    active = snap is not None and snap.active
+    status = snap.status if snap else None
+    cols = st.columns(4)
+    if cols[0].button(
+        "Start training",
+        type="primary",
+        disabled=active,
+        width="stretch",
+        help="Train a new network with the settings on the left.",
+    ):
+        error = start_job()
+        if error:
+            st.error(error)
+        else:
+            st.rerun()
+    if cols[1].button(
+        "Pause",
+        disabled=status != "running",
+        width="stretch",
+        help="Freeze training after the current batch; Resume carries on.",
+    ):
+        job.pause()
+        st.rerun(scope="fragment")
+    if cols[2].button(
+        "Resume",
+        disabled=status != "paused",
+        width="stretch",
+        help="Carry on training from where it paused.",
+    ):
+        job.resume()
+        st.rerun(scope="fragment")
+    if cols[3].button(
+        "Stop",
+        disabled=not active,
+        width="stretch",
+        help="End the run now; the network keeps what it has learned so far.",
+    ):
+        job.stop()
+        job.join(5)
+        st.rerun()
+
+
+def status_line(snap: JobSnapshot) -> None:
+    status = snap.status
+    text = f"queued (position {snap.queue_position})" if status == "queued" else status
+    running, waiting = job_slots().counts()
+    detail = (
+        f"{running} of {job_slots().capacity} training slots busy on this server, {waiting} waiting"
+        if status == "queued"
+        else ""
+    )
+    st.markdown(f"**Status:** :{STATUS_BADGES[status]}-badge[{text}] {detail}")
+
+
+def progress_bar(snap: JobSnapshot) -> None:
+    if snap.started is None or not snap.batches:
+        st.progress(0.0, text="Waiting for the first batch...")
+        return
+    last, total = snap.batches[-1], snap.started.total_steps
+    left = snap.seconds_left
+    eta = f" · about {left:.0f} s left" if left is not None and snap.active else ""
+    st.progress(
+        min(1.0, snap.progress),
+        text=f"Epoch {last.epoch:.2f} of {snap.config.epochs} · step {last.step:,} of "
+        f"{total:,} · {last.samples_per_s:,.0f} images/s{eta}",
+    )
+
+
+def live_charts(snap: JobSnapshot) -> None:
+    epochs = snap.config.epochs
+    left, middle, right = st.columns([5, 5, 4])
+    total = snap.started.total_steps if snap.started else None
+    left.plotly_chart(charts.loss_figure(snap.batches, epochs, total), key="loss_chart")
+    middle.plotly_chart(charts.accuracy_figure(snap.evaluations, epochs), key="acc_chart")
+    right.plotly_chart(charts.lr_figure(snap.batches, epochs), key="lr_chart")
+
+
+def live_body() -> None:
+    job: TrainingJob | None = st.session_state.get("job")
+    snap = job.snapshot() if job is not None else None
+    control_buttons(snap)
+    if snap is None:
+        st.info(
+            "No run yet. Choose settings on the left (or keep a preset) and press "
+            "**Start training**: the loss and accuracy charts grow here as the network learns."
+        )
+        return
+    status_line(snap)
+    progress_bar(snap)
+    live_charts(snap)
+    if snap.active:
+        st.session_state["polling"] = True
+        return
+    train_results.outcome(snap, job, st.session_state.get("job_values", current_settings()))
+    if st.session_state.pop("polling", False):  # it just ended: redraw the page, stop polling
+        st.rerun()
+
+
+def render() -> None:
+    init_from_link()
+    st.title("Train LeNet-5 on MNIST")
+    st.caption(
+        "Pick settings on the left, press **Start training**, and watch the network learn. "
+        "Hover over any chart for exact values."
+    )
+    for notice in st.session_state["link_notices"]:
+        st.warning(f"Link: {notice}.", icon=":material/link_off:")
+    if mnist() is None:
+        return
+    job: TrainingJob | None = st.session_state.get("job")
+    active = job is not None and job.snapshot().active
+    locked = st.session_state["locked"]
+    with st.sidebar:
+        st.header("Settings")
+        if locked:
+            st.info(
+                "Your teacher fixed these settings (the link has lock=1).", icon=":material/lock:"
+            )
+        settings_ui(disabled=locked or active)
+    sync_link()
+    st.fragment(run_every=POLL_S if active else None)(live_body)()
+    train_results.compare_runs(locked or active, apply_settings)
+    train_results.share_box(current_settings(), locked)

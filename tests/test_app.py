@@ -1,0 +1,180 @@
+"""The Train page through Streamlit's AppTest, on the MNIST fixture."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import demo.state
+from lenet.errors import DataError
+
+APP = str(Path(__file__).resolve().parents[1] / "demo" / "app.py")
+CONTROL_KEYS = [
+    "set_preset",
+    "set_epochs",
+    "set_batch_size",
+    "set_optimizer",
+    "set_lr",
+    "set_momentum",
+    "set_weight_decay",
+    "set_scheduler",
+    "set_activation",
+    "set_pooling",
+    "set_train_size",
+    "set_seed",
+    "set_evals_per_epoch",
+]
+
+
+@pytest.fixture
+def app(small_mnist, monkeypatch, tmp_path):
+    monkeypatch.setattr(demo.state, "_verified_mnist", lambda: small_mnist)
+    monkeypatch.setenv("LENET_CHECKPOINT_DIR", str(tmp_path))
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def widgets_by_key(at: AppTest) -> dict:
+    found = {}
+    for kind in ("selectbox", "number_input", "select_slider", "radio"):
+        for widget in getattr(at, kind):
+            found[widget.key] = widget
+    return found
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def status_text(at: AppTest) -> str:
+    lines = [m.value for m in at.markdown if m.value.startswith("**Status:**")]
+    return lines[0] if lines else ""
+
+
+def run_until(at: AppTest, predicate, timeout: float = 90) -> None:
+    deadline = time.time() + timeout
+    while not predicate(at):
+        assert time.time() < deadline, f"timed out; status: {status_text(at)}"
+        time.sleep(0.3)
+        at.run()
+
+
+def test_train_page_controls_are_present_bounded_and_explained(app):
+    at = app.run()
+    assert not at.exception
+    assert at.title[0].value == "Train LeNet-5 on MNIST"
+    widgets = widgets_by_key(at)
+    assert set(CONTROL_KEYS) <= set(widgets)
+    for key in CONTROL_KEYS:
+        assert widgets[key].help, key
+    assert (widgets["set_epochs"].min, widgets["set_epochs"].max) == (1, 50)
+    assert widgets["set_preset"].options == ["Classic", "Fast", "Quick demo"]
+    assert widgets["set_lr"].options[0] == "0.0001" and widgets["set_lr"].options[-1] == "10"
+    labels = [b.label for b in at.button]
+    assert labels[:4] == ["Start training", "Pause", "Resume", "Stop"]
+    assert [button(at, label).disabled for label in labels[:4]] == [False, True, True, True]
+    assert "No run yet" in at.info[0].value
+
+
+def test_quick_demo_runs_to_the_end_with_results_and_comparison(app):
+    app.query_params["preset"] = "quick"
+    at = app.run()
+    button(at, "Start training").click().run()
+    run_until(at, lambda a: "done" in status_text(a))
+    assert not at.exception
+    assert [button(at, label).disabled for label in ("Start training", "Pause", "Stop")] == [
+        False,
+        True,
+        True,
+    ]
+    metric = next(m for m in at.metric if m.label == "Test accuracy")
+    assert 80 < float(metric.value.rstrip("%")) <= 100
+    assert any(s.value == "Compare your runs" for s in at.subheader)
+    restore = [b for b in at.button if b.label == "Restore settings"]
+    assert len(restore) == 1
+
+
+def test_save_model_writes_a_checkpoint_and_refuses_to_overwrite(app, tmp_path):
+    app.query_params.update(preset="quick", train_size="1000", batch_size="100")
+    at = app.run()
+    button(at, "Start training").click().run()
+    run_until(at, lambda a: "done" in status_text(a))
+    at.text_input[0].set_value("my_first_net")
+    button(at, "Save model").click().run()
+    assert (tmp_path / "my_first_net.pt").is_file()
+    assert "Saved as my_first_net.pt" in at.success[0].value
+    from lenet.checkpoint import load_checkpoint
+
+    _, meta = load_checkpoint(tmp_path / "my_first_net.pt")
+    assert meta["train_config"]["train_size"] == 1000 and meta["name"] == "my_first_net"
+
+
+def test_settings_round_trip_through_the_link(app):
+    app.query_params.update(preset="fast", epochs="3", activation="tanh")
+    at = app.run()
+    widgets = widgets_by_key(at)
+    assert widgets["set_preset"].value == "fast" and widgets["set_epochs"].value == 3
+    assert widgets["set_activation"].value == "tanh"
+    widgets["set_seed"].set_value(42).run()
+    assert at.query_params["seed"] == "42" and at.query_params["epochs"] == "3"
+    assert at.query_params["preset"] == "fast"
+
+
+def test_choosing_a_preset_fills_every_control(app):
+    at = app.run()
+    widgets_by_key(at)["set_preset"].set_value("quick").run()
+    widgets = widgets_by_key(at)
+    assert widgets["set_train_size"].value == 10_000 and widgets["set_batch_size"].value == 64
+    assert widgets["set_optimizer"].value == "adamw"
+
+
+def test_a_bad_link_parameter_shows_a_notice_not_an_exception(app):
+    app.query_params.update(preset="fast", epochs="999", colour="red")
+    at = app.run()
+    assert not at.exception
+    texts = [w.value for w in at.warning]
+    assert "Link: epochs=999 was ignored: it must be a whole number from 1 to 50." in texts
+    assert "Link: colour is not a setting, so it was ignored." in texts
+    assert widgets_by_key(at)["set_epochs"].value == 4  # the preset's
+
+
+def test_a_locked_link_fixes_the_controls(app):
+    app.query_params.update(preset="quick", lock="1")
+    at = app.run()
+    widgets = widgets_by_key(at)
+    assert all(widgets[key].disabled for key in CONTROL_KEYS)
+    assert any("lock=1" in i.value for i in at.info)
+    assert not button(at, "Start training").disabled  # students still train
+
+
+def test_a_diverging_rate_is_explained(app):
+    app.query_params.update(preset="fast", lr="10.0", train_size="1000", epochs="1")
+    at = app.run()
+    button(at, "Start training").click().run()
+    run_until(at, lambda a: "diverged" in status_text(a))
+    assert any("Training diverged at step" in e.value for e in at.error)
+
+
+def test_batch_larger_than_the_subset_is_refused_before_training(app):
+    app.query_params.update(preset="quick", train_size="1000", batch_size="1024")
+    at = app.run()
+    button(at, "Start training").click().run()
+    assert "batch size (1,024) is larger than the number of training images" in at.error[0].value
+    assert "No run yet" in at.info[0].value
+
+
+def test_missing_mnist_without_network_shows_the_fix(app, monkeypatch):
+    def missing():
+        raise DataError("MNIST is missing")
+
+    def cannot_fetch(log=None):
+        raise DataError("MNIST is not ready in data/MNIST/raw (...). Fix: place the files by hand.")
+
+    monkeypatch.setattr(demo.state, "_verified_mnist", missing)
+    monkeypatch.setattr(demo.state, "ensure_mnist", cannot_fetch)
+    at = app.run()
+    assert not at.exception
+    assert "place the files by hand" in at.error[0].value
+    assert not [b for b in at.button if b.label == "Start training"]

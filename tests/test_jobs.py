@@ -1,0 +1,172 @@
+"""The app's training jobs on the fixture: start, pause, resume, stop, queue, divergence, cleanup."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+
+import pytest
+
+from demo.jobs import (
+    JobSlots,
+    SessionReaper,
+    TrainingJob,
+    configure_threads,
+    default_capacity,
+)
+from tests.conftest import FIXTURE_RECIPE
+
+SHORT = dataclasses.replace(FIXTURE_RECIPE, epochs=1, train_size=1000, batch_size=100)
+LONG = dataclasses.replace(FIXTURE_RECIPE, epochs=200, train_size=500, batch_size=50)
+
+
+def wait_for(predicate, timeout: float = 30.0) -> None:
+    deadline = time.time() + timeout
+    while not predicate():
+        assert time.time() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_a_job_runs_to_done_and_records_every_event(small_mnist):
+    job = TrainingJob(SHORT, small_mnist, JobSlots(1)).start()
+    assert job.join(60)
+    snap = job.snapshot()
+    assert snap.status == "done" and not snap.active
+    assert snap.started.total_steps == 10 and len(snap.batches) == 10
+    assert [b.step for b in snap.batches] == list(range(1, 11))
+    assert len(snap.evaluations) == 1 and snap.finished.outcome == "done"
+    assert snap.progress == 1.0 and snap.error is None
+    assert job.model is not None
+
+
+def test_pause_resume_stop(small_mnist):
+    job = TrainingJob(LONG, small_mnist, JobSlots(1)).start()
+    wait_for(lambda: len(job.snapshot().batches) >= 3)
+    job.pause()
+    assert job.snapshot().status == "paused"
+    time.sleep(0.2)
+    frozen = len(job.snapshot().batches)
+    time.sleep(0.3)
+    assert len(job.snapshot().batches) == frozen
+    job.resume()
+    assert job.snapshot().status == "running"
+    wait_for(lambda: len(job.snapshot().batches) >= frozen + 3)
+    job.stop()
+    assert job.join(30)
+    snap = job.snapshot()
+    assert snap.status == "stopped" and snap.finished.outcome == "stopped"
+    assert 0 < snap.progress < 1 and snap.seconds_left is not None
+
+
+def test_second_job_queues_then_starts_by_itself(small_mnist):
+    slots = JobSlots(1)
+    first = TrainingJob(LONG, small_mnist, slots).start()
+    wait_for(lambda: first.snapshot().status == "running")
+    second = TrainingJob(SHORT, small_mnist, slots).start()
+    third = TrainingJob(SHORT, small_mnist, slots).start()
+    wait_for(lambda: third.snapshot().queue_position == 2)
+    assert second.snapshot().status == "queued" and second.snapshot().queue_position == 1
+    assert slots.counts() == (1, 2)
+    first.stop()
+    assert second.join(60) and third.join(60)
+    assert second.snapshot().status == third.snapshot().status == "done"
+    assert slots.counts() == (0, 0)
+
+
+def test_stop_while_queued_leaves_the_queue_without_training(small_mnist):
+    slots = JobSlots(1)
+    first = TrainingJob(LONG, small_mnist, slots).start()
+    wait_for(lambda: first.snapshot().status == "running")
+    waiting = TrainingJob(SHORT, small_mnist, slots).start()
+    wait_for(lambda: waiting.snapshot().queue_position == 1)
+    waiting.stop()
+    assert waiting.join(10)
+    snap = waiting.snapshot()
+    assert snap.status == "stopped" and snap.batches == () and snap.started is None
+    assert slots.counts() == (1, 0)
+    first.stop()
+    first.join(30)
+
+
+def test_two_slots_run_two_jobs_at_once(small_mnist):
+    slots = JobSlots(2)
+    jobs = [TrainingJob(LONG, small_mnist, slots).start() for _ in range(2)]
+    wait_for(lambda: all(j.snapshot().status == "running" for j in jobs))
+    assert slots.counts() == (2, 0)
+    for job in jobs:
+        job.stop()
+        job.join(30)
+
+
+def test_divergence_and_failure_are_statuses(small_mnist):
+    wild = dataclasses.replace(SHORT, optimizer="sgd", lr=1e4, scheduler="none")
+    job = TrainingJob(wild, small_mnist, JobSlots(1)).start()
+    job.join(60)
+    snap = job.snapshot()
+    assert snap.status == "diverged" and "try 1000" in snap.finished.message
+    too_big = dataclasses.replace(SHORT, train_size=50, batch_size=100)
+    job = TrainingJob(too_big, small_mnist, JobSlots(1)).start()
+    job.join(60)
+    snap = job.snapshot()
+    assert snap.status == "failed" and "batch size 100 is larger" in snap.error
+
+
+def test_no_thread_outlives_its_job_or_session(small_mnist):
+    baseline = threading.active_count()
+    alive = {"tab-1": True}
+    reaper = SessionReaper(lambda session: alive[session], interval_s=0.05)
+    job = TrainingJob(LONG, small_mnist, JobSlots(1)).start()
+    reaper.watch("tab-1", job)
+    wait_for(lambda: job.snapshot().status == "running")
+    assert threading.active_count() == baseline + 2  # the worker and the reaper
+    alive["tab-1"] = False  # the browser tab closed
+    assert job.join(30)
+    assert job.snapshot().status == "stopped"
+    wait_for(lambda: threading.active_count() == baseline, timeout=5)
+
+
+def test_reaper_forgets_finished_jobs_and_stops(small_mnist):
+    baseline = threading.active_count()
+    reaper = SessionReaper(lambda session: True, interval_s=0.05)
+    job = TrainingJob(SHORT, small_mnist, JobSlots(1)).start()
+    reaper.watch("tab", job)
+    job.join(60)
+    wait_for(lambda: threading.active_count() == baseline, timeout=5)
+    assert job.snapshot().status == "done"
+
+
+def test_capacity_and_threads(monkeypatch):
+    monkeypatch.setenv("LENET_MAX_JOBS", "3")
+    assert default_capacity() == 3
+    monkeypatch.setenv("LENET_MAX_JOBS", "zero")
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert default_capacity() == 4
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        assert configure_threads(4) == 2 and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("capacity", [1, 2])
+def test_queue_positions_are_in_arrival_order(capacity):
+    slots = JobSlots(capacity)
+    cancel = threading.Event()
+    holders = [object() for _ in range(capacity)]
+    for holder in holders:
+        assert slots.acquire(holder, cancel)
+    waiting = [object(), object()]
+    threads = [threading.Thread(target=slots.acquire, args=(w, cancel)) for w in waiting]
+    for thread in threads:
+        thread.start()
+        wait_for(lambda t=thread: slots.counts()[1] == threads.index(t) + 1)
+    assert [slots.position(w) for w in waiting] == [1, 2]
+    slots.release(holders[0])
+    wait_for(lambda: slots.position(waiting[0]) is None)
+    assert slots.position(waiting[1]) == 1
+    cancel.set()
+    for thread in threads:
+        thread.join(5)
