@@ -6,10 +6,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test lint format data benchmark fixture clean-venv
+.PHONY: test demo lint format data benchmark fixture clean-venv
 
 test: $(STAMP) data lint
 	$(PY) -m pytest
+
+demo: $(STAMP) data
+	$(VENV)/bin/streamlit run demo/app.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -24,6 +27,7 @@ data: $(STAMP)
 
 benchmark: $(STAMP) data
 	$(PY) benchmarks/epoch_speed.py
+	$(PY) benchmarks/app_speed.py
 
 fixture: $(STAMP) data
 	$(PY) scripts/make_fixture.py

@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from demo.jobs import JobSlots, SessionReaper, configure_threads, default_capacity
+from demo.jobs import DataSource, JobSlots, SessionReaper, configure_threads, default_capacity
 from lenet.data import MNIST, DataError, ensure_mnist, load_mnist
 
 
@@ -28,6 +28,11 @@ def session_is_alive(session_id: str) -> bool:
 @st.cache_resource(show_spinner=False)
 def session_reaper() -> SessionReaper:
     return SessionReaper(session_is_alive)
+
+
+def data_source() -> DataSource:
+    """Where training processes read MNIST (the verified files in the data folder)."""
+    return DataSource()
 
 
 def session_id() -> str:

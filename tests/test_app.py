@@ -9,7 +9,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import demo.state
+import demo.views.train
 from lenet.errors import DataError
+from tests.test_jobs import FIXTURE
 
 APP = str(Path(__file__).resolve().parents[1] / "demo" / "app.py")
 CONTROL_KEYS = [
@@ -32,6 +34,7 @@ CONTROL_KEYS = [
 @pytest.fixture
 def app(small_mnist, monkeypatch, tmp_path):
     monkeypatch.setattr(demo.state, "_verified_mnist", lambda: small_mnist)
+    monkeypatch.setattr(demo.views.train, "data_source", lambda: FIXTURE)
     monkeypatch.setenv("LENET_CHECKPOINT_DIR", str(tmp_path))
     return AppTest.from_file(APP, default_timeout=60)
 
@@ -178,3 +181,21 @@ def test_missing_mnist_without_network_shows_the_fix(app, monkeypatch):
     assert not at.exception
     assert "place the files by hand" in at.error[0].value
     assert not [b for b in at.button if b.label == "Start training"]
+
+
+def test_reruns_never_restart_or_duplicate_a_run(app):
+    app.query_params.update(preset="classic", train_size="5000", epochs="20", batch_size="64")
+    at = app.run()
+    button(at, "Start training").click().run()
+    job = at.session_state["job"]
+    run_until(at, lambda a: "running" in status_text(a))
+    for _ in range(3):  # anything else the student clicks reruns the whole script
+        at.run()
+        assert at.session_state["job"] is job
+    assert widgets_by_key(at)["set_seed"].disabled  # settings wait for the run to end
+    assert button(at, "Start training").disabled
+    button(at, "Pause").click().run()
+    assert "paused" in status_text(at)
+    button(at, "Stop").click().run()
+    run_until(at, lambda a: "stopped" in status_text(a))
+    assert job.join(10) and at.session_state["job"] is job

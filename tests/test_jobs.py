@@ -1,4 +1,4 @@
-"""The app's training jobs on the fixture: start, pause, resume, stop, queue, divergence, cleanup."""
+"""The app's training jobs on the fixture: start, pause, stop, queue, divergence, reaping."""
 
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ import time
 import pytest
 
 from demo.jobs import (
+    DataSource,
     JobSlots,
     SessionReaper,
     TrainingJob,
     configure_threads,
     default_capacity,
 )
-from tests.conftest import FIXTURE_RECIPE
+from tests.conftest import FIXTURE_DIR, FIXTURE_RECIPE
+
+FIXTURE = DataSource(folder=str(FIXTURE_DIR), val_size=1000)
 
 SHORT = dataclasses.replace(FIXTURE_RECIPE, epochs=1, train_size=1000, batch_size=100)
 LONG = dataclasses.replace(FIXTURE_RECIPE, epochs=200, train_size=500, batch_size=50)
@@ -28,8 +31,8 @@ def wait_for(predicate, timeout: float = 30.0) -> None:
         time.sleep(0.02)
 
 
-def test_a_job_runs_to_done_and_records_every_event(small_mnist):
-    job = TrainingJob(SHORT, small_mnist, JobSlots(1)).start()
+def test_a_job_runs_to_done_and_records_every_event():
+    job = TrainingJob(SHORT, FIXTURE, JobSlots(1)).start()
     assert job.join(60)
     snap = job.snapshot()
     assert snap.status == "done" and not snap.active
@@ -40,8 +43,8 @@ def test_a_job_runs_to_done_and_records_every_event(small_mnist):
     assert job.model is not None
 
 
-def test_pause_resume_stop(small_mnist):
-    job = TrainingJob(LONG, small_mnist, JobSlots(1)).start()
+def test_pause_resume_stop():
+    job = TrainingJob(LONG, FIXTURE, JobSlots(1)).start()
     wait_for(lambda: len(job.snapshot().batches) >= 3)
     job.pause()
     assert job.snapshot().status == "paused"
@@ -59,12 +62,12 @@ def test_pause_resume_stop(small_mnist):
     assert 0 < snap.progress < 1 and snap.seconds_left is not None
 
 
-def test_second_job_queues_then_starts_by_itself(small_mnist):
+def test_second_job_queues_then_starts_by_itself():
     slots = JobSlots(1)
-    first = TrainingJob(LONG, small_mnist, slots).start()
+    first = TrainingJob(LONG, FIXTURE, slots).start()
     wait_for(lambda: first.snapshot().status == "running")
-    second = TrainingJob(SHORT, small_mnist, slots).start()
-    third = TrainingJob(SHORT, small_mnist, slots).start()
+    second = TrainingJob(SHORT, FIXTURE, slots).start()
+    third = TrainingJob(SHORT, FIXTURE, slots).start()
     wait_for(lambda: third.snapshot().queue_position == 2)
     assert second.snapshot().status == "queued" and second.snapshot().queue_position == 1
     assert slots.counts() == (1, 2)
@@ -74,11 +77,11 @@ def test_second_job_queues_then_starts_by_itself(small_mnist):
     assert slots.counts() == (0, 0)
 
 
-def test_stop_while_queued_leaves_the_queue_without_training(small_mnist):
+def test_stop_while_queued_leaves_the_queue_without_training():
     slots = JobSlots(1)
-    first = TrainingJob(LONG, small_mnist, slots).start()
+    first = TrainingJob(LONG, FIXTURE, slots).start()
     wait_for(lambda: first.snapshot().status == "running")
-    waiting = TrainingJob(SHORT, small_mnist, slots).start()
+    waiting = TrainingJob(SHORT, FIXTURE, slots).start()
     wait_for(lambda: waiting.snapshot().queue_position == 1)
     waiting.stop()
     assert waiting.join(10)
@@ -89,9 +92,9 @@ def test_stop_while_queued_leaves_the_queue_without_training(small_mnist):
     first.join(30)
 
 
-def test_two_slots_run_two_jobs_at_once(small_mnist):
+def test_two_slots_run_two_jobs_at_once():
     slots = JobSlots(2)
-    jobs = [TrainingJob(LONG, small_mnist, slots).start() for _ in range(2)]
+    jobs = [TrainingJob(LONG, FIXTURE, slots).start() for _ in range(2)]
     wait_for(lambda: all(j.snapshot().status == "running" for j in jobs))
     assert slots.counts() == (2, 0)
     for job in jobs:
@@ -99,24 +102,24 @@ def test_two_slots_run_two_jobs_at_once(small_mnist):
         job.join(30)
 
 
-def test_divergence_and_failure_are_statuses(small_mnist):
+def test_divergence_and_failure_are_statuses():
     wild = dataclasses.replace(SHORT, optimizer="sgd", lr=1e4, scheduler="none")
-    job = TrainingJob(wild, small_mnist, JobSlots(1)).start()
+    job = TrainingJob(wild, FIXTURE, JobSlots(1)).start()
     job.join(60)
     snap = job.snapshot()
     assert snap.status == "diverged" and "try 1000" in snap.finished.message
     too_big = dataclasses.replace(SHORT, train_size=50, batch_size=100)
-    job = TrainingJob(too_big, small_mnist, JobSlots(1)).start()
+    job = TrainingJob(too_big, FIXTURE, JobSlots(1)).start()
     job.join(60)
     snap = job.snapshot()
     assert snap.status == "failed" and "batch size 100 is larger" in snap.error
 
 
-def test_no_thread_outlives_its_job_or_session(small_mnist):
+def test_no_thread_outlives_its_job_or_session():
     baseline = threading.active_count()
     alive = {"tab-1": True}
     reaper = SessionReaper(lambda session: alive[session], interval_s=0.05)
-    job = TrainingJob(LONG, small_mnist, JobSlots(1)).start()
+    job = TrainingJob(LONG, FIXTURE, JobSlots(1)).start()
     reaper.watch("tab-1", job)
     wait_for(lambda: job.snapshot().status == "running")
     assert threading.active_count() == baseline + 2  # the worker and the reaper
@@ -126,10 +129,10 @@ def test_no_thread_outlives_its_job_or_session(small_mnist):
     wait_for(lambda: threading.active_count() == baseline, timeout=5)
 
 
-def test_reaper_forgets_finished_jobs_and_stops(small_mnist):
+def test_reaper_forgets_finished_jobs_and_stops():
     baseline = threading.active_count()
     reaper = SessionReaper(lambda session: True, interval_s=0.05)
-    job = TrainingJob(SHORT, small_mnist, JobSlots(1)).start()
+    job = TrainingJob(SHORT, FIXTURE, JobSlots(1)).start()
     reaper.watch("tab", job)
     job.join(60)
     wait_for(lambda: threading.active_count() == baseline, timeout=5)

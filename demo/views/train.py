@@ -19,7 +19,7 @@ from demo.settings import (
     settings_from_query,
     settings_to_query,
 )
-from demo.state import job_slots, mnist, session_id, session_reaper
+from demo.state import data_source, job_slots, mnist, session_id, session_reaper
 from demo.views import train_results
 from lenet.errors import ConfigError
 from lenet.presets import PRESETS
@@ -198,58 +198,66 @@ def start_job() -> str | None:
         config = config_from_settings(values)
     except ConfigError as error:
         return str(error)
-    data = mnist()
-    if data is None:
+    if mnist() is None:
         return "MNIST is not available: see the message above."
-    job = TrainingJob(config, data, job_slots()).start()
+    job = TrainingJob(config, data_source(), job_slots()).start()
     st.session_state["job"] = job
     st.session_state["job_values"] = values
     session_reaper().watch(session_id(), job)
     return None
 
 
-def control_buttons(snap: JobSnapshot | None) -> None:
+def on_start() -> None:
+    st.session_state["start_error"] = start_job()
+
+
+def on_control(action: str) -> None:
     job: TrainingJob | None = st.session_state.get("job")
+    if job is not None:
+        getattr(job, action)()
+
+
+def control_buttons(snap: JobSnapshot | None) -> None:
+    """Start / Pause / Resume / Stop, enabled only when they make sense. Callbacks act before
+    the rerun, so the page drawn next already shows the new state."""
     active = snap is not None and snap.active
     status = snap.status if snap else None
     cols = st.columns(4)
-    if cols[0].button(
+    cols[0].button(
         "Start training",
         type="primary",
         disabled=active,
         width="stretch",
+        on_click=on_start,
         help="Train a new network with the settings on the left.",
-    ):
-        error = start_job()
-        if error:
-            st.error(error)
-        else:
-            st.rerun()
-    if cols[1].button(
+    )
+    cols[1].button(
         "Pause",
         disabled=status != "running",
         width="stretch",
-        help="Freeze training after the current batch; Resume carries on.",
-    ):
-        job.pause()
-        st.rerun(scope="fragment")
-    if cols[2].button(
+        on_click=on_control,
+        args=("pause",),
+        help="Freeze training after the current batch.",
+    )
+    cols[2].button(
         "Resume",
         disabled=status != "paused",
         width="stretch",
+        on_click=on_control,
+        args=("resume",),
         help="Carry on training from where it paused.",
-    ):
-        job.resume()
-        st.rerun(scope="fragment")
-    if cols[3].button(
+    )
+    cols[3].button(
         "Stop",
         disabled=not active,
         width="stretch",
-        help="End the run now; the network keeps what it has learned so far.",
-    ):
-        job.stop()
-        job.join(5)
-        st.rerun()
+        on_click=on_control,
+        args=("stop",),
+        help="End the run now; the network keeps what it has learned.",
+    )
+    error = st.session_state.pop("start_error", None)
+    if error:
+        st.error(error)
 
 
 def status_line(snap: JobSnapshot) -> None:
@@ -300,11 +308,15 @@ def live_body() -> None:
     status_line(snap)
     progress_bar(snap)
     live_charts(snap)
+    # A run that starts or ends redraws the whole page: the settings are locked or freed, and
+    # the fragment starts or stops polling.
     if snap.active:
-        st.session_state["polling"] = True
+        if not st.session_state.get("polling"):
+            st.session_state["polling"] = True
+            st.rerun()
         return
     train_results.outcome(snap, job, st.session_state.get("job_values", current_settings()))
-    if st.session_state.pop("polling", False):  # it just ended: redraw the page, stop polling
+    if st.session_state.pop("polling", False):
         st.rerun()
 
 

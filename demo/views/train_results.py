@@ -98,8 +98,10 @@ def outcome(snap: JobSnapshot, job: TrainingJob, values: dict) -> None:
     cols[2].metric("Training time", f"{finished.seconds:.1f} s")
     cols[3].metric("Steps", f"{finished.step:,}")
     if finished.test_accuracy < 0.2:
-        st.warning("The network learned (almost) nothing: guessing gives 10%. A learning rate "
-                   "far too high (tanh saturates instead of exploding) or far too low does this.")
+        st.warning(
+            "The network learned (almost) nothing: guessing gives 10%. A learning rate "
+            "far too high (tanh saturates instead of exploding) or far too low does this."
+        )
     st.plotly_chart(charts.per_class_figure(finished.per_class_accuracy), key="per_class")
     save_controls(snap, job)
 
