@@ -28,6 +28,7 @@ data: $(STAMP)
 benchmark: $(STAMP) data
 	$(PY) benchmarks/epoch_speed.py
 	$(PY) benchmarks/app_speed.py
+	$(PY) benchmarks/draw_speed.py
 
 fixture: $(STAMP) data
 	$(PY) scripts/make_fixture.py

@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import streamlit as st  # noqa: E402
 
-from demo.views import train  # noqa: E402
+from demo.views import draw, train  # noqa: E402
 
 st.set_page_config(page_title="LeNet-5 Lab", page_icon=":material/neurology:", layout="wide")
 pages = [
@@ -18,6 +18,7 @@ pages = [
         icon=":material/model_training:",
         url_path="train",
         default=True,
-    )
+    ),
+    st.Page(draw.render, title="Draw", icon=":material/draw:", url_path="draw"),
 ]
 st.navigation(pages).run()

@@ -214,3 +214,55 @@ def comparison_figure(runs: Sequence[tuple[str, Sequence[Evaluation]]]) -> go.Fi
         legend={"orientation": "v", "y": -0.2, "x": 0, "yanchor": "top"},
         margin={"l": 55, "r": 15, "t": 45, "b": 40 + 22 * len(runs)},
     )
+
+
+def probability_figure(probabilities: Sequence[float], predicted: int | None) -> go.Figure:
+    """The ten class probabilities (softmax) as bars, the predicted digit highlighted."""
+    values = [100 * p for p in probabilities]
+    bars = {
+        "type": "bar",
+        "x": [str(d) for d in range(len(values))],
+        "y": values,
+        "marker": {"color": [ORANGE if d == predicted else BLUE for d in range(len(values))]},
+        "text": [f"{v:.0f}%" if v >= 1 else "" for v in values],
+        "textposition": "outside",
+        "hovertemplate": "digit %{x}: %{y:.2f}%<extra></extra>",
+    }
+    return figure(
+        "Probability of each digit (softmax)",
+        [bars],
+        height=300,
+        x_title="digit",
+        y_title="probability",
+        hovermode="closest",
+        yaxis={"range": [0, 110], "ticksuffix": "%"},
+    )
+
+
+def pixels_figure(image, title: str, height: int = 260, signed: bool = False) -> go.Figure:
+    """An image as a heatmap with one visible cell per pixel, hover values, row 0 on top."""
+    colours = "RdBu" if signed else "gray"
+    cells = {
+        "type": "heatmap",
+        "z": [list(map(float, row)) for row in image],
+        "colorscale": colours,
+        "reversescale": signed,
+        "showscale": False,
+        "xgap": 1,
+        "ygap": 1,
+        "hovertemplate": "row %{y}, column %{x}: %{z:.2f}<extra></extra>",
+    }
+    if signed:
+        cells["zmid"] = 0
+    fig = figure(
+        title,
+        [cells],
+        height=height,
+        x_title="",
+        hovermode="closest",
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        xaxis={"visible": False, "constrain": "domain"},
+        yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
+        plot_bgcolor="#888",
+    )
+    return fig

@@ -280,6 +280,7 @@ class MNIST:
     train: Split
     val: Split
     test: Split
+    test_digits: np.ndarray  # (N, 28, 28) uint8: the test images as MNIST stores them
 
 
 def mnist_from_raw(
@@ -302,6 +303,7 @@ def mnist_from_raw(
             to_model_input(torch.from_numpy(test_images.copy())),
             torch.from_numpy(test_labels.astype(np.int64)),
         ),
+        test_digits=test_images,
     )
 
 

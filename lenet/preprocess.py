@@ -136,8 +136,9 @@ def mnist_style(image: np.ndarray | Image.Image) -> np.ndarray | None:
 
 
 def digit_to_input(digit: np.ndarray) -> torch.Tensor:
-    """Step 7: a (28, 28) digit in [0, 1] -> (1, 1, 32, 32) model input."""
-    return to_model_input(torch.from_numpy(np.ascontiguousarray(digit, dtype=np.float32))[None])
+    """Step 7: digits (28, 28) or (N, 28, 28) in [0, 1] -> (N, 1, 32, 32) model input."""
+    batch = np.ascontiguousarray(digit, dtype=np.float32)
+    return to_model_input(torch.from_numpy(batch[None] if batch.ndim == 2 else batch))
 
 
 def prepare_drawing(image: np.ndarray | Image.Image) -> Prepared | None:

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from app_speed import CHROMIUM_FLAGS, free_port, start_app  # noqa: E402
+from draw_speed import SHAPES, draw  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 
@@ -45,6 +46,15 @@ def main() -> None:
             page.set_viewport_size({"width": 1440, "height": 1500})  # the page scrolls inside
             time.sleep(1)
             page.screenshot(path=str(OUT / "train-done.png"))
+            page.set_viewport_size({"width": 1440, "height": 1250})
+            page.goto(f"http://127.0.0.1:{port}/draw")
+            surface = page.locator("canvas.upper-canvas").first
+            surface.wait_for(timeout=60_000)
+            time.sleep(1)
+            draw(page, surface.bounding_box(), SHAPES["7, small, top-left corner"])
+            page.get_by_text("Rotation sweep").wait_for(timeout=30_000)
+            time.sleep(2)
+            page.screenshot(path=str(OUT / "draw.png"))
             browser.close()
     finally:
         server.terminate()

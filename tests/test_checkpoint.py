@@ -78,6 +78,14 @@ def test_garbage_bytes(tmp_path):
     one_line_naming(error, "garbage.pt")
 
 
+def test_plain_text_is_refused(tmp_path):
+    path = tmp_path / "notes.pt"
+    path.write_bytes(b"these are my lecture notes")  # made torch.load raise IndexError
+    with pytest.raises(CheckpointError, match="not a readable PyTorch checkpoint") as error:
+        load_checkpoint(path)
+    one_line_naming(error, "notes.pt")
+
+
 def test_empty_and_truncated_files(tmp_path):
     good = save_checkpoint(tmp_path / "good.pt", LeNet5()).read_bytes()
     for name, content in (("empty.pt", b""), ("cut.pt", good[: len(good) // 2])):

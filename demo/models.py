@@ -1,0 +1,76 @@
+"""The models a student can choose on the Draw and Inspect pages, loaded once per server."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+import torch
+
+from lenet.checkpoint import DEFAULT_CHECKPOINT, checkpoint_dir, load_checkpoint
+from lenet.data import MNIST
+from lenet.metrics import predict_logits
+from lenet.model import LeNet5
+
+SHIPPED = "shipped"
+LIVE = "live"
+UPLOADED = "uploaded"
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str  # "shipped", "file:<name>", "live", "uploaded"
+    label: str
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def load_model_file(path: str, mtime: float) -> tuple[LeNet5, dict]:
+    """A checkpoint's model in eval mode, shared read-only by every session (keyed by mtime)."""
+    return load_checkpoint(path)
+
+
+def model_file(path: Path) -> tuple[LeNet5, dict]:
+    return load_model_file(str(path), path.stat().st_mtime)
+
+
+def saved_checkpoints() -> list[Path]:
+    """Checkpoints saved from the Train page or placed in the checkpoints folder."""
+    folder = checkpoint_dir()
+    found = sorted(folder.glob("*.pt")) if folder.is_dir() else []
+    return [p for p in found if p.resolve() != DEFAULT_CHECKPOINT.resolve()]
+
+
+def choices(live_available: bool, uploaded_name: str | None) -> list[Choice]:
+    listed = [Choice(SHIPPED, "Shipped model (classic LeNet-5, 99.06%)")]
+    listed += [Choice(f"file:{p.name}", f"Saved: {p.stem}") for p in saved_checkpoints()]
+    if live_available:
+        listed.append(Choice(LIVE, "The model training now (latest weights)"))
+    if uploaded_name:
+        listed.append(Choice(UPLOADED, f"Uploaded: {uploaded_name}"))
+    return listed
+
+
+def load_upload(data: bytes, name: str) -> tuple[LeNet5, dict, str]:
+    """A model from uploaded bytes, through the same safe loader (raises CheckpointError)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / (Path(name).name or "upload.pt")
+        path.write_bytes(data)
+        model, meta = load_checkpoint(path)
+    return model, meta, hashlib.sha256(data).hexdigest()[:16]
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _file_test_predictions(path: str, mtime: float, _data: MNIST) -> torch.Tensor:
+    model, _ = load_model_file(path, mtime)
+    return predict_logits(model, _data.test.images).softmax(1)
+
+
+def test_probabilities(key: str, model: LeNet5, data: MNIST) -> torch.Tensor:
+    """Softmax over the test set (10000, 10); cached per checkpoint file for the server."""
+    if key == SHIPPED or key.startswith("file:"):
+        path = DEFAULT_CHECKPOINT if key == SHIPPED else checkpoint_dir() / key[5:]
+        return _file_test_predictions(str(path), path.stat().st_mtime, data)
+    return predict_logits(model, data.test.images).softmax(1)
