@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import streamlit as st  # noqa: E402
 
-from demo.views import draw, train  # noqa: E402
+from demo.views import draw, inspect, train  # noqa: E402
 
 st.set_page_config(page_title="LeNet-5 Lab", page_icon=":material/neurology:", layout="wide")
 pages = [
@@ -20,5 +20,6 @@ pages = [
         default=True,
     ),
     st.Page(draw.render, title="Draw", icon=":material/draw:", url_path="draw"),
+    st.Page(inspect.render, title="Inspect", icon=":material/biotech:", url_path="inspect"),
 ]
 st.navigation(pages).run()

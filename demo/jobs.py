@@ -16,6 +16,7 @@ import functools
 import itertools
 import multiprocessing
 import multiprocessing.context
+import multiprocessing.spawn
 import os
 import queue
 import threading
@@ -150,6 +151,18 @@ class DataSource:
 def _context() -> multiprocessing.context.BaseContext:
     """Workers fork from a clean single-threaded server process that has torch imported
     already: fast to start, and safe (forking the multi-threaded app itself is not)."""
+    original = multiprocessing.spawn.get_preparation_data
+
+    def without_main(name: str) -> dict:
+        # multiprocessing re-runs the parent's __main__ in each child; under Streamlit that is
+        # the app script itself. Our workers need nothing from it (their code is in demo.jobs).
+        data = original(name)
+        if name == "ignore" or name.startswith("lenet-"):
+            for key in ("init_main_from_path", "init_main_from_name", "main_path"):
+                data.pop(key, None)
+        return data
+
+    multiprocessing.spawn.get_preparation_data = without_main
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["demo.jobs"])
     return context
@@ -227,6 +240,7 @@ class TrainingJob:
         self._pause_wanted = False
         self._control = None
         self._model: LeNet5 | None = None
+        self.model_version = 0  # bumps each time new weights arrive
         self._status = "queued"
         self._started: Started | None = None
         self._batches: list[BatchEnd] = []
@@ -355,6 +369,7 @@ class TrainingJob:
                     self._record(event)
             elif kind == "weights":
                 self._model = self._rebuild(payload)
+                self.model_version += 1
             elif kind == "end":
                 self._end(*payload)
                 return

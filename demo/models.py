@@ -12,6 +12,7 @@ import torch
 
 from lenet.checkpoint import DEFAULT_CHECKPOINT, checkpoint_dir, load_checkpoint
 from lenet.data import MNIST
+from lenet.errors import CheckpointError
 from lenet.metrics import predict_logits
 from lenet.model import LeNet5
 
@@ -74,3 +75,60 @@ def test_probabilities(key: str, model: LeNet5, data: MNIST) -> torch.Tensor:
         path = DEFAULT_CHECKPOINT if key == SHIPPED else checkpoint_dir() / key[5:]
         return _file_test_predictions(str(path), path.stat().st_mtime, data)
     return predict_logits(model, data.test.images).softmax(1)
+
+
+def on_upload() -> None:
+    """Load an uploaded checkpoint safely; on success it becomes the chosen model."""
+    file = st.session_state.get("checkpoint_upload")
+    if file is None:
+        return
+    try:
+        model, _, digest = load_upload(file.getvalue(), file.name)
+    except CheckpointError as error:
+        st.session_state["upload_error"] = str(error)
+        return
+    st.session_state["uploaded_model"] = {"name": file.name, "model": model, "digest": digest}
+    st.session_state["model_choice"] = UPLOADED
+
+
+def choose_model() -> tuple[str, object] | None:
+    """The sidebar's model chooser and uploader; (choice key, model) or None with an error."""
+    job = st.session_state.get("job")
+    live = job is not None and job.model is not None
+    upload = st.session_state.get("uploaded_model")
+    options = choices(live, upload["name"] if upload else None)
+    labels = {c.key: c.label for c in options}
+    if st.session_state.get("model_choice") not in labels:
+        st.session_state["model_choice"] = SHIPPED
+    # keep the choice when the student moves between pages (Streamlit drops the state of
+    # widgets that a page does not draw)
+    st.session_state["model_choice"] = st.session_state["model_choice"]
+    key = st.selectbox(
+        "Model",
+        list(labels),
+        format_func=labels.get,
+        key="model_choice",
+        help="Which trained network reads the digit: the shipped one, one saved "
+        "from the Train page, the one training right now, or your own file.",
+    )
+    with st.expander("Use your own checkpoint"):
+        st.file_uploader(
+            "Checkpoint (.pt)",
+            type=["pt"],
+            key="checkpoint_upload",
+            on_change=on_upload,
+            help="A file saved by this app or by `python -m lenet.train`. It is "
+            "checked before use and never run as code.",
+        )
+    if error := st.session_state.pop("upload_error", None):
+        st.error(error)
+    if key == LIVE:
+        return f"live:{job.job_id}", job.model
+    if key == UPLOADED:
+        return f"upload:{upload['digest']}", upload["model"]
+    path = DEFAULT_CHECKPOINT if key == SHIPPED else checkpoint_dir() / key[5:]
+    try:
+        return key, model_file(path)[0]
+    except (CheckpointError, OSError) as error:
+        st.error(f"{path.name}: {error}")
+        return None

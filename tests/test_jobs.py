@@ -173,3 +173,18 @@ def test_queue_positions_are_in_arrival_order(capacity):
     cancel.set()
     for thread in threads:
         thread.join(5)
+
+
+def test_workers_never_rerun_the_apps_main_script(tmp_path, monkeypatch):
+    """Under Streamlit, __main__ is the app script; multiprocessing would run it in each worker."""
+    import sys
+    import types
+
+    script = tmp_path / "app.py"
+    script.write_text("raise SystemExit('the app script ran inside a training worker')\n")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    job = TrainingJob(SHORT, FIXTURE, JobSlots(1)).start()
+    assert job.join(60)
+    assert job.snapshot().status == "done", job.snapshot().error

@@ -14,7 +14,6 @@ import streamlit as st
 
 from demo import canvas, charts, models
 from demo.state import mnist
-from lenet.errors import CheckpointError
 from lenet.predict import probabilities
 from lenet.preprocess import digit_to_input, mnist_style
 from lenet.probes import Probe, apply_probes, rotation_sweep
@@ -24,60 +23,6 @@ THRESHOLD_HELP = (
     "names some digit, even for a scribble; a low top probability means the drawing "
     "looked like several digits, or like none."
 )
-
-
-def on_upload() -> None:
-    """Load an uploaded checkpoint safely; on success it becomes the chosen model."""
-    file = st.session_state.get("checkpoint_upload")
-    if file is None:
-        return
-    try:
-        model, _, digest = models.load_upload(file.getvalue(), file.name)
-    except CheckpointError as error:
-        st.session_state["upload_error"] = str(error)
-        return
-    st.session_state["uploaded_model"] = {"name": file.name, "model": model, "digest": digest}
-    st.session_state["model_choice"] = models.UPLOADED
-
-
-def choose_model() -> tuple[str, object] | None:
-    """The sidebar's model chooser and uploader; (choice key, model) or None with an error."""
-    job = st.session_state.get("job")
-    live = job is not None and job.model is not None
-    upload = st.session_state.get("uploaded_model")
-    options = models.choices(live, upload["name"] if upload else None)
-    labels = {c.key: c.label for c in options}
-    if st.session_state.get("model_choice") not in labels:
-        st.session_state["model_choice"] = models.SHIPPED
-    key = st.selectbox(
-        "Model",
-        list(labels),
-        format_func=labels.get,
-        key="model_choice",
-        help="Which trained network reads the digit: the shipped one, one saved "
-        "from the Train page, the one training right now, or your own file.",
-    )
-    with st.expander("Use your own checkpoint"):
-        st.file_uploader(
-            "Checkpoint (.pt)",
-            type=["pt"],
-            key="checkpoint_upload",
-            on_change=on_upload,
-            help="A file saved by this app or by `python -m lenet.train`. It is "
-            "checked before use and never run as code.",
-        )
-    if error := st.session_state.pop("upload_error", None):
-        st.error(error)
-    if key == models.LIVE:
-        return f"live:{job.job_id}", job.model
-    if key == models.UPLOADED:
-        return f"upload:{upload['digest']}", upload["model"]
-    path = models.DEFAULT_CHECKPOINT if key == models.SHIPPED else models.checkpoint_dir() / key[5:]
-    try:
-        return key, models.model_file(path)[0]
-    except (CheckpointError, OSError) as error:
-        st.error(f"{path.name}: {error}")
-        return None
 
 
 def pick_test_digit(model_key: str, model, wrong: bool) -> None:
@@ -213,7 +158,7 @@ def render() -> None:
         return
     with st.sidebar:
         st.header("Model")
-        chosen = choose_model()
+        chosen = models.choose_model()
         threshold = st.slider(
             "'Not sure' below", 0.3, 0.95, 0.7, 0.05, key="threshold", help=THRESHOLD_HELP
         )

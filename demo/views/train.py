@@ -7,10 +7,11 @@ polling once it ends. Clicking elsewhere in the app reruns the script but never 
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 import torch
 
-from demo import charts
+from demo import charts, inside
 from demo.jobs import JobSnapshot, TrainingJob
 from demo.settings import (
     FIELDS,
@@ -22,6 +23,8 @@ from demo.settings import (
 from demo.state import data_source, job_slots, mnist, session_id, session_reaper
 from demo.views import train_results
 from lenet.errors import ConfigError
+from lenet.features import feature_maps
+from lenet.preprocess import digit_to_input
 from lenet.presets import PRESETS
 
 POLL_S = 1.0
@@ -295,6 +298,39 @@ def live_charts(snap: JobSnapshot) -> None:
     right.plotly_chart(charts.lr_figure(snap.batches, epochs), key="lr_chart")
 
 
+def pinned_digit() -> tuple[np.ndarray, str]:
+    """The digit whose conv1 maps are watched: the last drawing, else MNIST's first test 7."""
+    drawn = st.session_state.get("current_digit")
+    if drawn is not None:
+        return drawn[0], "your last drawing"
+    return mnist().test_digits[0] / np.float32(255), "test digit #0"
+
+
+def inside_view(job: TrainingJob) -> None:
+    """conv1's kernels and a pinned digit's conv1 maps, from the run's latest weights (they
+    arrive every 2 s and at each evaluation; figures are rebuilt only when they change)."""
+    digit, source = pinned_digit()
+    version = (job.job_id, job.model_version, source)
+    cached = st.session_state.get("inside_figures")
+    if cached is None or cached[0] != version:
+        model = job.model
+        maps = feature_maps(model, digit_to_input(digit))["conv1"][0].numpy()
+        kernels = model.conv1.weight.detach()[:, 0].numpy()
+        cached = (
+            version,
+            inside.grid_figure(kernels, "conv1 kernels", 6, "kernel", signed=True, height=190),
+            inside.grid_figure(maps, f"conv1 maps of {source}", 6, height=190),
+        )
+        st.session_state["inside_figures"] = cached
+    st.markdown(
+        "**Inside the network, live**: the six conv1 filters and what they make of one "
+        "digit, redrawn as the weights change."
+    )
+    left, right = st.columns(2)
+    left.plotly_chart(cached[1], key="live_kernels")
+    right.plotly_chart(cached[2], key="live_maps")
+
+
 def live_body() -> None:
     job: TrainingJob | None = st.session_state.get("job")
     snap = job.snapshot() if job is not None else None
@@ -308,6 +344,8 @@ def live_body() -> None:
     status_line(snap)
     progress_bar(snap)
     live_charts(snap)
+    if job.model is not None:
+        inside_view(job)
     # A run that starts or ends redraws the whole page: the settings are locked or freed, and
     # the fragment starts or stops polling.
     if snap.active:

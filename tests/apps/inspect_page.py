@@ -1,0 +1,5 @@
+"""The Inspect page alone, for AppTest."""
+
+from demo.views import inspect
+
+inspect.render()

@@ -1,0 +1,139 @@
+"""Looks inside: the single-cell arithmetic, saliency, grids and PNGs, and the Inspect page."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+import demo.state
+from demo import inside
+from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
+from lenet.features import conv1_cell, feature_maps, saliency
+from lenet.metrics import confusion_matrix, predict_logits
+from lenet.preprocess import digit_to_input
+
+PAGE = str(Path(__file__).parent / "apps" / "inspect_page.py")
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_checkpoint(DEFAULT_CHECKPOINT)[0]
+
+
+@pytest.mark.parametrize("channel, row, col", [(0, 0, 0), (3, 14, 9), (5, 27, 27)])
+def test_one_cell_by_hand_equals_the_feature_map(shipped, small_mnist, channel, row, col):
+    x = small_mnist.test.images[:1]
+    cell = conv1_cell(shipped, x, channel, row, col)
+    in_map = feature_maps(shipped, x)["conv1"][0, channel, row, col].item()
+    assert cell.value == pytest.approx(in_map, abs=1e-5)
+    assert cell.pre_activation == pytest.approx(cell.products.sum() + cell.bias, abs=1e-9)
+    assert np.allclose(cell.products, cell.patch * cell.kernel)
+    assert np.allclose(cell.patch, x[0, 0, row : row + 5, col : col + 5].numpy())
+
+
+def test_saliency_shape_finiteness_and_no_side_effects(shipped, small_mnist):
+    x = small_mnist.test.images[:1]
+    heat = saliency(shipped, x, target=int(small_mnist.test.labels[0]))
+    assert heat.shape == (32, 32) and torch.isfinite(heat).all() and heat.abs().sum() > 0
+    assert all(p.grad is None for p in shipped.parameters())
+    other = saliency(shipped, x, target=(int(small_mnist.test.labels[0]) + 1) % 10)
+    assert not torch.allclose(heat, other)
+
+
+def test_confusion_matrix_of_the_full_test_set(shipped, full_mnist):
+    logits = predict_logits(shipped, full_mnist.test.images)
+    predicted = logits.argmax(1)
+    matrix = confusion_matrix(predicted, full_mnist.test.labels)
+    assert matrix.sum() == 10_000
+    accuracy = (predicted == full_mnist.test.labels).float().mean().item()
+    assert matrix.diag().sum().item() / 10_000 == pytest.approx(accuracy)
+
+
+def test_tiles_keep_every_value_in_its_place():
+    maps = np.arange(6 * 4 * 3, dtype=float).reshape(6, 4, 3)
+    grid, where = inside.tile(maps, cols=4)
+    assert grid.shape == (2 * 5 - 1, 4 * 4 - 1)
+    assert np.isnan(grid).sum() == grid.size - maps.size
+    for i in range(6):
+        r, c = divmod(i, 4)
+        assert np.array_equal(grid[r * 5 : r * 5 + 4, c * 4 : c * 4 + 3], maps[i])
+        assert (where[r * 5, c * 4] == [i, 0, 0]).all()
+
+
+def test_grid_png_is_a_picture_of_the_grid():
+    maps = np.random.default_rng(0).normal(size=(16, 5, 5))
+    png = inside.grid_png(maps, 8, "conv2 feature maps", zoom=10)
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.width > 8 * 5 * 10 and image.height > 2 * 5 * 10
+    pixels = np.asarray(image.convert("RGB"))
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50  # coloured maps, not blank
+
+
+def test_feature_maps_are_fast_enough_to_follow_every_change(shipped):
+    x = digit_to_input(np.zeros((28, 28), dtype=np.float32))
+    feature_maps(shipped, x)
+    import time
+
+    began = time.perf_counter()
+    for _ in range(20):
+        feature_maps(shipped, x)
+    assert (time.perf_counter() - began) / 20 < 0.1  # generous; the benchmark has the figure
+
+
+@pytest.fixture
+def page(small_mnist, monkeypatch):
+    monkeypatch.setattr(demo.state, "_verified_mnist", lambda: small_mnist)
+    return AppTest.from_file(PAGE, default_timeout=60)
+
+
+def test_page_for_a_test_digit(page, small_mnist):
+    at = page.run()
+    assert not at.exception
+    assert at.radio(key="inspect_source").value == "test"
+    metric = next(m for m in at.metric if m.label == "Prediction")
+    assert metric.value.startswith(str(int(small_mnist.test.labels[0])))
+    headers = [h.value for h in at.header if h.value != "Model"]
+    assert headers == [
+        "Feature maps",
+        "The learned filters",
+        "From pixels to the answer",
+        "How one number is computed",
+        "Saliency: which pixels decide",
+        "Where the model goes wrong (10,000 test digits)",
+    ]
+    assert any("✔" in m.value for m in at.markdown)  # the hand computation matches the map
+
+
+def test_page_for_a_drawn_digit(page, small_mnist):
+    drawn = small_mnist.test_digits[1] / np.float32(255)
+    page.session_state["current_digit"] = (drawn, "your drawing")
+    at = page.run()
+    assert not at.exception
+    assert at.radio(key="inspect_source").value == "drawing"
+    assert any("your last drawing" in c.value for c in at.caption)
+
+
+def test_choosing_a_mistake_makes_it_the_input(page, small_mnist):
+    at = page.run()
+    buttons = [b for b in at.button if b.key and b.key.startswith("mistake_")]
+    assert buttons, "the shipped model makes some mistakes on the fixture"
+    index = int(buttons[0].key.split("_")[1])
+    buttons[0].click().run()
+    assert at.session_state["inspect_index"] == index
+    assert at.radio(key="inspect_source").value == "test"
+    label = int(small_mnist.test.labels[index])
+    metric = next(m for m in at.metric if m.label == "Prediction")
+    assert not metric.value.startswith(str(label))  # it is one the model gets wrong
+
+
+def test_the_mistake_filter(page):
+    at = page.run()
+    at.selectbox(key="filter_true").set_value(9).run()
+    shown = [b.label for b in at.button if b.key and b.key.startswith("mistake_")]
+    assert shown and all(label.startswith("9 →") for label in shown)
