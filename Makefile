@@ -29,6 +29,7 @@ benchmark: $(STAMP) data
 	$(PY) benchmarks/epoch_speed.py
 	$(PY) benchmarks/app_speed.py
 	$(PY) benchmarks/draw_speed.py
+	$(PY) benchmarks/inspect_speed.py
 
 fixture: $(STAMP) data
 	$(PY) scripts/make_fixture.py

@@ -152,21 +152,30 @@ def bars_figure(values: np.ndarray, title: str, highlight: int, percent: bool = 
     )
 
 
-def _colour(values: np.ndarray) -> np.ndarray:
-    """Values in [0, 1] -> RGB uint8 through the Viridis anchors."""
-    anchors = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in VIRIDIS], float)
+DIVERGING = ["#2166ac", "#67a9cf", "#d1e5f0", "#f7f7f7", "#fddbc7", "#ef8a62", "#b2182b"]
+
+
+def _colour(values: np.ndarray, anchors_hex: list[str] = VIRIDIS) -> np.ndarray:
+    """Values in [0, 1] -> RGB uint8 through the given colour anchors."""
+    anchors = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in anchors_hex], float)
     position = np.nan_to_num(np.clip(values, 0, 1)) * (len(anchors) - 1)
     low = np.floor(position).astype(int).clip(0, len(anchors) - 2)
     t = (position - low)[..., None]
     return (anchors[low] * (1 - t) + anchors[low + 1] * t).astype(np.uint8)
 
 
-def grid_png(maps: np.ndarray, cols: int, title: str, label: str = "map", zoom: int = 8) -> bytes:
-    """The same grid as a PNG for slides: Viridis, one scale per layer, white gaps, labels."""
+def grid_png(
+    maps: np.ndarray, cols: int, title: str, label: str = "map", zoom: int = 8, signed: bool = False
+) -> bytes:
+    """The same grid as a PNG (for slides, and the Train page's live view): one colour scale for
+    the grid, Viridis or, when `signed`, blue-white-red centred on zero; white gaps, labels."""
     gap = max(2, -(-14 // zoom))  # room for a label above each tile
     grid, _ = tile(maps, cols, gap)
     low, high = np.nanmin(grid), np.nanmax(grid)
-    rgb = _colour((grid - low) / ((high - low) or 1.0))
+    if signed:
+        low = -max(abs(low), abs(high))
+        high = -low
+    rgb = _colour((grid - low) / ((high - low) or 1.0), DIVERGING if signed else VIRIDIS)
     rgb[np.isnan(grid)] = 255
     rgb = np.kron(rgb, np.ones((zoom, zoom, 1), dtype=np.uint8))
     n, h, w = maps.shape

@@ -307,28 +307,29 @@ def pinned_digit() -> tuple[np.ndarray, str]:
 
 
 def inside_view(job: TrainingJob) -> None:
-    """conv1's kernels and a pinned digit's conv1 maps, from the run's latest weights (they
-    arrive every 2 s and at each evaluation; figures are rebuilt only when they change)."""
+    """conv1's kernels and a pinned digit's conv1 maps from the run's latest weights (they
+    arrive every 2 s and at each evaluation). Drawn as PNGs, rebuilt only when the weights
+    change: an unchanged image costs the server and the browser nothing on the next poll."""
     digit, source = pinned_digit()
     version = (job.job_id, job.model_version, source)
-    cached = st.session_state.get("inside_figures")
+    cached = st.session_state.get("inside_images")
     if cached is None or cached[0] != version:
         model = job.model
         maps = feature_maps(model, digit_to_input(digit))["conv1"][0].numpy()
         kernels = model.conv1.weight.detach()[:, 0].numpy()
         cached = (
             version,
-            inside.grid_figure(kernels, "conv1 kernels", 6, "kernel", signed=True, height=190),
-            inside.grid_figure(maps, f"conv1 maps of {source}", 6, height=190),
+            inside.grid_png(kernels, 6, "conv1 kernels", "kernel", zoom=12, signed=True),
+            inside.grid_png(maps, 6, f"conv1 maps of {source}", zoom=3),
         )
-        st.session_state["inside_figures"] = cached
+        st.session_state["inside_images"] = cached
     st.markdown(
-        "**Inside the network, live**: the six conv1 filters and what they make of one "
-        "digit, redrawn as the weights change."
+        "**Inside the network, live**: the six conv1 filters (blue negative, red "
+        "positive) and what they make of one digit, redrawn as the weights change."
     )
     left, right = st.columns(2)
-    left.plotly_chart(cached[1], key="live_kernels")
-    right.plotly_chart(cached[2], key="live_maps")
+    left.image(cached[1])
+    right.image(cached[2])
 
 
 def live_body() -> None:
