@@ -44,9 +44,24 @@ def app_url(tmp_path_factory) -> str:
     port = free_port()
     env = {**os.environ, "LENET_CHECKPOINT_DIR": str(tmp_path_factory.mktemp("checkpoints"))}
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "demo/app.py", "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "demo/app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while True:
