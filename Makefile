@@ -6,13 +6,26 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test demo lint format data benchmark fixture clean-venv
+.PHONY: test demo classroom lint format data benchmark fixture screenshots clean-venv
 
 test: $(STAMP) data lint
 	$(PY) -m pytest
 
 demo: $(STAMP) data
 	$(VENV)/bin/streamlit run demo/app.py
+
+# One server for a class: every interface, viewer toolbar, no error details, 5 MB uploads, XSRF
+# on, and at most LENET_MAX_JOBS runs training at once (default: one per two cores).
+classroom: $(STAMP) data
+	$(VENV)/bin/streamlit run demo/app.py --server.address 0.0.0.0 --server.port $(PORT) \
+		--client.toolbarMode viewer --client.showErrorDetails none \
+		--server.maxUploadSize 5 --server.enableXsrfProtection true
+
+PORT ?= 8501
+
+# README's screenshots come from the browser tests
+screenshots: $(STAMP) data
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

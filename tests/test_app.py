@@ -201,3 +201,29 @@ def test_reruns_never_restart_or_duplicate_a_run(app):
     button(at, "Stop").click().run()
     run_until(at, lambda a: "stopped" in status_text(a))
     assert job.join(10) and at.session_state["job"] is job
+
+
+def test_a_full_disk_when_saving_loses_nothing(app, tmp_path, monkeypatch):
+    from lenet import checkpoint
+
+    (tmp_path / "keep.pt").write_bytes(b"an earlier model")
+    app.query_params.update(preset="quick", train_size="1000", batch_size="100")
+    at = app.run()
+    button(at, "Start training").click().run()
+    run_until(at, lambda a: "done" in status_text(a))
+
+    def disk_full(obj, f, *args, **kwargs):
+        f.write(b"partial")
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(checkpoint.torch, "save", disk_full)
+        at.text_input[0].set_value("my_net")
+        button(at, "Save model").click().run()
+    assert any("No space left on device" in e.value for e in at.error)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.pt"]
+    assert (tmp_path / "keep.pt").read_bytes() == b"an earlier model"
+    at.text_input[0].set_value("keep")
+    button(at, "Save model").click().run()
+    assert any("keep.pt already exists" in e.value for e in at.error)
+    assert (tmp_path / "keep.pt").read_bytes() == b"an earlier model"

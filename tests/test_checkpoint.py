@@ -153,3 +153,29 @@ def test_raw_pickle_carrying_code_is_refused_and_not_run(tmp_path):
 def test_saved_file_is_a_plain_zip_checkpoint(tmp_path):
     path = save_checkpoint(tmp_path / "m.pt", LeNet5())
     assert zipfile.is_zipfile(path)
+
+
+def test_ctrl_c_during_a_save_keeps_the_previous_file(tmp_path, monkeypatch):
+    path = save_checkpoint(tmp_path / "m.pt", LeNet5())
+    before = path.read_bytes()
+
+    def interrupted(obj, f, *args, **kwargs):
+        f.write(b"half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(checkpoint.torch, "save", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(path, LeNet5())
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]
+
+
+def test_a_checkpoint_of_another_architecture(tmp_path):
+    wide = torch.nn.Sequential(torch.nn.Linear(784, 10))
+    payload = checkpoint.checkpoint_payload(LeNet5())
+    payload["state_dict"] = wide.state_dict()
+    path = tmp_path / "mlp.pt"
+    torch.save(payload, path)
+    with pytest.raises(CheckpointError, match="weights do not fit LeNet-5") as error:
+        load_checkpoint(path)
+    one_line_naming(error, "mlp.pt")

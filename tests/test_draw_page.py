@@ -134,3 +134,28 @@ def test_a_good_upload_becomes_the_model(page, tmp_path, fixture_model):
     ).run()
     assert not at.exception
     assert at.selectbox(key="model_choice").value == "uploaded"
+
+
+def test_uploads_of_another_architecture_or_with_code_are_refused(page, tmp_path):
+    import torch
+
+    from lenet import checkpoint
+    from lenet.model import LeNet5
+    from tests.test_checkpoint import Payload
+
+    other = checkpoint.checkpoint_payload(LeNet5())
+    other["state_dict"] = torch.nn.Linear(784, 10).state_dict()
+    torch.save(other, tmp_path / "mlp.pt")
+    marker = tmp_path / "pwned"
+    torch.save({"format_version": 1, "state_dict": Payload(str(marker))}, tmp_path / "evil.pt")
+    page.drawing["image"] = canvas_image(0)
+    at = page.run()
+    for name, fragment in (("mlp.pt", "weights do not fit LeNet-5"), ("evil.pt", "it was not run")):
+        at.file_uploader(key="checkpoint_upload").set_value(
+            (name, (tmp_path / name).read_bytes(), "application/octet-stream")
+        ).run()
+        assert not at.exception
+        assert any(name in e.value and fragment in e.value for e in at.error)
+        assert at.selectbox(key="model_choice").value == "shipped"
+        assert prediction(at).startswith("7")
+    assert not marker.exists()

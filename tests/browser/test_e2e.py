@@ -122,3 +122,64 @@ def test_a_bad_checkpoint_upload_is_refused(page, app_url, tmp_path):
     surface = page.locator("canvas.upper-canvas").first
     draw(page, surface.bounding_box(), SHAPES["1"])  # the page still reads digits
     wait_until(lambda: prediction(page).startswith("1"), timeout=30)
+
+
+def test_a_huge_upload_is_stopped_at_the_door(page, app_url, tmp_path):
+    huge = tmp_path / "huge.pt"
+    huge.write_bytes(b"\0" * (6 * 1024 * 1024))  # over the 5 MB limit in .streamlit/config.toml
+    page.goto(f"{app_url}/draw")
+    page.locator("canvas.upper-canvas").first.wait_for(timeout=60_000)
+    page.get_by_text("Use your own checkpoint").click()
+    page.locator('input[type="file"]').set_input_files(str(huge))
+    page.get_by_text(re.compile(r"File must be 5(\.0)? ?MB or smaller")).wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stMetric"]', has_text="Prediction").count() == 1
+
+
+def training_workers() -> set[int]:
+    """Training processes: forked by the app's forkserver, so they share its command line."""
+    from pathlib import Path
+
+    parents = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if b"forkserver" not in (proc / "cmdline").read_bytes():
+                continue
+            parents[int(proc.name)] = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):
+            continue
+    return {pid for pid, parent in parents.items() if parent in parents}
+
+
+def test_a_closed_tab_stops_its_run(browser, app_url):
+    before = training_workers()
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.goto(f"{app_url}/?preset=classic")
+    tab.get_by_role("button", name="Start training").click()
+    tab.get_by_text("images/s").first.wait_for(timeout=60_000)
+    assert len(training_workers() - before) == 1
+    context.close()  # the student closes the tab mid-training
+    wait_until(lambda: not (training_workers() - before), timeout=20)
+
+
+def test_two_tabs_are_two_sessions_sharing_the_queue(browser, app_url):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    first, second = context.new_page(), context.new_page()
+    try:
+        first.goto(f"{app_url}/?preset=classic")
+        first.get_by_role("button", name="Start training").click()
+        first.get_by_text("images/s").first.wait_for(timeout=60_000)
+        second.goto(f"{app_url}/?preset=quick")
+        second.get_by_text("No run yet").wait_for(timeout=60_000)  # its own session
+        second.get_by_role("button", name="Start training").click()
+        wait_until(lambda: "queued (position 1)" in status(second), timeout=30)
+        save_screenshot(second, "queued")
+        first.get_by_role("button", name="Stop").click()
+        wait_until(lambda: "stopped" in status(first), timeout=30)
+        second.get_by_text("Training time").wait_for(timeout=120_000)  # it began by itself
+        assert "done" in status(second) and "stopped" in status(first)
+        assert second.locator(".stException").count() == 0
+    finally:
+        context.close()
