@@ -21,74 +21,27 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 from statistics import median
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(port: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "demo/app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+from serving import CHROMIUM, CHROMIUM_FLAGS, ROOT, running_app  # noqa: E402
 
 
 def time_startup(browser) -> float:
     """Seconds from launching the server to the Train page's Start button on screen."""
-    import urllib.request
-
-    port = free_port()
     began = time.perf_counter()
-    server = start_app(port)
-    try:
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.05)
+    with running_app() as (url, _):
         page = browser.new_page()
-        page.goto(f"http://127.0.0.1:{port}/")
+        page.goto(f"{url}/")
         page.get_by_role("button", name="Start training").wait_for(timeout=60_000)
         seconds = time.perf_counter() - began
         page.close()
-        return seconds
-    finally:
-        server.terminate()
-        server.wait(10)
+    return seconds
 
 
 def cli_seconds(epochs: int, out: Path) -> float:
@@ -114,8 +67,8 @@ def cli_seconds(epochs: int, out: Path) -> float:
     return float(re.search(r"steps, ([0-9.]+) s\)", done.stdout).group(1))
 
 
-def app_seconds(page, port: int, epochs: int) -> float:
-    page.goto(f"http://127.0.0.1:{port}/?preset=fast&epochs={epochs}")
+def app_seconds(page, url: str, epochs: int) -> float:
+    page.goto(f"{url}/?preset=fast&epochs={epochs}")
     page.get_by_role("button", name="Start training").click()
     page.get_by_text("Training time").wait_for(timeout=300_000)
     value = page.locator('[data-testid="stMetric"]', has_text="Training time")
@@ -150,30 +103,27 @@ def main() -> int:
     args = parser.parse_args()
     scratch = ROOT / "checkpoints" / ".benchmark.pt"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         time_startup(browser)  # cold: fills the OS caches
         startups = [time_startup(browser) for _ in range(2)]
         print(
             f"start-up to first render, warm: {min(startups):.2f} s (runs {startups})", flush=True
         )
-        port = free_port()
-        server = start_app(port)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            cli, server_side, app = [], [], []
-            for _ in range(args.repeats):
-                cli.append(cli_seconds(args.epochs, scratch))
-                server_side.append(apptest_seconds(args.epochs))
-                app.append(app_seconds(page, port, args.epochs))
-                print(
-                    f"fast preset, {args.epochs} epochs: CLI {cli[-1]:.2f} s | app, server "
-                    f"side {server_side[-1]:.2f} s | app + Chromium on this machine "
-                    f"{app[-1]:.2f} s",
-                    flush=True,
-                )
+            with running_app() as (url, _):
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                cli, server_side, app = [], [], []
+                for _ in range(args.repeats):
+                    cli.append(cli_seconds(args.epochs, scratch))
+                    server_side.append(apptest_seconds(args.epochs))
+                    app.append(app_seconds(page, url, args.epochs))
+                    print(
+                        f"fast preset, {args.epochs} epochs: CLI {cli[-1]:.2f} s | app, "
+                        f"server side {server_side[-1]:.2f} s | app + Chromium on this "
+                        f"machine {app[-1]:.2f} s",
+                        flush=True,
+                    )
         finally:
-            server.terminate()
-            server.wait(10)
             for leftover in scratch.parent.glob(".benchmark*"):
                 leftover.unlink()
         browser.close()

@@ -16,7 +16,6 @@ import json
 import statistics
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from app_speed import CHROMIUM_FLAGS, free_port, start_app  # noqa: E402
+from serving import CHROMIUM, CHROMIUM_FLAGS, running_app  # noqa: E402
 
 from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint  # noqa: E402
 from lenet.data import raw_dir, read_idx  # noqa: E402
@@ -75,53 +74,41 @@ def draw(page, box: dict, strokes: list) -> None:
 def browser_latencies(strokes: int) -> list[tuple[str, float, str]]:
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    server = start_app(port)
     results = []
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 1200})
-            page.goto(f"http://127.0.0.1:{port}/draw")
+    with running_app() as (url, _), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1200})
+        page.goto(f"{url}/draw")
+        surface = page.locator("canvas.upper-canvas").first
+        surface.wait_for(timeout=60_000)
+        metric = page.locator('[data-testid="stMetric"]', has_text="Prediction")
+        names = list(SHAPES)
+        for i in range(strokes):
+            page.get_by_role("button", name="Clear").click()
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
+                ".some(e => e.innerText.trim() === '–')",
+                timeout=30_000,
+            )
             surface = page.locator("canvas.upper-canvas").first
-            surface.wait_for(timeout=60_000)
-            metric = page.locator('[data-testid="stMetric"]', has_text="Prediction")
-            names = list(SHAPES)
-            for i in range(strokes):
-                page.get_by_role("button", name="Clear").click()
+            surface.wait_for()
+            time.sleep(0.3)
+            name = names[i % len(names)]
+            draw(page, surface.bounding_box(), SHAPES[name])
+            released = time.perf_counter()
+            try:
                 page.wait_for_function(
                     "() => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
-                    ".some(e => e.innerText.trim() === '–')",
-                    timeout=30_000,
+                    ".some(e => /^[0-9]/.test(e.innerText.trim()))",
+                    timeout=10_000,
+                    polling=10,
                 )
-                surface = page.locator("canvas.upper-canvas").first
-                surface.wait_for()
-                time.sleep(0.3)
-                name = names[i % len(names)]
-                draw(page, surface.bounding_box(), SHAPES[name])
-                released = time.perf_counter()
-                try:
-                    page.wait_for_function(
-                        "() => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
-                        ".some(e => /^[0-9]/.test(e.innerText.trim()))",
-                        timeout=10_000,
-                        polling=10,
-                    )
-                except Exception:  # no reading: record it and keep the evidence
-                    page.screenshot(path=str(ROOT / "benchmarks" / f"unread-{i}.png"))
-                results.append(
-                    (name, time.perf_counter() - released, metric.inner_text().split("\n")[-1])
-                )
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(10)
+            except Exception:  # no reading: record it and keep the evidence
+                page.screenshot(path=str(ROOT / "benchmarks" / f"unread-{i}.png"))
+            results.append(
+                (name, time.perf_counter() - released, metric.inner_text().split("\n")[-1])
+            )
+        browser.close()
     return results
 
 

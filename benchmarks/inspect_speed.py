@@ -18,7 +18,6 @@ import json
 import statistics
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from app_speed import CHROMIUM_FLAGS, free_port, start_app  # noqa: E402
+from serving import CHROMIUM, CHROMIUM_FLAGS, running_app  # noqa: E402
 
 from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint  # noqa: E402
 from lenet.data import load_mnist  # noqa: E402
@@ -63,33 +62,21 @@ def library_figures() -> tuple[float, float]:
 def browser_seconds(inputs: int) -> list[float]:
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    server = start_app(port)
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
-            page.goto(f"http://127.0.0.1:{port}/inspect")
-            page.get_by_text("Where the model goes wrong").wait_for(timeout=60_000)
-            page.wait_for_function(RENDERED, arg=0, timeout=60_000)
-            box = page.get_by_role("spinbutton", name="Test digit number")
-            seconds = []
-            for index in np.random.default_rng(1).integers(1, 10_000, inputs).tolist():
-                box.fill(str(index))
-                began = time.perf_counter()
-                box.press("Enter")
-                page.wait_for_function(RENDERED, arg=index, timeout=60_000, polling=10)
-                seconds.append(time.perf_counter() - began)
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(10)
+    with running_app() as (url, _), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.goto(f"{url}/inspect")
+        page.get_by_text("Where the model goes wrong").wait_for(timeout=60_000)
+        page.wait_for_function(RENDERED, arg=0, timeout=60_000)
+        box = page.get_by_role("spinbutton", name="Test digit number")
+        seconds = []
+        for index in np.random.default_rng(1).integers(1, 10_000, inputs).tolist():
+            box.fill(str(index))
+            began = time.perf_counter()
+            box.press("Enter")
+            page.wait_for_function(RENDERED, arg=index, timeout=60_000, polling=10)
+            seconds.append(time.perf_counter() - began)
+        browser.close()
     return seconds
 
 

@@ -40,6 +40,23 @@ def figure(
     return go.Figure(data=traces, layout={**base, **layout})
 
 
+def image_figure(
+    title: str, traces: list[dict], height: int, left: int = 10, top: int = 40, **layout
+) -> go.Figure:
+    """A figure for pictures (digits, maps, kernels): no axes, square cells, row 0 on top."""
+    return figure(
+        title,
+        traces,
+        height=height,
+        x_title="",
+        hovermode="closest",
+        margin={"l": left, "r": 10, "t": top, "b": 10},
+        xaxis={"visible": False, "constrain": "domain"},
+        yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
+        **layout,
+    )
+
+
 def line(
     x: Sequence,
     y: Sequence,
@@ -254,15 +271,4 @@ def pixels_figure(image, title: str, height: int = 260, signed: bool = False) ->
     }
     if signed:
         cells["zmid"] = 0
-    fig = figure(
-        title,
-        [cells],
-        height=height,
-        x_title="",
-        hovermode="closest",
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        xaxis={"visible": False, "constrain": "domain"},
-        yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
-        plot_bgcolor="#888",
-    )
-    return fig
+    return image_figure(title, [cells], height, plot_bgcolor="#888")

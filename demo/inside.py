@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image, ImageDraw
 
-from demo.charts import BLUE, ORANGE, figure
+from demo.charts import BLUE, ORANGE, figure, image_figure
 
 VIRIDIS = [
     "#440154",
@@ -99,16 +99,8 @@ def grid_figure(
         ]
     rows = -(-n // cols)
     height = height or int(90 + rows * (h + 1) * min(22, 600 / ((w + 1) * cols)))
-    return figure(
-        title,
-        [cells],
-        height=height,
-        x_title="",
-        hovermode="closest",
-        annotations=labels,
-        margin={"l": 60 if row_labels else 10, "r": 10, "t": 50, "b": 10},
-        xaxis={"visible": False, "constrain": "domain"},
-        yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
+    return image_figure(
+        title, [cells], height, left=60 if row_labels else 10, top=50, annotations=labels
     )
 
 
@@ -213,16 +205,7 @@ def numbers_figure(grid: np.ndarray, title: str, signed: bool) -> go.Figure:
     }
     if signed:
         cells.update(zmin=-limit, zmax=limit)
-    return figure(
-        title,
-        [cells],
-        height=280,
-        x_title="",
-        hovermode="closest",
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        xaxis={"visible": False, "constrain": "domain"},
-        yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
-    )
+    return image_figure(title, [cells], 280)
 
 
 def overlay_figure(digit: np.ndarray, heat: np.ndarray, title: str) -> go.Figure:
@@ -246,16 +229,7 @@ def overlay_figure(digit: np.ndarray, heat: np.ndarray, title: str) -> go.Figure
         "colorbar": {"thickness": 12},
         "hovertemplate": "row %{y}, column %{x}: %{z:.3f}<extra></extra>",
     }
-    return figure(
-        title,
-        [base, layer],
-        height=360,
-        x_title="",
-        hovermode="closest",
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        xaxis={"visible": False, "constrain": "domain"},
-        yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
-    )
+    return image_figure(title, [base, layer], 360)
 
 
 def confusion_figure(matrix: np.ndarray) -> go.Figure:

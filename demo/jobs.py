@@ -32,7 +32,7 @@ from lenet.errors import LenetError
 from lenet.model import LeNet5
 from lenet.train import BatchEnd, Evaluation, Finished, Started, TrainConfig, Trainer
 
-ACTIVE = ("queued", "running", "paused")
+ACTIVE = ("queued", "starting", "running", "paused")
 SEND_EVERY_S = 0.25  # how often a training process sends its batch events
 _ids = itertools.count(1)
 
@@ -102,7 +102,7 @@ class JobSnapshot:
     """A consistent copy of a job's state for the page: plain values and frozen events."""
 
     job_id: int
-    status: str  # queued | running | paused | stopped | done | diverged | failed
+    status: str  # queued | starting | running | paused | stopped | done | diverged | failed
     queue_position: int | None
     config: TrainConfig
     started: Started | None
@@ -308,6 +308,7 @@ class TrainingJob:
         if not self.slots.acquire(self, self._cancel):
             self._end("stopped")
             return
+        self._end("starting")  # has the slot; the process loads MNIST before its first batch
         try:
             self._run_process()
         except Exception as error:  # the page must learn why, never a silent death

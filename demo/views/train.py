@@ -30,6 +30,7 @@ from lenet.presets import PRESETS
 POLL_S = 1.0
 STATUS_BADGES = {
     "queued": "gray",
+    "starting": "gray",
     "running": "blue",
     "paused": "orange",
     "stopped": "violet",
@@ -343,16 +344,24 @@ def live_body() -> None:
         )
         return
     status_line(snap)
+    # A run that starts or ends redraws the whole page: the settings are locked or freed, and
+    # the fragment starts or stops polling.
+    if snap.active and not st.session_state.get("polling"):
+        st.session_state["polling"] = True
+        st.rerun()
+    if snap.status == "queued":
+        ahead = (snap.queue_position or 1) - 1
+        st.info(
+            f"Waiting for a free training slot: {ahead} run(s) ahead of yours. It starts by "
+            "itself; you can draw and inspect meanwhile.",
+            icon=":material/hourglass_top:",
+        )
+        return
     progress_bar(snap)
     live_charts(snap)
     if job.model is not None:
         inside_view(job)
-    # A run that starts or ends redraws the whole page: the settings are locked or freed, and
-    # the fragment starts or stops polling.
     if snap.active:
-        if not st.session_state.get("polling"):
-            st.session_state["polling"] = True
-            st.rerun()
         return
     train_results.outcome(snap, job, st.session_state.get("job_values", current_settings()))
     if st.session_state.pop("polling", False):

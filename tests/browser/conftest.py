@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from benchmarks.app_speed import CHROMIUM_FLAGS, free_port
+from benchmarks.serving import CHROMIUM, CHROMIUM_FLAGS, running_app
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
@@ -41,39 +37,9 @@ def app_url(tmp_path_factory) -> str:
         if os.environ.get("CI") == "true":
             pytest.fail(f"browser tests must run under CI: {reason}")
         pytest.skip(reason)
-    port = free_port()
-    env = {**os.environ, "LENET_CHECKPOINT_DIR": str(tmp_path_factory.mktemp("checkpoints"))}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "demo/app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-            break
-        except OSError:
-            assert time.time() < deadline, "the app did not start in 60 s"
-            time.sleep(0.1)
-    yield url
-    server.terminate()
-    server.wait(10)
+    checkpoints = str(tmp_path_factory.mktemp("checkpoints"))
+    with running_app({"LENET_CHECKPOINT_DIR": checkpoints}) as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="session")

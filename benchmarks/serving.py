@@ -1,0 +1,79 @@
+"""The app on a free local port, and Chromium's flags: for the benchmarks and browser tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(port: int, env: dict | None = None) -> subprocess.Popen:
+    """`streamlit run demo/app.py` on 127.0.0.1:port, headless, output discarded."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "demo/app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_healthy(url: str, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+            return
+        except OSError:
+            if time.time() > deadline:
+                raise TimeoutError(f"the app at {url} did not start in {timeout:.0f} s") from None
+            time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def running_app(env: dict | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """(url, server process) of a started, healthy app; stopped afterwards."""
+    port = free_port()
+    server = start_app(port, env)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url)
+        yield url, server
+    finally:
+        server.terminate()
+        server.wait(10)
