@@ -13,9 +13,9 @@ from lenet.cli import OneLineParser, run_cli
 from lenet.data import Split, load_mnist
 from lenet.metrics import (
     Mistake,
+    class_accuracy,
     confusion_matrix,
     misclassified,
-    per_class_accuracy,
     predict_logits,
 )
 
@@ -34,7 +34,7 @@ def evaluate(model: nn.Module, split: Split) -> Report:
     labels = split.labels.cpu()
     predicted = logits.argmax(1)
     matrix = confusion_matrix(predicted, labels, logits.shape[1])
-    per_class = per_class_accuracy(predicted, labels, logits.shape[1])
+    per_class = class_accuracy(matrix)
     return Report(
         matrix.diag().sum().item() / max(len(labels), 1),
         per_class,

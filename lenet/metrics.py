@@ -62,9 +62,12 @@ def per_class_accuracy(
     predicted: torch.Tensor, labels: torch.Tensor, num_classes: int = 10
 ) -> list[float]:
     """Accuracy within each true class (0.0 for a class with no examples)."""
-    matrix = confusion_matrix(predicted, labels, num_classes)
-    totals = matrix.sum(1).clamp(min=1)
-    return (matrix.diag().float() / totals).tolist()
+    return class_accuracy(confusion_matrix(predicted, labels, num_classes))
+
+
+def class_accuracy(matrix: torch.Tensor) -> list[float]:
+    """Per-class accuracy read off a confusion matrix (rows = true classes)."""
+    return (matrix.diag().float() / matrix.sum(1).clamp(min=1)).tolist()
 
 
 def misclassified(logits: torch.Tensor, labels: torch.Tensor) -> list[Mistake]:

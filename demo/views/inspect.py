@@ -14,7 +14,7 @@ import torch
 from demo import charts, inside, models
 from demo.state import mnist
 from lenet.features import conv1_cell, feature_maps, saliency
-from lenet.metrics import confusion_matrix, per_class_accuracy
+from lenet.metrics import class_accuracy, confusion_matrix
 from lenet.preprocess import digit_to_input
 
 LAYERS = {
@@ -207,9 +207,7 @@ def mistakes_section(model_key: str, model, data) -> None:
     matrix = confusion_matrix(predicted, labels)
     left, right = st.columns([1.1, 1])
     left.plotly_chart(inside.confusion_figure(matrix.numpy()), key="confusion")
-    right.plotly_chart(
-        charts.per_class_figure(per_class_accuracy(predicted, labels)), key="per_class_inspect"
-    )
+    right.plotly_chart(charts.per_class_figure(class_accuracy(matrix)), key="per_class_inspect")
     a, b = st.columns(2)
     pick = ["all", *range(10)]
     true = a.selectbox("True digit", pick, key="filter_true", help="Show only this true class.")

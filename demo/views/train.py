@@ -267,9 +267,10 @@ def control_buttons(snap: JobSnapshot | None) -> None:
 def status_line(snap: JobSnapshot) -> None:
     status = snap.status
     text = f"queued (position {snap.queue_position})" if status == "queued" else status
-    running, waiting = job_slots().counts()
+    slots = job_slots()
+    running, waiting = slots.counts()
     detail = (
-        f"{running} of {job_slots().capacity} training slots busy on this server, {waiting} waiting"
+        f"{running} of {slots.capacity} training slots busy on this server, {waiting} waiting"
         if status == "queued"
         else ""
     )
