@@ -352,9 +352,14 @@ def live_body() -> None:
         st.rerun()
     if snap.status == "queued":
         ahead = (snap.queue_position or 1) - 1
+        line = (
+            "You are next in line"
+            if ahead == 0
+            else f"{ahead} run{'s' if ahead > 1 else ''} wait ahead of yours"
+        )
         st.info(
-            f"Waiting for a free training slot: {ahead} run(s) ahead of yours. It starts by "
-            "itself; you can draw and inspect meanwhile.",
+            f"Every training slot on this server is busy. {line}; your run starts by itself "
+            "as soon as one frees up. You can draw and inspect meanwhile.",
             icon=":material/hourglass_top:",
         )
         return
