@@ -30,15 +30,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(port: int, env: dict | None = None) -> subprocess.Popen:
-    """`streamlit run demo/app.py` on 127.0.0.1:port, headless, output discarded."""
+def start_app(
+    port: int, env: dict | None = None, script: str = "demo/serve.py"
+) -> subprocess.Popen:
+    """`streamlit run demo/serve.py` (or another entry) on 127.0.0.1:port, headless, output
+    discarded."""
     return subprocess.Popen(
         [
             sys.executable,
             "-m",
             "streamlit",
             "run",
-            "demo/app.py",
+            script,
             "--server.port",
             str(port),
             "--server.headless",
@@ -66,10 +69,12 @@ def wait_healthy(url: str, timeout: float = 60) -> None:
 
 
 @contextlib.contextmanager
-def running_app(env: dict | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+def running_app(
+    env: dict | None = None, script: str = "demo/serve.py"
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """(url, server process) of a started, healthy app; stopped afterwards."""
     port = free_port()
-    server = start_app(port, env)
+    server = start_app(port, env, script)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url)

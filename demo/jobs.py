@@ -1,23 +1,16 @@
 """Training jobs for the app: one worker process per run, a snapshot for the page to draw.
 
-The worker process runs `lenet.train.Trainer` on its main thread and streams its events back;
-a listener thread in the app files them under a lock, and the page polls `snapshot()` (a frozen
-copy). A process rather than a thread: PyTorch's CPU kernels ran ~50% slower on a secondary
-thread here (benchmarks/README.md), and the app's own Python work cannot slow training through
-the GIL. Nothing here calls Streamlit, so it is tested as plain Python. `JobSlots` caps how many
-jobs train at once in the whole server; the rest wait in order as `queued`. `SessionReaper`
-stops the job of a browser session that has gone away.
+A `TrainingJob` waits for a slot in the server-wide queue (`demo.slots`), then runs the trainer in
+a process of its own (`demo.worker`); a listener thread in the app files the process's events
+under a lock, and the page polls `snapshot()` (a frozen copy). Nothing here calls Streamlit, so
+it is tested as plain Python. `SessionReaper` stops the job of a browser session that has gone
+away.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import itertools
-import multiprocessing
-import multiprocessing.context
-import multiprocessing.spawn
-import os
 import queue
 import threading
 import time
@@ -27,74 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from lenet.data import MNIST, VAL_SIZE, load_mnist, load_raw_folder
-from lenet.errors import LenetError
+from demo.slots import JobSlots, threads_per_job
+from demo.worker import DataSource, worker_context, worker_main
 from lenet.model import LeNet5
-from lenet.train import BatchEnd, Evaluation, Finished, Started, TrainConfig, Trainer
+from lenet.train import BatchEnd, Evaluation, Finished, Started, TrainConfig
 
 ACTIVE = ("queued", "starting", "running", "paused")
-SEND_EVERY_S = 0.25  # how often a training process sends its batch events
 _ids = itertools.count(1)
-
-
-def default_capacity() -> int:
-    """Concurrent training jobs: `$LENET_MAX_JOBS`, else one per two cores (at least 1)."""
-    env = os.environ.get("LENET_MAX_JOBS", "")
-    if env.isdigit() and int(env) >= 1:
-        return int(env)
-    return max(1, (os.cpu_count() or 1) // 2)
-
-
-def threads_per_job(capacity: int) -> int:
-    """Threads for each of `capacity` concurrent jobs, so together they fill the cores."""
-    return max(1, (os.cpu_count() or 1) // capacity)
-
-
-def configure_threads(capacity: int) -> int:
-    """Size this process's torch thread pool like one job's; returns it."""
-    threads = threads_per_job(capacity)
-    torch.set_num_threads(threads)
-    return threads
-
-
-class JobSlots:
-    """A server-wide cap on running jobs, with a first-come queue for the rest."""
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._cond = threading.Condition()
-        self._queue: list[object] = []
-        self._running: set[object] = set()
-
-    def acquire(self, job: object, cancelled: threading.Event) -> bool:
-        """Wait for a slot in turn; False (and out of the queue) if `cancelled` is set first."""
-        with self._cond:
-            self._queue.append(job)
-            while not (self._queue[0] is job and len(self._running) < self.capacity):
-                if cancelled.is_set():
-                    self._queue.remove(job)
-                    self._cond.notify_all()
-                    return False
-                self._cond.wait(0.1)
-            self._queue.pop(0)
-            self._running.add(job)
-            self._cond.notify_all()
-            return True
-
-    def release(self, job: object) -> None:
-        with self._cond:
-            self._running.discard(job)
-            self._cond.notify_all()
-
-    def position(self, job: object) -> int | None:
-        """1-based place in the queue, or None when not waiting."""
-        with self._cond:
-            return self._queue.index(job) + 1 if job in self._queue else None
-
-    def counts(self) -> tuple[int, int]:
-        """(running, waiting)."""
-        with self._cond:
-            return len(self._running), len(self._queue)
 
 
 @dataclass(frozen=True)
@@ -130,89 +62,6 @@ class JobSnapshot:
         steps_left = self.started.total_steps - last.step
         batch = min(self.config.batch_size, self.started.train_size)
         return steps_left * batch / last.samples_per_s
-
-
-@dataclass(frozen=True)
-class DataSource:
-    """Where a worker process finds MNIST: the verified raw files, or a folder of IDX files
-    (the test fixture, read without checksums)."""
-
-    data_dir: str | None = None
-    folder: str | None = None
-    val_size: int = VAL_SIZE
-
-    def load(self) -> MNIST:
-        if self.folder:
-            return load_raw_folder(self.folder, self.val_size)
-        return load_mnist(self.data_dir, fetch=False, val_size=self.val_size)
-
-
-@functools.cache
-def _context() -> multiprocessing.context.BaseContext:
-    """Workers fork from a clean single-threaded server process that has torch imported
-    already: fast to start, and safe (forking the multi-threaded app itself is not)."""
-    original = multiprocessing.spawn.get_preparation_data
-
-    def without_main(name: str) -> dict:
-        # multiprocessing re-runs the parent's __main__ in each child; under Streamlit that is
-        # the app script itself. Our workers need nothing from it (their code is in demo.jobs).
-        data = original(name)
-        if name == "ignore" or name.startswith("lenet-"):
-            for key in ("init_main_from_path", "init_main_from_name", "main_path"):
-                data.pop(key, None)
-        return data
-
-    multiprocessing.spawn.get_preparation_data = without_main
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["demo.jobs"])
-    return context
-
-
-def _weights(model: LeNet5) -> dict[str, np.ndarray]:
-    return {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
-
-
-def worker_main(
-    config: dict, source: DataSource, events, control, threads: int, publish_s: float
-) -> None:
-    """A training process: the trainer runs on this process's main thread, where PyTorch's
-    OpenMP kernels are fastest; another thread takes pause/resume/stop from the app."""
-    torch.set_num_threads(threads)
-    try:
-        trainer = Trainer(TrainConfig.from_dict(config), source.load())
-    except LenetError as error:
-        events.put(("end", ("failed", str(error))))
-        return
-    threading.Thread(target=_obey, args=(trainer, control), daemon=True).start()
-    pending: list = []
-    clock = {"sent": time.monotonic(), "weights": 0.0}
-
-    def forward(event) -> None:
-        # Batched: one message every ~0.25 s, not one per batch. Each message wakes threads on
-        # both sides, and on 2 cores every wake-up stalls the trainer's OpenMP threads.
-        pending.append(event)
-        now = time.monotonic()
-        if isinstance(event, BatchEnd) and now - clock["sent"] < SEND_EVERY_S:
-            return
-        events.put(("events", list(pending)))
-        pending.clear()
-        clock["sent"] = now
-        if isinstance(event, Evaluation) or now - clock["weights"] >= publish_s:
-            events.put(("weights", _weights(trainer.model)))
-            clock["weights"] = now
-
-    finished = trainer.run(forward)
-    events.put(("weights", _weights(trainer.model)))
-    events.put(("end", (finished.outcome, None)))
-
-
-def _obey(trainer: Trainer, control) -> None:
-    actions = {"pause": trainer.pause, "resume": trainer.resume, "stop": trainer.stop}
-    try:
-        while True:
-            actions[control.recv()]()
-    except (EOFError, OSError):  # the app closed its end: stop
-        trainer.stop()
 
 
 class TrainingJob:
@@ -317,7 +166,7 @@ class TrainingJob:
             self.slots.release(self)
 
     def _run_process(self) -> None:
-        context = _context()
+        context = worker_context()
         events = context.Queue()
         control, child_end = context.Pipe()
         process = context.Process(

@@ -6,7 +6,9 @@ import streamlit as st
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from demo.jobs import DataSource, JobSlots, SessionReaper, configure_threads, default_capacity
+from demo.jobs import SessionReaper
+from demo.slots import JobSlots, configure_threads, default_capacity
+from demo.worker import DataSource, start_worker_server
 from lenet.data import MNIST, DataError, ensure_mnist, load_mnist
 
 
@@ -30,9 +32,13 @@ def session_reaper() -> SessionReaper:
     return SessionReaper(session_is_alive)
 
 
+@st.cache_resource(show_spinner=False)
 def data_source() -> DataSource:
-    """Where training processes read MNIST (the verified files in the data folder)."""
-    return DataSource()
+    """Where training processes read MNIST: the files `mnist()` verified once for this server,
+    kept in memory by the worker server that every run forks from."""
+    source = DataSource(verified=True)
+    start_worker_server(source)
+    return source
 
 
 def session_id() -> str:

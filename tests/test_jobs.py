@@ -8,14 +8,9 @@ import time
 
 import pytest
 
-from demo.jobs import (
-    DataSource,
-    JobSlots,
-    SessionReaper,
-    TrainingJob,
-    configure_threads,
-    default_capacity,
-)
+from demo.jobs import SessionReaper, TrainingJob
+from demo.slots import JobSlots, configure_threads, default_capacity
+from demo.worker import DataSource
 from tests.conftest import FIXTURE_DIR, FIXTURE_RECIPE
 
 FIXTURE = DataSource(folder=str(FIXTURE_DIR), val_size=1000)
@@ -188,3 +183,33 @@ def test_workers_never_rerun_the_apps_main_script(tmp_path, monkeypatch):
     job = TrainingJob(SHORT, FIXTURE, JobSlots(1)).start()
     assert job.join(60)
     assert job.snapshot().status == "done", job.snapshot().error
+
+
+def test_runs_fork_from_a_worker_server_that_holds_the_data_already(tmp_path):
+    """The worker server loads MNIST once; a run then needs no files (they are deleted here)."""
+    import multiprocessing.forkserver
+    import os
+    import shutil
+
+    from demo.worker import ENV_DATA, start_worker_server
+
+    folder = tmp_path / "mnist"
+    shutil.copytree(FIXTURE_DIR, folder)
+    source = DataSource(folder=str(folder), val_size=1000)
+    multiprocessing.forkserver._forkserver._stop()  # a fresh worker server for this source
+    try:
+        start_worker_server(source)
+        first = TrainingJob(SHORT, source, JobSlots(1)).start()  # the server is up once it runs
+        assert first.join(60) and first.snapshot().status == "done"
+        shutil.rmtree(folder)
+        job = TrainingJob(SHORT, source, JobSlots(1)).start()
+        assert job.join(60)
+        assert job.snapshot().status == "done", job.snapshot().error
+        # without the worker server's copy, the same run finds no files
+        multiprocessing.forkserver._forkserver._stop()
+        os.environ.pop(ENV_DATA)
+        job = TrainingJob(SHORT, source, JobSlots(1)).start()
+        assert job.join(60)
+        assert job.snapshot().status == "failed"
+    finally:
+        multiprocessing.forkserver._forkserver._stop()

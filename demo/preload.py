@@ -1,0 +1,35 @@
+"""Everything the pages need, imported and warmed before the server serves anyone.
+
+Sessions run their scripts on separate threads. When a class arrived together on a fresh server,
+their first imports raced (pandas, which plotly imports lazily, was seen half-initialised) and
+Inspect failed. Importing this module first means one thread does every heavy import while the
+others wait on this module's import lock, holding no other. `warm_up()` also does plotly's lazy
+work, reads MNIST and starts the training worker server: `demo/serve.py` runs it before the server
+accepts its first connection, so the first student's pages are as quick as the hundredth's.
+"""
+
+from __future__ import annotations
+
+import numpy  # noqa: F401
+import pandas  # noqa: F401  (plotly imports it lazily, on the first chart)
+import PIL.Image  # noqa: F401
+import plotly.graph_objects as go
+import plotly.io
+import torch  # noqa: F401
+
+import demo.views.draw  # noqa: F401
+import demo.views.inspect  # noqa: F401
+import demo.views.train  # noqa: F401
+from demo.worker import DataSource, start_worker_server
+from lenet.data import load_mnist
+from lenet.errors import DataError
+
+
+def warm_up() -> None:
+    """Plotly's lazy imports, MNIST in memory (when present) and the worker server, now."""
+    plotly.io.to_json(go.Figure(go.Heatmap(z=[[0.0]])), validate=False)
+    try:
+        load_mnist(fetch=False)
+    except DataError:
+        return  # not fetched yet: the first page fetches it, with its progress shown
+    start_worker_server(DataSource(verified=True))

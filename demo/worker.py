@@ -1,0 +1,150 @@
+"""Training processes: where a run's trainer lives, and the worker server they are forked from.
+
+Each run trains on the main thread of its own process: PyTorch's CPU kernels ran ~50% slower on a
+secondary thread here (benchmarks/README.md), and the app's own Python work cannot slow training
+through the GIL. The processes fork from multiprocessing's forkserver: one clean single-threaded
+process per app server that has torch imported and MNIST loaded, checked and resized already
+(`demo.worker_preload`), so a run trains within a second of getting its slot. The app starts it
+before it serves anyone (`start_worker_server`); otherwise the first run starts it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import multiprocessing
+import multiprocessing.context
+import multiprocessing.forkserver
+import multiprocessing.spawn
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from lenet.data import MNIST, VAL_SIZE, load_mnist, load_raw_folder, raw_dir
+from lenet.errors import LenetError
+from lenet.model import LeNet5
+from lenet.train import BatchEnd, Evaluation, TrainConfig, Trainer
+
+SEND_EVERY_S = 0.25  # how often a training process sends its batch events
+ENV_DATA = "LENET_WORKER_DATA"  # the DataSource the forkserver preloads (JSON)
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where a worker process finds MNIST: the raw files in the data folder (`verified`: the app
+    checked their MD5 once for the server, so workers skip it), or a folder of IDX files (the
+    test fixture, read without checksums)."""
+
+    data_dir: str | None = None
+    folder: str | None = None
+    val_size: int = VAL_SIZE
+    verified: bool = False
+
+    def load(self) -> MNIST:
+        if self.folder:
+            return load_raw_folder(self.folder, self.val_size)
+        if self.verified:
+            return load_raw_folder(raw_dir(self.data_dir), self.val_size)
+        return load_mnist(self.data_dir, fetch=False, val_size=self.val_size)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> DataSource:
+        return cls(**json.loads(text))
+
+
+_preloaded: dict[DataSource, MNIST] = {}
+
+
+def preload(source: DataSource) -> None:
+    """Load `source` into this process's memory (the forkserver does, before any run forks)."""
+    _preloaded[source] = source.load()
+
+
+def data_for(source: DataSource) -> MNIST:
+    """The preloaded data when it is this source (shared with the forkserver), else loaded now."""
+    return _preloaded.get(source) or source.load()
+
+
+@functools.cache
+def worker_context() -> multiprocessing.context.BaseContext:
+    """Workers fork from a clean single-threaded server process that has torch imported
+    already: fast to start, and safe (forking the multi-threaded app itself is not)."""
+    original = multiprocessing.spawn.get_preparation_data
+
+    def without_main(name: str) -> dict:
+        # multiprocessing re-runs the parent's __main__ in each child; under Streamlit that is
+        # the app script itself. Our workers need nothing from it (their code is in demo.worker).
+        data = original(name)
+        if name == "ignore" or name.startswith("lenet-"):
+            for key in ("init_main_from_path", "init_main_from_name", "main_path"):
+                data.pop(key, None)
+        return data
+
+    multiprocessing.spawn.get_preparation_data = without_main
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["demo.worker", "demo.worker_preload"])
+    return context
+
+
+def start_worker_server(source: DataSource) -> None:
+    """Start the forkserver now with `source` in memory, rather than at the first run."""
+    os.environ[ENV_DATA] = source.to_json()  # read by demo.worker_preload in the forkserver
+    worker_context()
+    multiprocessing.forkserver.ensure_running()
+
+
+def _weights(model: LeNet5) -> dict[str, np.ndarray]:
+    return {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
+
+
+def worker_main(
+    config: dict, source: DataSource, events, control, threads: int, publish_s: float
+) -> None:
+    """A training process: the trainer runs on this process's main thread, where PyTorch's
+    OpenMP kernels are fastest; another thread takes pause/resume/stop from the app."""
+    torch.set_num_threads(threads)
+    try:
+        trainer = Trainer(TrainConfig.from_dict(config), data_for(source))
+    except LenetError as error:
+        events.put(("end", ("failed", str(error))))
+        return
+    threading.Thread(target=_obey, args=(trainer, control), daemon=True).start()
+    pending: list = []
+    clock = {"sent": float("-inf"), "weights": 0.0}  # the first batch goes out at once
+
+    def forward(event) -> None:
+        # Batched: one message every ~0.25 s, not one per batch. Each message wakes threads on
+        # both sides, and on 2 cores every wake-up stalls the trainer's OpenMP threads.
+        pending.append(event)
+        now = time.monotonic()
+        # A pause asked for during this batch flushes at once, so the page shows where it froze.
+        recent = now - clock["sent"] < SEND_EVERY_S
+        if isinstance(event, BatchEnd) and recent and not trainer.paused:
+            return
+        events.put(("events", list(pending)))
+        pending.clear()
+        clock["sent"] = now
+        if isinstance(event, Evaluation) or now - clock["weights"] >= publish_s:
+            events.put(("weights", _weights(trainer.model)))
+            clock["weights"] = now
+
+    finished = trainer.run(forward)
+    events.put(("weights", _weights(trainer.model)))
+    events.put(("end", (finished.outcome, None)))
+
+
+def _obey(trainer: Trainer, control) -> None:
+    actions = {"pause": trainer.pause, "resume": trainer.resume, "stop": trainer.stop}
+    try:
+        while True:
+            actions[control.recv()]()
+    except (EOFError, OSError):  # the app closed its end: stop
+        trainer.stop()
