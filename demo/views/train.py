@@ -1,27 +1,22 @@
-"""The Train page: settings on the left, a live run on the right, past runs and a share link below.
+"""The Train page: settings in the sidebar, a live run in the middle, past runs and a share link.
 
-Training runs in a worker thread (`demo.jobs`); this page only reads snapshots of it. The live
+Training runs in a worker process (`demo.jobs`); this page only reads snapshots of it. The live
 part is a fragment that reruns itself about once a second while a run is active, and stops
 polling once it ends. Clicking elsewhere in the app reruns the script but never touches the job.
+The settings and their link are in `demo.views.train_settings`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
-import torch
 
 from demo import charts, inside
 from demo.jobs import JobSnapshot, TrainingJob
-from demo.settings import (
-    FIELDS,
-    config_from_settings,
-    preset_settings,
-    settings_from_query,
-    settings_to_query,
-)
+from demo.settings import config_from_settings, describe
 from demo.state import data_source, job_slots, mnist, session_id, session_reaper
 from demo.views import train_results
+from demo.views.train_settings import apply_settings, current_settings, settings_ui
 from lenet.errors import ConfigError
 from lenet.features import feature_maps
 from lenet.preprocess import digit_to_input
@@ -38,161 +33,6 @@ STATUS_BADGES = {
     "diverged": "red",
     "failed": "red",
 }
-
-
-def key(name: str) -> str:
-    return f"set_{name}"
-
-
-def current_settings() -> dict:
-    return {name: st.session_state[key(name)] for name in FIELDS}
-
-
-def apply_settings(values: dict) -> None:
-    for name, value in values.items():
-        if name in FIELDS:
-            st.session_state[key(name)] = value
-
-
-def init_from_link() -> None:
-    """Once per session: the settings from the link (or the Classic preset), with notices."""
-    if st.session_state.get("settings_ready"):
-        return
-    values, notices, locked = settings_from_query(st.query_params.to_dict())
-    apply_settings(values)
-    st.session_state.update(
-        settings_ready=True, link_notices=notices, locked=locked, runs=[], job=None
-    )
-
-
-def on_preset_change() -> None:
-    apply_settings(preset_settings(st.session_state[key("preset")]))
-
-
-def settings_ui(disabled: bool) -> None:
-    """The controls, each with help text; they only fill session state."""
-    f = FIELDS
-    st.selectbox(
-        f["preset"].label,
-        f["preset"].choices,
-        key=key("preset"),
-        help=f["preset"].help,
-        format_func=lambda name: PRESETS[name].name,
-        on_change=on_preset_change,
-        disabled=disabled,
-    )
-    st.caption(PRESETS[st.session_state[key("preset")]].summary)
-    st.number_input(
-        f["epochs"].label,
-        f["epochs"].low,
-        f["epochs"].high,
-        step=1,
-        key=key("epochs"),
-        help=f["epochs"].help,
-        disabled=disabled,
-    )
-    st.select_slider(
-        f["batch_size"].label,
-        f["batch_size"].choices,
-        key=key("batch_size"),
-        help=f["batch_size"].help,
-        disabled=disabled,
-    )
-    st.selectbox(
-        f["optimizer"].label,
-        f["optimizer"].choices,
-        key=key("optimizer"),
-        help=f["optimizer"].help,
-        disabled=disabled,
-        format_func={"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}.get,
-    )
-    st.select_slider(
-        f["lr"].label,
-        f["lr"].choices,
-        key=key("lr"),
-        help=f["lr"].help,
-        format_func=lambda v: f"{v:g}",
-        disabled=disabled,
-    )
-    st.select_slider(
-        f["momentum"].label,
-        f["momentum"].choices,
-        key=key("momentum"),
-        help=f["momentum"].help,
-        disabled=disabled or st.session_state[key("optimizer")] != "sgd",
-    )
-    st.select_slider(
-        f["weight_decay"].label,
-        f["weight_decay"].choices,
-        key=key("weight_decay"),
-        help=f["weight_decay"].help,
-        format_func=lambda v: f"{v:g}",
-        disabled=disabled,
-    )
-    st.selectbox(
-        f["scheduler"].label,
-        f["scheduler"].choices,
-        key=key("scheduler"),
-        help=f["scheduler"].help,
-        disabled=disabled,
-    )
-    st.radio(
-        f["activation"].label,
-        f["activation"].choices,
-        key=key("activation"),
-        help=f["activation"].help,
-        horizontal=True,
-        disabled=disabled,
-    )
-    st.radio(
-        f["pooling"].label,
-        f["pooling"].choices,
-        key=key("pooling"),
-        help=f["pooling"].help,
-        horizontal=True,
-        disabled=disabled,
-    )
-    st.select_slider(
-        f["train_size"].label,
-        f["train_size"].choices,
-        key=key("train_size"),
-        help=f["train_size"].help,
-        disabled=disabled,
-        format_func=lambda n: "all 54,000" if n >= 54_000 else f"{n:,}",
-    )
-    st.number_input(
-        f["seed"].label,
-        f["seed"].low,
-        f["seed"].high,
-        step=1,
-        key=key("seed"),
-        help=f["seed"].help,
-        disabled=disabled,
-    )
-    st.number_input(
-        f["evals_per_epoch"].label,
-        f["evals_per_epoch"].low,
-        f["evals_per_epoch"].high,
-        step=1,
-        key=key("evals_per_epoch"),
-        help=f["evals_per_epoch"].help,
-        disabled=disabled,
-    )
-    if torch.cuda.is_available():
-        st.selectbox(
-            f["device"].label,
-            f["device"].choices,
-            key=key("device"),
-            help=f["device"].help,
-            disabled=disabled,
-        )
-
-
-def sync_link() -> None:
-    """Keep the address bar's query string equal to the current settings."""
-    wanted = settings_to_query(current_settings(), st.session_state["locked"])
-    if st.query_params.to_dict() != wanted:
-        st.query_params.from_dict(wanted)
 
 
 def start_job() -> str | None:
@@ -339,9 +179,14 @@ def live_body() -> None:
     snap = job.snapshot() if job is not None else None
     control_buttons(snap)
     if snap is None:
+        choose = (
+            ""
+            if st.session_state["locked"]
+            else "Choose settings in the sidebar (or keep a preset) and "
+        )
         st.info(
-            "No run yet. Choose settings on the left (or keep a preset) and press "
-            "**Start training**: the loss and accuracy charts grow here as the network learns."
+            f"No run yet. {choose}{'press' if choose else 'Press'} **Start training**: the loss "
+            "and accuracy charts grow here as the network learns."
         )
         return
     status_line(snap)
@@ -374,12 +219,22 @@ def live_body() -> None:
         st.rerun()
 
 
+def settings_summary(locked: bool) -> None:
+    """The settings in one line above the run: the sidebar is folded away on a phone."""
+    values = current_settings()
+    where = "fixed by your teacher (lock=1 in the link)" if locked else "change them in the sidebar"
+    line = f"**Settings** ({PRESETS[values['preset']].name}): {describe(values)}. *{where}.*"
+    if locked:
+        st.info(line, icon=":material/lock:")
+    else:
+        st.markdown(line)
+
+
 def render() -> None:
-    init_from_link()
     st.title("Train LeNet-5 on MNIST")
     st.caption(
-        "Pick settings on the left, press **Start training**, and watch the network learn. "
-        "Hover over any chart for exact values."
+        "Choose settings in the sidebar (on a phone: the **>** at the top left), press "
+        "**Start training**, and watch the network learn. Hover over any chart for exact values."
     )
     for notice in st.session_state["link_notices"]:
         st.warning(f"Link: {notice}.", icon=":material/link_off:")
@@ -395,7 +250,7 @@ def render() -> None:
                 "Your teacher fixed these settings (the link has lock=1).", icon=":material/lock:"
             )
         settings_ui(disabled=locked or active)
-    sync_link()
+    settings_summary(locked)
     st.fragment(run_every=POLL_S if active else None)(live_body)()
     train_results.compare_runs(locked or active, apply_settings)
     train_results.share_box(current_settings(), locked)

@@ -33,3 +33,43 @@ def test_students_arriving_together_on_a_fresh_server_see_no_error(browser, tmp_
         finally:
             for context in contexts:
                 context.close()
+
+
+def go_to(tab, name: str, ready: str) -> None:
+    tab.get_by_role("link", name=name).click()
+    tab.get_by_text(ready).first.wait_for(timeout=60_000)
+    tab.wait_for_timeout(800)  # the address bar follows the script run
+
+
+def epochs(tab):
+    return tab.get_by_role("spinbutton", name="Epochs")
+
+
+def test_settings_survive_switching_pages(page, app_url):
+    page.goto(f"{app_url}/?preset=fast")
+    epochs(page).wait_for(timeout=60_000)
+    assert epochs(page).input_value() == "4"
+    go_to(page, "Draw", "What the network sees")
+    assert "preset=fast" in page.url
+    go_to(page, "Train", "Start training")
+    assert epochs(page).input_value() == "4"  # not the minimum, 1
+    assert page.url.endswith("?preset=fast"), page.url  # only what the user chose
+    assert page.get_by_text("Fast").first.is_visible()
+    epochs(page).fill("5")  # a change of the student's, then away and back
+    epochs(page).press("Enter")
+    page.wait_for_function("() => location.search.includes('epochs=5')", timeout=10_000)
+    go_to(page, "Inspect", "Look inside the network")
+    go_to(page, "Train", "Start training")
+    assert epochs(page).input_value() == "5" and "epochs=5" in page.url
+
+
+def test_a_locked_link_survives_switching_pages_and_a_reload(page, app_url):
+    page.goto(f"{app_url}/?preset=quick&lr=0.05&lock=1")
+    page.get_by_text("Your teacher fixed these settings").first.wait_for(timeout=60_000)
+    go_to(page, "Draw", "What the network sees")
+    page.reload()  # a reload on another page keeps the link's settings too
+    page.get_by_text("What the network sees").first.wait_for(timeout=60_000)
+    go_to(page, "Train", "Start training")
+    assert epochs(page).is_disabled() and epochs(page).input_value() == "1"
+    assert "lr=0.05" in page.url and "lock=1" in page.url and "preset=quick" in page.url
+    assert page.get_by_text("lr 0.05").first.is_visible()  # the summary above the run
