@@ -1,4 +1,9 @@
-"""LeNet-5 Lab: `streamlit run demo/app.py`. Page config and navigation; nothing else."""
+"""LeNet-5 Lab's pages: config, navigation and the session's settings link; nothing else.
+
+Served by `demo/serve.py`, which warms everything up first; `streamlit run demo/app.py` works too.
+The Train settings belong to the session, not the page: they are read from the link on whichever
+page a session opens, and every page keeps the address bar equal to them.
+"""
 
 import sys
 from pathlib import Path
@@ -6,11 +11,11 @@ from pathlib import Path
 # `streamlit run` puts demo/ on sys.path, not the project root that holds `demo` and `lenet`.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import streamlit as st  # noqa: E402
+import demo.preload  # noqa: E402, F401, I001  (first: every heavy import, in one thread)
+import streamlit as st  # noqa: E402, I001
+from demo.views import draw, inspect, train, train_settings  # noqa: E402
 
-from demo.views import draw, inspect, train  # noqa: E402
-
-st.set_page_config(page_title="LeNet-5 Lab", page_icon=":material/neurology:", layout="wide")
+st.set_page_config(page_title="LeNet-5 Lab", page_icon="🧠", layout="wide")
 pages = [
     st.Page(
         train.render,
@@ -22,4 +27,6 @@ pages = [
     st.Page(draw.render, title="Draw", icon=":material/draw:", url_path="draw"),
     st.Page(inspect.render, title="Inspect", icon=":material/biotech:", url_path="inspect"),
 ]
+train_settings.init_from_link()
 st.navigation(pages).run()
+train_settings.sync_link()
