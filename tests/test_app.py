@@ -94,7 +94,7 @@ def test_quick_demo_runs_to_the_end_with_results_and_comparison(app):
     ]
     metric = next(m for m in at.metric if m.label == "Test accuracy")
     assert 80 < float(metric.value.rstrip("%")) <= 100
-    assert any(s.value == "Compare your runs" for s in at.subheader)
+    assert any(s.value == "Your runs" for s in at.subheader)
     assert any("Inside the network, live" in m.value for m in at.markdown)
     assert at.session_state["job"].model_version >= 1  # weights arrived during the run
     restore = [b for b in at.button if b.label == "Restore settings"]
@@ -227,3 +227,55 @@ def test_a_full_disk_when_saving_loses_nothing(app, tmp_path, monkeypatch):
     button(at, "Save model").click().run()
     assert any("keep.pt already exists" in e.value for e in at.error)
     assert (tmp_path / "keep.pt").read_bytes() == b"an earlier model"
+
+
+def test_every_finished_run_stays_savable_and_numbered_from_one(app, tmp_path):
+    app.query_params.update(preset="quick", train_size="1000", batch_size="100")
+    at = app.run()
+    for _ in range(2):
+        button(at, "Start training").click().run()
+        run_until(at, lambda a: "done" in status_text(a))
+    run_metric = next(m for m in at.metric if m.label == "Run")
+    assert run_metric.value == "#2 finished"  # the session's second run, whatever the server's
+    rows = [m.value for m in at.markdown if m.value.startswith("**#")]
+    assert [row[:5] for row in rows] == ["**#2*", "**#1*"]
+    names = [t for t in at.text_input if t.label == "Model name"]
+    assert len(names) == 3  # the current result, and both runs in the table
+    names[2].set_value("the_first_run")  # run #1, from the table
+    saves = [b for b in at.button if b.label == "Save model"]
+    saves[2].click().run()
+    assert (tmp_path / "the_first_run.pt").is_file()
+    from lenet.checkpoint import load_checkpoint
+
+    _, meta = load_checkpoint(tmp_path / "the_first_run.pt")
+    assert meta["name"] == "the_first_run" and meta["metrics"]["outcome"] == "done"
+    assert len([b for b in at.get("download_button")]) == 3
+
+
+def test_stopping_early_says_what_happened_without_blaming_the_settings(app):
+    app.query_params.update(preset="fast", train_size="1000", batch_size="16", epochs="50")
+    at = app.run()
+    button(at, "Start training").click().run()
+    run_until(at, lambda a: "running" in status_text(a) and a.session_state["job"].model)
+    button(at, "Stop").click().run()
+    run_until(at, lambda a: "stopped" in status_text(a))
+    assert any(i.value.startswith("Stopped after") for i in at.info)
+    assert not any("learned (almost) nothing" in w.value for w in at.warning)
+    assert not any("learning rate" in i.value.lower() for i in at.info)
+
+
+def test_learned_nothing_advice_fits_the_settings():
+    import dataclasses
+
+    from demo.views.train_results import learned_nothing_advice
+    from lenet.model import ModelConfig
+    from lenet.presets import PRESETS
+
+    classic = PRESETS["classic"].config
+    high = dataclasses.replace(classic, lr=5.0)
+    assert "far too high" in learned_nothing_advice(high) and "tanh" in learned_nothing_advice(high)
+    relu = dataclasses.replace(high, model=ModelConfig(activation="relu"))
+    assert "tanh" not in learned_nothing_advice(relu) and "Try 0.5" in learned_nothing_advice(relu)
+    low = dataclasses.replace(classic, lr=1e-4)
+    assert "so small" in learned_nothing_advice(low)
+    assert "far too high" not in learned_nothing_advice(dataclasses.replace(classic, lr=0.1))

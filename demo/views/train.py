@@ -44,6 +44,9 @@ def start_job() -> str | None:
         return str(error)
     if mnist() is None:
         return "MNIST is not available: see the message above."
+    previous: TrainingJob | None = st.session_state.get("job")
+    if previous is not None and not previous.snapshot().active:  # kept in the runs table
+        train_results.remember_run(previous.snapshot(), previous, st.session_state["job_values"])
     job = TrainingJob(config, data_source(), job_slots()).start()
     st.session_state["job"] = job
     st.session_state["job_values"] = values

@@ -1,9 +1,11 @@
-"""The Train page's lower half: a finished run's results and saving, past runs, the share link."""
+"""The Train page's lower half: a finished run's results, every run of the session (each savable
+and downloadable until the tab closes), and the share link."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -13,27 +15,37 @@ from demo.jobs import JobSnapshot, TrainingJob
 from demo.settings import FIELDS, describe, settings_to_query
 from lenet.checkpoint import DEFAULT_CHECKPOINT, checkpoint_bytes, checkpoint_dir, save_checkpoint
 from lenet.errors import CheckpointError
-from lenet.train import event_to_dict
+from lenet.train import Finished, TrainConfig, event_to_dict
 
 NAME_RULE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 
 
-def remember_run(snap: JobSnapshot, values: dict) -> None:
-    """Keep a finished run's settings and curve for the comparison (once per run)."""
+def remember_run(snap: JobSnapshot, job: TrainingJob, values: dict) -> dict:
+    """Keep a finished run for the session: settings, curve, result and its trained model, so
+    it stays savable and downloadable after later runs. Numbered 1, 2, ... per session."""
     runs: list[dict] = st.session_state.setdefault("runs", [])
-    if any(run["job_id"] == snap.job_id for run in runs):
-        return
-    accuracy = snap.finished.test_accuracy if snap.finished else None
-    runs.append(
-        {
-            "job_id": snap.job_id,
-            "label": describe(values),
-            "values": dict(values),
-            "evaluations": snap.evaluations,
-            "outcome": snap.status,
-            "test_accuracy": accuracy,
-        }
-    )
+    for run in runs:
+        if run["job_id"] == snap.job_id:
+            return run
+    run = {
+        "job_id": snap.job_id,
+        "number": len(runs) + 1,
+        "label": describe(values),
+        "values": dict(values),
+        "evaluations": snap.evaluations,
+        "outcome": snap.status,
+        "test_accuracy": snap.finished.test_accuracy if snap.finished else None,
+        "snap": snap,
+        "model": job.model,
+        "ended": datetime.now(),
+    }
+    runs.append(run)
+    return run
+
+
+def savable(run: dict) -> bool:
+    """A run whose network is worth keeping: it finished or was stopped, with weights."""
+    return run["model"] is not None and run["outcome"] in ("done", "stopped")
 
 
 def checkpoint_meta(snap: JobSnapshot, name: str) -> dict:
@@ -52,7 +64,7 @@ def checkpoint_meta(snap: JobSnapshot, name: str) -> dict:
     }
 
 
-def save_model(snap: JobSnapshot, job: TrainingJob, name: str) -> None:
+def save_model(run: dict, name: str) -> None:
     """Save under checkpoints/<name>.pt; never over another file."""
     if not NAME_RULE.match(name):
         st.error(
@@ -64,17 +76,51 @@ def save_model(snap: JobSnapshot, job: TrainingJob, name: str) -> None:
         st.error(f"{path.name} already exists: choose another name (nothing was overwritten).")
         return
     try:
-        save_checkpoint(path, job.model, checkpoint_meta(snap, name))
+        save_checkpoint(path, run["model"], checkpoint_meta(run["snap"], name))
     except CheckpointError as error:
         st.error(str(error))
         return
-    st.session_state.setdefault("saved", {})[snap.job_id] = path.name
+    st.session_state.setdefault("saved", {})[run["job_id"]] = path.name
     st.success(f"Saved as {path.name} in {path.parent.name}/.")
+
+
+def learned_nothing_advice(config: TrainConfig) -> str:
+    """Why a run that ran to the end reads no better than guessing, from its settings."""
+    head = "The network learned (almost) nothing: guessing gives 10%. "
+    adaptive = config.optimizer in ("adam", "adamw")
+    if config.lr >= (0.05 if adaptive else 1.0):
+        saturate = (
+            " With tanh the units saturate at -1 or 1 instead of the loss exploding."
+            if config.model.activation == "tanh"
+            else ""
+        )
+        return (
+            f"{head}The learning rate {config.lr:g} is far too high: every step overshoots."
+            f"{saturate} Try {config.lr / 10:g}."
+        )
+    if config.lr <= (1e-4 if adaptive else 1e-3):
+        return (
+            f"{head}The learning rate {config.lr:g} is so small that the weights barely moved: "
+            "try a larger one or more epochs."
+        )
+    return f"{head}Try the Fast preset, then change one setting at a time."
+
+
+def stopped_summary(finished: Finished, total_steps: int) -> str:
+    """What a run stopped by the student reached, with no blame on the settings."""
+    share = finished.step / max(total_steps, 1)
+    text = (
+        f"Stopped after {finished.step:,} of {total_steps:,} steps ({share:.0%} of the run); "
+        f"test accuracy so far: {finished.test_accuracy:.2%}."
+    )
+    if finished.test_accuracy < 0.5:
+        text += " It had little time to learn: let the next run go longer."
+    return text
 
 
 def outcome(snap: JobSnapshot, job: TrainingJob, values: dict) -> None:
     """What a finished run shows: the verdict, test accuracy, per-class bars, save/download."""
-    remember_run(snap, values)
+    run = remember_run(snap, job, values)
     if snap.status == "failed":
         st.error(snap.error or "Training failed.")
         return
@@ -86,7 +132,7 @@ def outcome(snap: JobSnapshot, job: TrainingJob, values: dict) -> None:
         )
         return
     finished = snap.finished
-    verdict = "finished" if finished.outcome == "done" else "stopped early"
+    total = snap.started.total_steps if snap.started else finished.step
     cols = st.columns(4)
     cols[0].metric(
         "Test accuracy",
@@ -94,27 +140,29 @@ def outcome(snap: JobSnapshot, job: TrainingJob, values: dict) -> None:
         help="Share of the 10,000 MNIST test images read right: images the network "
         "never saw while training.",
     )
-    cols[1].metric("Run", verdict)
+    verdict = "finished" if finished.outcome == "done" else "stopped early"
+    cols[1].metric("Run", f"#{run['number']} {verdict}")
     cols[2].metric("Training time", f"{finished.seconds:.1f} s")
     cols[3].metric("Steps", f"{finished.step:,}")
-    if finished.test_accuracy < 0.2:
-        st.warning(
-            "The network learned (almost) nothing: guessing gives 10%. A learning rate "
-            "far too high (tanh saturates instead of exploding) or far too low does this."
-        )
+    if finished.outcome == "stopped":
+        st.info(stopped_summary(finished, total), icon=":material/stop_circle:")
+    elif finished.test_accuracy < 0.2:
+        st.warning(learned_nothing_advice(snap.config))
     st.plotly_chart(charts.per_class_figure(finished.per_class_accuracy), key="per_class")
-    save_controls(snap, job)
+    save_controls(run, "result")
 
 
-def save_controls(snap: JobSnapshot, job: TrainingJob) -> None:
-    saved = st.session_state.get("saved", {}).get(snap.job_id)
+def save_controls(run: dict, where: str) -> None:
+    """Save on the server under a name, or download: for any finished run of the session."""
+    saved = st.session_state.get("saved", {}).get(run["job_id"])
+    number, snap = run["number"], run["snap"]
     left, right = st.columns([3, 2], vertical_alignment="bottom")
-    with left.form(f"save_{snap.job_id}", border=False):
+    with left.form(f"save_{where}_{run['job_id']}", border=False):
         name = st.text_input(
             "Model name",
-            value=f"lenet5_{snap.config.optimizer}_run{snap.job_id}",
+            value=f"lenet5_{snap.config.optimizer}_run{number}_{run['ended']:%H%M%S}",
             help="Letters, digits, '-' and '_'. The model is saved in the "
-            "checkpoints folder on the server.",
+            "checkpoints folder on the server, where the Draw and Inspect pages find it.",
             disabled=saved is not None,
         )
         if st.form_submit_button(
@@ -122,42 +170,50 @@ def save_controls(snap: JobSnapshot, job: TrainingJob) -> None:
             disabled=saved is not None,
             help="Keep this network on the server to use it later.",
         ):
-            save_model(snap, job, name.strip())
+            save_model(run, name.strip())
     if saved:
         left.caption(f"Saved as {saved}.")
     right.download_button(
         "Download the model (.pt)",
-        data=lambda: checkpoint_bytes(job.model, checkpoint_meta(snap, "download")),
-        file_name=f"lenet5_run{snap.job_id}.pt",
+        data=lambda: checkpoint_bytes(run["model"], checkpoint_meta(snap, f"run{number}")),
+        file_name=f"lenet5_run{number}.pt",
         mime="application/octet-stream",
         help="A checkpoint file for `python -m lenet.predict --checkpoint` or another server.",
-        key=f"download_{snap.job_id}",
+        key=f"download_{where}_{run['job_id']}",
     )
 
 
 def compare_runs(disabled: bool, apply_settings: Callable[[dict], None]) -> None:
-    runs = [run for run in st.session_state.get("runs", []) if run["evaluations"]]
+    """Every run of the session: their validation curves, and each one's result, Save and
+    Download (kept until the tab closes) and Restore settings."""
+    runs = st.session_state.get("runs", [])
     if not runs:
         return
-    st.subheader("Compare your runs")
-    st.plotly_chart(
-        charts.comparison_figure(
-            [(f"#{r['job_id']} {r['label']}", r["evaluations"]) for r in runs]
-        ),
-        key="compare_chart",
-    )
+    st.subheader("Your runs")
+    curves = [(f"#{r['number']} {r['label']}", r["evaluations"]) for r in runs if r["evaluations"]]
+    if curves:
+        st.plotly_chart(charts.comparison_figure(curves), key="compare_chart")
+    st.caption("Every run stays here, savable and downloadable, until you close this tab.")
     for run in reversed(runs):
-        left, middle, right = st.columns([6, 2, 2], vertical_alignment="center")
-        left.markdown(f"**#{run['job_id']}** {run['label']}")
+        left, middle, keep, restore = st.columns([5, 2, 2, 2], vertical_alignment="center")
+        left.markdown(f"**#{run['number']}** {run['label']}")
         accuracy = run["test_accuracy"]
-        middle.markdown(f"{run['outcome']}" + (f" · **{accuracy:.2%}**" if accuracy else ""))
-        right.button(
+        middle.markdown(run["outcome"] + (f" · **{accuracy:.2%}**" if accuracy else ""))
+        if savable(run):
+            with keep.popover(
+                "Save or download",
+                width="stretch",
+                help="Keep this run's network on the server or as a file.",
+            ):
+                save_controls(run, "table")
+        restore.button(
             "Restore settings",
             key=f"restore_{run['job_id']}",
             disabled=disabled,
             on_click=apply_settings,
             args=(run["values"],),
-            help="Put this run's settings back in the controls on the left.",
+            width="stretch",
+            help="Put this run's settings back in the controls in the sidebar.",
         )
 
 
