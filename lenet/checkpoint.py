@@ -101,10 +101,15 @@ def load_checkpoint(path: Path | str, device: str | torch.device = "cpu") -> tup
         )
     try:
         model = LeNet5(ModelConfig(**payload.get("model_config", {})))
+    except (ConfigError, TypeError) as error:
+        raise CheckpointError(
+            f"{path.name}: its model settings are not LeNet-5's ({error})"
+        ) from error
+    try:
         model.load_state_dict(payload["state_dict"])
-    except (ConfigError, TypeError, RuntimeError) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise CheckpointError(f"{path.name}: weights do not fit LeNet-5 ({first})") from error
+    except (TypeError, RuntimeError, AttributeError) as error:
+        reason = mismatch(model, payload["state_dict"])
+        raise CheckpointError(f"{path.name}: weights do not fit LeNet-5 ({reason})") from error
     meta = {k: v for k, v in payload.items() if k != "state_dict"}
     return model.to(device).eval(), meta
 
@@ -122,9 +127,61 @@ def _read_payload(path: Path) -> object:
                 "than weights (possibly code); it was not run"
             ) from error
         raise CheckpointError(
-            f"{path.name}: not a readable PyTorch checkpoint (UnpicklingError)"
+            f"{path.name}: not a readable PyTorch checkpoint ({what_it_looks_like(path)})"
         ) from error
     except Exception as error:  # torch.load on arbitrary bytes raises almost any type
         raise CheckpointError(
-            f"{path.name}: not a readable PyTorch checkpoint ({type(error).__name__})"
+            f"{path.name}: not a readable PyTorch checkpoint ({what_it_looks_like(path)})"
         ) from error
+
+
+SIGNATURES = (
+    (b"\x89PNG", "it is a PNG image"),
+    (b"\xff\xd8\xff", "it is a JPEG image"),
+    (b"GIF8", "it is a GIF image"),
+    (b"%PDF", "it is a PDF document"),
+    (b"PK\x03\x04", "it is a zip archive but not a whole checkpoint: damaged, cut short or other"),
+    (b"\x80", "it is a Python pickle, damaged or not a checkpoint"),
+)
+
+
+def what_it_looks_like(path: Path) -> str:
+    """A student's words for a file that is not a checkpoint, from its first bytes."""
+    try:
+        head = path.read_bytes()[:512]
+    except OSError as error:
+        return f"it could not be read: {error.strerror or error}"
+    if not head:
+        return "the file is empty"
+    for signature, words in SIGNATURES:
+        if head.startswith(signature):
+            return words
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "its contents are not in PyTorch's format"
+    return "it is a text file"
+
+
+def mismatch(model: LeNet5, state: object) -> str:
+    """Which weights are missing, extra or of the wrong shape, in words."""
+    if not isinstance(state, dict):
+        return "the weights are not a table of named tensors"
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state]
+    extra = [k for k in state if k not in expected]
+    shapes = [
+        f"{k} is {'x'.join(map(str, state[k].shape))}, LeNet-5's is "
+        f"{'x'.join(map(str, expected[k].shape))}"
+        for k in expected
+        if k in state and hasattr(state[k], "shape") and state[k].shape != expected[k].shape
+    ]
+    parts = []
+    if missing:
+        parts.append(f"missing {', '.join(missing[:3])}{' and more' if len(missing) > 3 else ''}")
+    if extra:
+        parts.append(
+            f"layers LeNet-5 lacks: {', '.join(extra[:3])}{'...' if len(extra) > 3 else ''}"
+        )
+    parts += shapes[:2]
+    return "; ".join(parts) or "the weights are not tensors"
