@@ -156,7 +156,8 @@ def save_controls(run: dict, where: str) -> None:
     """Save on the server under a name, or download: for any finished run of the session."""
     saved = st.session_state.get("saved", {}).get(run["job_id"])
     number, snap = run["number"], run["snap"]
-    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    # beside each other under a result; one above the other in the runs table's narrow popover
+    left, right = st.columns([3, 2], vertical_alignment="bottom") if where == "result" else (st, st)
     with left.form(f"save_{where}_{run['job_id']}", border=False):
         name = st.text_input(
             "Model name",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.serving import running_app
+from tests.browser.conftest import save_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -73,3 +74,27 @@ def test_a_locked_link_survives_switching_pages_and_a_reload(page, app_url):
     assert epochs(page).is_disabled() and epochs(page).input_value() == "1"
     assert "lr=0.05" in page.url and "lock=1" in page.url and "preset=quick" in page.url
     assert page.get_by_text("lr 0.05").first.is_visible()  # the summary above the run
+
+
+def test_an_earlier_run_stays_savable_after_a_new_one(page, app_url, tmp_path):
+    page.goto(f"{app_url}/?preset=quick&train_size=2000")
+    start = page.get_by_role("button", name="Start training")
+    run = page.locator('[data-testid="stMetric"]', has_text="Run")
+    for number in (1, 2):
+        start.wait_for(timeout=60_000)
+        start.click()
+        page.get_by_text(f"#{number} finished").wait_for(timeout=120_000)
+    assert run.first.is_visible()
+    keep = page.get_by_role("button", name="Save or download")
+    assert keep.count() == 2  # run 2 and run 1, newest first
+    keep.nth(1).click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the model (.pt)").last.click()
+    assert download.value.suggested_filename == "lenet5_run1.pt"
+    saved = tmp_path / "run1.pt"
+    download.value.save_as(saved)
+    from lenet.checkpoint import load_checkpoint
+
+    _, meta = load_checkpoint(saved)
+    assert meta["train_config"]["train_size"] == 2000
+    save_screenshot(page, "runs-table", height=1400)
