@@ -236,7 +236,7 @@ def settings_summary(locked: bool) -> None:
 def render() -> None:
     st.title("Train LeNet-5 on MNIST")
     st.caption(
-        "Choose settings in the sidebar (on a phone: the **>** at the top left), press "
+        "Choose settings in the sidebar (on a phone: the **>>** at the top left), press "
         "**Start training**, and watch the network learn. Hover over any chart for exact values."
     )
     for notice in st.session_state["link_notices"]:

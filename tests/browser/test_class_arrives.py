@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.serving import running_app
-from tests.browser.conftest import save_screenshot
+from tests.browser.conftest import ARTIFACTS, save_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -98,3 +98,21 @@ def test_an_earlier_run_stays_savable_after_a_new_one(page, app_url, tmp_path):
     _, meta = load_checkpoint(saved)
     assert meta["train_config"]["train_size"] == 2000
     save_screenshot(page, "runs-table", height=1400)
+
+
+def test_on_a_phone_the_train_page_says_where_the_settings_are_and_shows_the_lock(browser, app_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    tab = context.new_page()
+    try:
+        tab.goto(f"{app_url}/?preset=quick&lr=0.05&lock=1")
+        summary = tab.get_by_text("fixed by your teacher")
+        summary.wait_for(timeout=60_000)
+        box = summary.bounding_box()
+        assert box and box["y"] + box["height"] <= 844  # in view, not in the folded sidebar
+        assert tab.get_by_text("on the left").count() == 0
+        assert tab.get_by_text("lr 0.05").first.is_visible()
+        start = tab.get_by_role("button", name="Start training").bounding_box()
+        assert start["y"] + start["height"] <= 844
+        tab.screenshot(path=str(ARTIFACTS / "train-phone-locked.png"))
+    finally:
+        context.close()
