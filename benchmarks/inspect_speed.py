@@ -66,7 +66,7 @@ def browser_seconds(inputs: int) -> list[float]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
         page.goto(f"{url}/inspect")
-        page.get_by_text("Where the model goes wrong").wait_for(timeout=60_000)
+        page.get_by_role("tab", name="Feature maps").wait_for(timeout=60_000)
         page.wait_for_function(RENDERED, arg=0, timeout=60_000)
         box = page.get_by_role("spinbutton", name="Test digit number")
         seconds = []

@@ -14,6 +14,12 @@ from lenet.train import BatchEnd, Evaluation
 
 MAX_POINTS = 400  # a longer series is thinned evenly: a chart is ~450 px wide anyway
 BLUE, ORANGE, GREY = "#1f77b4", "#ff7f0e", "#9aa7b8"
+# Plotly's modebar sits in the top 28 px of a chart, right-aligned; on a phone it is as wide as
+# the chart's title, so titles start below it and the plot below them.
+TITLE_TOP = 36
+TOP = TITLE_TOP + 30
+# the training curves: room at the bottom for ticks, the axis title and a two-line legend
+CURVES = {"height": 340, "margin": {"l": 55, "r": 15, "t": TOP, "b": 95}}
 
 
 def figure(
@@ -28,12 +34,22 @@ def figure(
 ) -> go.Figure:
     """One Plotly figure in the app's style."""
     base = {
-        "title": {"text": title, "x": 0.01, "font": {"size": 16}},
+        "title": {
+            "text": title,
+            "font": {"size": 16},
+            "x": 0.01,
+            "xanchor": "left",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": TITLE_TOP},
+        },
         "height": height,
-        "margin": {"l": 55, "r": 15, "t": 45, "b": 40},
+        "margin": {"l": 55, "r": 15, "t": TOP, "b": 40},
         "xaxis": {"title": {"text": x_title}, **(xaxis or {})},
         "yaxis": {"title": {"text": y_title}, **(yaxis or {})},
-        "legend": {"orientation": "h", "y": -0.25, "x": 0},
+        # at the very bottom, in its own room below the axis title (see CURVES)
+        "legend": {"orientation": "h", "x": 0, "y": 0, "yref": "container", "yanchor": "bottom"},
         "hovermode": "x unified",
         "template": "plotly_white",
     }
@@ -41,7 +57,7 @@ def figure(
 
 
 def image_figure(
-    title: str, traces: list[dict], height: int, left: int = 10, top: int = 40, **layout
+    title: str, traces: list[dict], height: int, left: int = 10, top: int = TOP, **layout
 ) -> go.Figure:
     """A figure for pictures (digits, maps, kernels): no axes, square cells, row 0 on top."""
     return figure(
@@ -52,7 +68,12 @@ def image_figure(
         hovermode="closest",
         margin={"l": left, "r": 10, "t": top, "b": 10},
         xaxis={"visible": False, "constrain": "domain"},
-        yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
+        yaxis={
+            "visible": False,
+            "autorange": "reversed",
+            "scaleanchor": "x",
+            **layout.pop("yaxis", {}),
+        },
         **layout,
     )
 
@@ -82,8 +103,26 @@ def _every(n: int) -> range:
     return range(0, n, max(1, n // MAX_POINTS))
 
 
-def _epoch_axis(total_epochs: float | None) -> dict:
-    return {"range": [0, total_epochs]} if total_epochs else {}
+def _epoch_axis(total_epochs: float | None, empty: bool = False) -> dict:
+    """The epoch axis: the whole run when its length is known; [0, 1] for an empty chart."""
+    if total_epochs:
+        return {"range": [0, total_epochs]}
+    return {"range": [0, 1]} if empty else {}
+
+
+def _waiting(text: str) -> list[dict]:
+    """A grey note in the middle of an empty chart."""
+    return [
+        {
+            "text": text,
+            "showarrow": False,
+            "x": 0.5,
+            "y": 0.5,
+            "xref": "paper",
+            "yref": "paper",
+            "font": {"color": GREY},
+        }
+    ]
 
 
 def running_mean(values: Sequence[float], window: int = 50) -> list[float]:
@@ -100,8 +139,9 @@ def running_mean(values: Sequence[float], window: int = 50) -> list[float]:
 def loss_figure(
     batches: Sequence[BatchEnd], total_epochs: float | None = None, total_steps: int | None = None
 ) -> go.Figure:
-    """Minibatch loss, raw and as a running mean (over ~5% of the run), against epochs."""
-    traces = []
+    """Minibatch loss, raw and as a running mean (over ~5% of the run), against epochs; the loss
+    axis starts at 0 (an empty chart shows 0 to 2.5: a new network starts near ln 10 = 2.3)."""
+    traces, yaxis, notes = [], {"range": [0, 2.5]}, _waiting("appears after the first batch")
     if batches:
         losses = [b.loss for b in batches]
         window = max(5, min(50, (total_steps or len(batches)) // 20))
@@ -112,7 +152,16 @@ def loss_figure(
             line(epochs, [losses[i] for i in keep], "minibatch loss", GREY, width=1),
             line(epochs, [smooth[i] for i in keep], f"running mean ({window} batches)", BLUE),
         ]
-    return figure("Training loss", traces, y_title="cross-entropy", xaxis=_epoch_axis(total_epochs))
+        yaxis, notes = {"rangemode": "tozero"}, []
+    return figure(
+        "Training loss",
+        traces,
+        y_title="cross-entropy",
+        **CURVES,
+        xaxis=_epoch_axis(total_epochs, not batches),
+        yaxis=yaxis,
+        annotations=notes,
+    )
 
 
 def accuracy_figure(
@@ -120,17 +169,7 @@ def accuracy_figure(
 ) -> go.Figure:
     """Train (running, since the previous evaluation) and validation accuracy, in percent."""
     yaxis: dict = {"ticksuffix": "%", "range": [0, 100]}
-    annotations = [
-        {
-            "text": "appears after the first evaluation",
-            "showarrow": False,
-            "x": 0.5,
-            "y": 0.5,
-            "xref": "paper",
-            "yref": "paper",
-            "font": {"color": GREY},
-        }
-    ]
+    annotations = _waiting("appears after the first evaluation")
     traces = []
     if evaluations:
         epochs = [e.epoch for e in evaluations]
@@ -156,38 +195,35 @@ def accuracy_figure(
         "Accuracy",
         traces,
         y_title="accuracy",
-        xaxis=_epoch_axis(total_epochs),
+        **CURVES,
+        xaxis=_epoch_axis(total_epochs, not evaluations),
         yaxis=yaxis,
         annotations=annotations,
     )
 
 
 def lr_figure(batches: Sequence[BatchEnd], total_epochs: float | None = None) -> go.Figure:
+    """The learning rate against epochs, on an axis from 0 to a little above its largest value
+    (a constant rate is a flat line near the top, not a line in the middle of -0.5 to 1)."""
     keep = _every(len(batches))
-    traces = (
-        [
-            line(
-                [batches[i].epoch for i in keep],
-                [batches[i].lr for i in keep],
-                "learning rate",
-                BLUE,
-            )
-        ]
-        if batches
-        else []
-    )
+    rates = [batches[i].lr for i in keep]
+    traces = [line([batches[i].epoch for i in keep], rates, "learning rate", BLUE)] if rates else []
     return figure(
         "Learning rate",
         traces,
-        height=240,
+        height=285,  # its plot as tall as the loss and accuracy plots beside it
         y_title="rate",
-        xaxis=_epoch_axis(total_epochs),
-        yaxis={"exponentformat": "e"},
+        xaxis=_epoch_axis(total_epochs, not rates),
+        yaxis={"range": [0, 1.25 * max(rates)], "exponentformat": "e"}
+        if rates and max(rates) > 0
+        else {"range": [0, 1], "showticklabels": False},
+        annotations=[] if rates else _waiting("appears after the first batch"),
     )
 
 
 def per_class_figure(per_class: Sequence[float]) -> go.Figure:
-    """Test accuracy of each digit as bars, the weakest highlighted."""
+    """Test accuracy of each digit as bars on an axis from 0 (an axis from 90% made a 1-point
+    gap look like half the bar), the exact figure on each bar, the weakest highlighted."""
     values = [100 * a for a in per_class]
     weakest = min(range(len(values)), key=values.__getitem__) if values else -1
     bars = {
@@ -206,7 +242,7 @@ def per_class_figure(per_class: Sequence[float]) -> go.Figure:
         x_title="digit",
         y_title="accuracy",
         hovermode="closest",
-        yaxis={"range": [max(0.0, min(values, default=0) - 5), 101], "ticksuffix": "%"},
+        yaxis={"range": [0, 112], "tickvals": [0, 25, 50, 75, 100], "ticksuffix": "%"},
     )
 
 
@@ -229,7 +265,7 @@ def comparison_figure(runs: Sequence[tuple[str, Sequence[Evaluation]]]) -> go.Fi
         yaxis={"ticksuffix": "%"},
         hovermode="closest",
         legend={"orientation": "v", "y": -0.2, "x": 0, "yanchor": "top"},
-        margin={"l": 55, "r": 15, "t": 45, "b": 40 + 22 * len(runs)},
+        margin={"l": 55, "r": 15, "t": TOP, "b": 40 + 22 * len(runs)},
     )
 
 

@@ -1,7 +1,8 @@
 """Figures for looking inside the network: feature-map and kernel grids, vector strips, PNGs.
 
-A grid of maps is one heatmap trace (tiles separated by empty cells), not one subplot per map:
-one colour scale per layer for free, and quick to draw in the browser.
+A grid of maps is one heatmap trace per row of tiles (tiles separated by empty cells), not one
+subplot per map: quick to draw in the browser, one colour axis for the whole grid, and a band of
+fixed pixels between rows where the labels go.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ import io
 
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
-from demo.charts import BLUE, ORANGE, figure, image_figure
+from demo.charts import TOP, figure, image_figure
 
 VIRIDIS = [
     "#440154",
@@ -45,6 +46,47 @@ def tile(maps: np.ndarray, cols: int, gap: int = 1) -> tuple[np.ndarray, np.ndar
     return grid, where
 
 
+LABEL_BAND = 20  # px above each row of tiles for their labels
+
+
+def _row_axes(rows: int, plot_px: float, band: float) -> dict:
+    """One y axis per row of tiles, `band` px apart at any width (the chart's height is fixed):
+    the row sits at the top of its own domain when the width is what limits the cells."""
+    row = (plot_px - (rows - 1) * band) / rows
+    axes = {}
+    for k in range(rows):
+        top = 1 - k * (row + band) / plot_px
+        axes[f"yaxis{k + 1 if k else ''}"] = {
+            "visible": False,
+            "autorange": "reversed",
+            "scaleanchor": "x",
+            "constrain": "domain",
+            "constraintoward": "top",
+            "domain": [max(0.0, top - row / plot_px), top],
+        }
+    return axes
+
+
+def _labels(n: int, cols: int, h: int, w: int, label: str, row_labels: list[str] | None):
+    """Each tile's label just above it, or with `row_labels` one label left of each row."""
+    if row_labels is not None:
+        return [
+            {"text": text, "x": -0.8, "xanchor": "right", "y": (h - 1) / 2, "yref": f"y{r + 1}"}
+            for r, text in enumerate(row_labels)
+        ]
+    return [
+        {
+            "text": f"{label} {i}",
+            "x": (i % cols) * (w + 1) + (w - 1) / 2,
+            "y": -0.5,  # the top edge of the row (its axis is reversed)
+            "yref": f"y{i // cols + 1}",
+            "yanchor": "bottom",
+            "yshift": 2,
+        }
+        for i in range(n)
+    ]
+
+
 def grid_figure(
     maps: np.ndarray,
     title: str,
@@ -55,62 +97,70 @@ def grid_figure(
     row_labels: list[str] | None = None,
 ) -> go.Figure:
     """Maps (N, H, W) side by side with one colour scale, each tile labelled (or, with
-    `row_labels`, each row), hover values."""
+    `row_labels`, each row), hover values. Each row of tiles is its own heatmap on its own y
+    axis, so the labels sit in a fixed band of pixels between rows, never on a tile."""
     n, h, w = maps.shape
-    grid, where = tile(maps, cols)
-    limit = float(np.nanmax(np.abs(grid))) or 1.0
-    scale = (
-        {"colorscale": "RdBu", "reversescale": True, "zmin": -limit, "zmax": limit}
-        if signed
-        else {"colorscale": "Viridis"}
-    )
-    cells = {
-        "type": "heatmap",
-        "z": np.where(np.isnan(grid), None, grid).tolist(),
-        "customdata": where.tolist(),
-        "hoverongaps": False,
-        **scale,
-        "colorbar": {"thickness": 12, "len": 0.8},
-        "hovertemplate": f"{label} %{{customdata[0]}}, row %{{customdata[1]}}, "
-        "column %{customdata[2]}: %{z:.3f}<extra></extra>",
-    }
-    labels = [
-        {
-            "text": f"{label} {i}",
-            "x": (i % cols) * (w + 1) + (w - 1) / 2,
-            "y": (i // cols) * (h + 1) - 0.9,
-            "showarrow": False,
-            "font": {"size": 11},
-            "yanchor": "bottom",
-        }
-        for i in range(n)
-    ]
-    if row_labels is not None:  # too many tiles for a label each: one per row, on the left
-        labels = [
-            {
-                "text": text,
-                "x": -0.8,
-                "y": r * (h + 1) + (h - 1) / 2,
-                "showarrow": False,
-                "font": {"size": 11},
-                "xanchor": "right",
-            }
-            for r, text in enumerate(row_labels)
-        ]
     rows = -(-n // cols)
-    height = height or int(90 + rows * (h + 1) * min(22, 600 / ((w + 1) * cols)))
+    band = 6 if row_labels else LABEL_BAND
+    top = TOP + (0 if row_labels else LABEL_BAND - 6)
+    cell = min(22, 900 / ((w + 1) * cols))
+    height = height or int(top + 10 + rows * h * cell + (rows - 1) * band)
+    limit = float(np.abs(maps).max()) or 1.0
+    colours = {"colorscale": "RdBu", "reversescale": True, "cmin": -limit, "cmax": limit}
+    traces = []
+    for r in range(rows):
+        grid, where = tile(maps[r * cols : (r + 1) * cols], cols)
+        where[..., 0] = np.where(where[..., 0] >= 0, where[..., 0] + r * cols, -1)
+        traces.append(
+            {
+                "type": "heatmap",
+                "z": np.where(np.isnan(grid), None, grid).tolist(),
+                "customdata": where.tolist(),
+                "hoverongaps": False,
+                "coloraxis": "coloraxis",
+                "yaxis": f"y{r + 1 if r else ''}",
+                "hovertemplate": f"{label} %{{customdata[0]}}, row %{{customdata[1]}}, "
+                "column %{customdata[2]}: %{z:.3f}<extra></extra>",
+            }
+        )
+    notes = [
+        {"showarrow": False, "font": {"size": 12, "color": "#444"}, **note}
+        for note in _labels(n, cols, h, w, label, row_labels)
+    ]
+    colorbar = {"thickness": 14, "len": 1, "tickfont": {"size": 12}, "nticks": 5}
     return image_figure(
-        title, [cells], height, left=60 if row_labels else 10, top=50, annotations=labels
+        title,
+        traces,
+        height,
+        left=70 if row_labels else 10,
+        top=top,
+        annotations=notes,
+        coloraxis={**(colours if signed else {"colorscale": "Viridis"}), "colorbar": colorbar},
+        **_row_axes(rows, height - top - 10, band),
     )
 
 
-def strip_figure(values: np.ndarray, title: str, height: int = 110) -> go.Figure:
-    """A vector as one row of coloured cells (hover for each value)."""
+def strip_figure(values: np.ndarray, title: str, height: int = 150) -> go.Figure:
+    """A vector as one row of coloured cells (hover for each value), its colour bar lying
+    below it: standing beside a 40 px strip, the bar's numbers ran into each other."""
     cells = {
         "type": "heatmap",
         "z": [values.tolist()],
         "colorscale": "Viridis",
-        "colorbar": {"thickness": 10},
+        "colorbar": {
+            "orientation": "h",
+            "thickness": 10,
+            "len": 260,
+            "lenmode": "pixels",
+            "x": 1,
+            "xanchor": "right",
+            "y": 0,
+            "yref": "container",
+            "yanchor": "bottom",
+            "ypad": 6,
+            "tickfont": {"size": 12},
+            "nticks": 6,
+        },
         "xgap": 1,
         "hovertemplate": "unit %{x}: %{z:.3f}<extra></extra>",
     }
@@ -120,27 +170,8 @@ def strip_figure(values: np.ndarray, title: str, height: int = 110) -> go.Figure
         height=height,
         x_title="",
         hovermode="closest",
-        margin={"l": 10, "r": 10, "t": 40, "b": 20},
+        margin={"l": 10, "r": 10, "t": TOP, "b": 62},
         yaxis={"visible": False},
-    )
-
-
-def bars_figure(values: np.ndarray, title: str, highlight: int, percent: bool = False) -> go.Figure:
-    shown = 100 * values if percent else values
-    bars = {
-        "type": "bar",
-        "x": [str(i) for i in range(len(values))],
-        "y": shown.tolist(),
-        "marker": {"color": [ORANGE if i == highlight else BLUE for i in range(len(values))]},
-        "hovertemplate": "digit %{x}: %{y:.3f}" + ("%" if percent else "") + "<extra></extra>",
-    }
-    return figure(
-        title,
-        [bars],
-        height=240,
-        x_title="digit",
-        hovermode="closest",
-        yaxis={"ticksuffix": "%"} if percent else None,
     )
 
 
@@ -157,100 +188,39 @@ def _colour(values: np.ndarray, anchors_hex: list[str] = VIRIDIS) -> np.ndarray:
 
 
 def grid_png(
-    maps: np.ndarray, cols: int, title: str, label: str = "map", zoom: int = 8, signed: bool = False
+    maps: np.ndarray,
+    cols: int,
+    title: str,
+    label: str = "map",
+    zoom: int = 8,
+    signed: bool = False,
+    font_px: int = 16,
 ) -> bytes:
     """The same grid as a PNG (for slides, and the Train page's live view): one colour scale for
-    the grid, Viridis or, when `signed`, blue-white-red centred on zero; white gaps, labels."""
-    gap = max(2, -(-14 // zoom))  # room for a label above each tile
-    grid, _ = tile(maps, cols, gap)
-    low, high = np.nanmin(grid), np.nanmax(grid)
-    if signed:
-        low = -max(abs(low), abs(high))
-        high = -low
-    rgb = _colour((grid - low) / ((high - low) or 1.0), DIVERGING if signed else VIRIDIS)
-    rgb[np.isnan(grid)] = 255
-    rgb = np.kron(rgb, np.ones((zoom, zoom, 1), dtype=np.uint8))
+    the grid, Viridis or, when `signed`, blue-white-red centred on zero; white gaps; a title
+    line and tile labels in `font_px` text, each label in its own band above its tile."""
     n, h, w = maps.shape
-    top = 24 + gap * zoom  # title line, then the first row's labels
-    canvas = Image.new("RGB", (rgb.shape[1] + 20, rgb.shape[0] + top + 10), "white")
-    canvas.paste(Image.fromarray(rgb), (10, top))
+    low, high = float(np.nanmin(maps)), float(np.nanmax(maps))
+    if signed:
+        low, high = -max(abs(low), abs(high)), max(abs(low), abs(high))
+    rgb = _colour((maps - low) / ((high - low) or 1.0), DIVERGING if signed else VIRIDIS)
+    font = ImageFont.load_default(size=font_px)
+    title = f"{title}  (colour scale {low:.2f} .. {high:.2f})"
+    band = font_px + 6  # a label line above each row of tiles
+    step_x = max(w * zoom, int(font.getlength(f"{label} {n - 1}"))) + font_px // 2
+    step_y = band + h * zoom + 6
+    rows = -(-n // cols)
+    top = font_px + 14  # the title line
+    width = max(cols * step_x, int(font.getlength(title))) + 20
+    canvas = Image.new("RGB", (width, top + rows * step_y + 4), "white")
     pen = ImageDraw.Draw(canvas)
-    pen.text((10, 6), f"{title}  (colour scale {low:.2f} .. {high:.2f})", fill="black")
+    pen.text((10, 6), title, fill="black", font=font)
     for i in range(n):
         r, c = divmod(i, cols)
-        pen.text(
-            (10 + c * (w + gap) * zoom, top - 13 + r * (h + gap) * zoom),
-            f"{label} {i}",
-            fill="black",
-        )
+        x, y = 10 + c * step_x, top + r * step_y
+        pen.text((x, y), f"{label} {i}", fill="black", font=font)
+        picture = Image.fromarray(rgb[i]).resize((w * zoom, h * zoom), Image.Resampling.NEAREST)
+        canvas.paste(picture, (x, y + band))
     out = io.BytesIO()
     canvas.save(out, format="PNG")
     return out.getvalue()
-
-
-def numbers_figure(grid: np.ndarray, title: str, signed: bool) -> go.Figure:
-    """A small grid with each cell's value written in it."""
-    limit = float(np.abs(grid).max()) or 1.0
-    cells = {
-        "type": "heatmap",
-        "z": grid.tolist(),
-        "texttemplate": "%{z:.2f}",
-        "textfont": {"size": 11},
-        "showscale": False,
-        "xgap": 2,
-        "ygap": 2,
-        "colorscale": "RdBu" if signed else "gray",
-        "reversescale": signed,
-        "hovertemplate": "row %{y}, column %{x}: %{z:.4f}<extra></extra>",
-    }
-    if signed:
-        cells.update(zmin=-limit, zmax=limit)
-    return image_figure(title, [cells], 280)
-
-
-def overlay_figure(digit: np.ndarray, heat: np.ndarray, title: str) -> go.Figure:
-    """A signed heat map (red +, blue -) laid over the grey digit."""
-    limit = float(np.abs(heat).max()) or 1.0
-    base = {
-        "type": "heatmap",
-        "z": digit.tolist(),
-        "colorscale": "gray",
-        "showscale": False,
-        "hoverinfo": "skip",
-    }
-    layer = {
-        "type": "heatmap",
-        "z": heat.tolist(),
-        "colorscale": "RdBu",
-        "reversescale": True,
-        "zmin": -limit,
-        "zmax": limit,
-        "opacity": 0.65,
-        "colorbar": {"thickness": 12},
-        "hovertemplate": "row %{y}, column %{x}: %{z:.3f}<extra></extra>",
-    }
-    return image_figure(title, [base, layer], 360)
-
-
-def confusion_figure(matrix: np.ndarray) -> go.Figure:
-    """Counts of (true, predicted); the diagonal dominates, so colour uses a log scale."""
-    cells = {
-        "type": "heatmap",
-        "z": np.log10(matrix + 1).tolist(),
-        "text": matrix.tolist(),
-        "texttemplate": "%{text}",
-        "colorscale": "Blues",
-        "showscale": False,
-        "x": [str(d) for d in range(10)],
-        "y": [str(d) for d in range(10)],
-        "hovertemplate": "true %{y}, predicted %{x}: %{text} images<extra></extra>",
-    }
-    return figure(
-        "Confusion matrix",
-        [cells],
-        height=420,
-        x_title="predicted digit",
-        y_title="true digit",
-        hovermode="closest",
-        yaxis={"autorange": "reversed", "title": {"text": "true digit"}},
-    )

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import demo.state
 from demo import inside
+from demo.views import inspect, inspect_parts
 from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
 from lenet.features import conv1_cell, feature_maps, saliency
 from lenet.metrics import confusion_matrix, predict_logits
@@ -92,22 +93,43 @@ def page(small_mnist, monkeypatch):
     return AppTest.from_file(PAGE, default_timeout=60)
 
 
-def test_page_for_a_test_digit(page, small_mnist):
+def open_part(at, part: str):
+    at.session_state["inspect_part"] = part
+    return at.run()
+
+
+def test_page_for_a_test_digit_shows_the_answer_and_only_the_open_part(page, small_mnist):
     at = page.run()
     assert not at.exception
     assert at.radio(key="inspect_source").value == "test"
     metric = next(m for m in at.metric if m.label == "Prediction")
     assert metric.value.startswith(str(int(small_mnist.test.labels[0])))
-    headers = [h.value for h in at.header if h.value != "Model"]
-    assert headers == [
-        "Feature maps",
-        "The learned filters",
-        "From pixels to the answer",
-        "How one number is computed",
-        "Saliency: which pixels decide",
-        "Where the model goes wrong (10,000 test digits)",
-    ]
-    assert any("✔" in m.value for m in at.markdown)  # the hand computation matches the map
+    assert [t.label for t in at.tabs] == inspect.PARTS
+    drawn = [t.label for t in at.tabs if len(t.children)]
+    assert drawn == ["Feature maps"]  # the other parts cost nothing until opened
+    assert at.segmented_control(key="maps_layer").value == "conv1"
+
+
+@pytest.mark.parametrize("part", inspect.PARTS)
+def test_every_part_draws_without_error(page, part):
+    at = open_part(page.run(), part)
+    assert not at.exception
+    assert [t.label for t in at.tabs if len(t.children)] == [part]
+
+
+def test_the_hand_computation_matches_the_map(page):
+    at = open_part(page.run(), "One number by hand")
+    assert any("✔" in m.value for m in at.markdown)
+    at.slider(key="cell_row").set_value(3).run()
+    assert any("✔" in m.value for m in at.markdown) and any("row 3" in m.value for m in at.markdown)
+
+
+def test_each_layer_of_feature_maps(page):
+    at = page.run()
+    for layer in inspect_parts.LAYERS:
+        at.segmented_control(key="maps_layer").set_value(layer).run()
+        assert not at.exception
+        assert at.get("download_button")[0].proto.label == f"Download the {layer} maps (PNG)"
 
 
 def test_page_for_a_drawn_digit(page, small_mnist):
@@ -119,8 +141,8 @@ def test_page_for_a_drawn_digit(page, small_mnist):
     assert any("your last drawing" in c.value for c in at.caption)
 
 
-def test_choosing_a_mistake_makes_it_the_input(page, small_mnist):
-    at = page.run()
+def test_choosing_a_mistake_makes_it_the_input_and_says_so(page, small_mnist):
+    at = open_part(page.run(), "Mistakes")
     buttons = [b for b in at.button if b.key and b.key.startswith("mistake_")]
     assert buttons, "the shipped model makes some mistakes on the fixture"
     index = int(buttons[0].key.split("_")[1])
@@ -130,10 +152,17 @@ def test_choosing_a_mistake_makes_it_the_input(page, small_mnist):
     label = int(small_mnist.test.labels[index])
     metric = next(m for m in at.metric if m.label == "Prediction")
     assert not metric.value.startswith(str(label))  # it is one the model gets wrong
+    # a window over the page names the chosen digit, wherever the user had scrolled
+    assert any(f"Test digit #{index}**, labelled **{label}**" in m.value for m in at.markdown)
+    chosen = next(b for b in at.button if b.key and b.key == f"mistake_{index}")
+    assert chosen.proto.type == "primary"  # and the gallery marks it
+    next(b for b in at.button if b.label == "Look inside it").click().run()
+    assert at.session_state["inspect_part"] == "Feature maps"
+    assert not any("Test digit #" in m.value for m in at.markdown)  # the window has closed
 
 
 def test_the_mistake_filter(page):
-    at = page.run()
+    at = open_part(page.run(), "Mistakes")
     at.selectbox(key="filter_true").set_value(9).run()
     shown = [b.label for b in at.button if b.key and b.key.startswith("mistake_")]
     assert shown and all(label.startswith("9 →") for label in shown)

@@ -1,0 +1,143 @@
+"""The Inspect page as a class meets it: a chosen mistake in view, charts and parts on a phone."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.browser.conftest import save_screenshot
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+SETTLED = """() => !document.querySelector('[data-testid="stStatusWidget"]')
+    && !document.querySelector('[data-stale="true"]')"""
+BOXES = """() => [...document.querySelectorAll('.js-plotly-plot')]
+  .filter(p => p.checkVisibility())
+  .map(p => {
+    const box = e => {
+      const b = e?.getBoundingClientRect();
+      return b && [b.left, b.top, b.right, b.bottom];
+    };
+    return {title: p.querySelector('.gtitle')?.textContent || '',
+            titleBox: box(p.querySelector('.gtitle')), modebar: box(p.querySelector('.modebar'))};
+  })"""
+
+
+def settle(tab) -> None:
+    """Wait for the script run that the last action started to finish, and the charts to draw."""
+    time.sleep(0.5)
+    tab.wait_for_function(SETTLED, timeout=60_000)
+    time.sleep(0.8)
+
+
+def main_height(tab) -> int:
+    return tab.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+
+
+def in_viewport(locator, tab) -> bool:
+    box = locator.bounding_box()
+    height = tab.viewport_size["height"]
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
+
+
+def part_names(tab) -> list[str]:
+    """The names of the page's tabs (its parts)."""
+    return tab.evaluate("[...document.querySelectorAll('[role=tab]')].map(t => t.innerText)")
+
+
+def open_part(tab, part: str) -> None:
+    """Open one part of the page, where the page has parts."""
+    part_tab = tab.get_by_role("tab", name=part, exact=True)
+    if part_tab.count():
+        part_tab.click()
+        settle(tab)
+
+
+def test_a_chosen_mistake_is_shown_where_the_user_is(page, app_url):
+    page.goto(f"{app_url}/inspect")
+    page.get_by_text("Prediction").first.wait_for(timeout=60_000)
+    open_part(page, "Mistakes")
+    mistakes = page.locator('[class*="st-key-mistake_"]')
+    mistakes.first.wait_for(timeout=60_000)
+    settle(page)
+    last = mistakes.last  # the bottom of the gallery: the user has scrolled down to it
+    index = int(re.search(r"st-key-mistake_(\d+)", last.get_attribute("class")).group(1))
+    last.locator("button").first.click()
+    shown = page.get_by_text(re.compile(rf"test digit #{index}\b", re.IGNORECASE))
+    shown.first.wait_for(timeout=30_000)
+    settle(page)
+    visible = [shown.nth(i) for i in range(shown.count()) if shown.nth(i).is_visible()]
+    assert any(in_viewport(item, page) for item in visible), "the chosen digit is out of view"
+    save_screenshot(page, "inspect-chosen-mistake")
+    page.get_by_role("button", name="Look inside it").click()
+    settle(page)
+    prediction = page.locator('[data-testid="stMetric"]', has_text="Prediction")
+    assert in_viewport(prediction, page)
+    assert page.get_by_text(re.compile(rf"test digit #{index}\b")).first.is_visible()
+    assert page.get_by_text("conv1 feature maps").first.is_visible()
+
+
+def test_every_part_is_near_the_top_at_phone_size(page, app_url):
+    page.set_viewport_size(PHONE)
+    page.goto(f"{app_url}/inspect")
+    page.get_by_text("Prediction").first.wait_for(timeout=60_000)
+    settle(page)
+    parts = part_names(page)
+    for part in parts:
+        open_part(page, part)
+        height = main_height(page)
+        assert height <= 3 * PHONE["height"], (part, height)  # two scrolls at most
+        bar = page.get_by_role("tab", name=part, exact=True)
+        assert bar.bounding_box()["y"] < PHONE["height"]  # the parts are chosen on screen one
+    save_screenshot(page, "inspect-phone")
+
+
+@pytest.mark.parametrize("path", ["inspect", "draw"])
+def test_no_modebar_covers_a_chart_title_at_phone_size(page, app_url, path):
+    page.set_viewport_size(PHONE)
+    page.goto(f"{app_url}/{path}")
+    page.locator(".js-plotly-plot .gtitle").first.wait_for(timeout=60_000)
+    settle(page)
+    checked = 0
+    for part in part_names(page) if path == "inspect" else [None]:
+        if part:
+            open_part(page, part)
+        for chart in page.evaluate(BOXES):
+            title, modebar = chart["titleBox"], chart["modebar"]
+            if not (title and modebar) or title[2] <= title[0]:
+                continue
+            apart = (
+                title[3] <= modebar[1]
+                or modebar[3] <= title[1]
+                or title[2] <= modebar[0]
+                or modebar[2] <= title[0]
+            )
+            assert apart, f"the modebar covers the title {chart['title']!r} on {path}"
+            checked += 1
+    assert checked >= (10 if path == "inspect" else 1)
+
+
+def test_the_chosen_digit_and_part_survive_a_visit_to_another_page(page, app_url):
+    page.goto(f"{app_url}/inspect")
+    page.get_by_text("Prediction").first.wait_for(timeout=60_000)
+    open_part(page, "Mistakes")
+    page.get_by_role("button", name="→").first.wait_for(timeout=60_000)
+    settle(page)
+    first = page.locator('[class*="st-key-mistake_"]').first
+    index = int(re.search(r"st-key-mistake_(\d+)", first.get_attribute("class")).group(1))
+    first.locator("button").first.click()
+    settle(page)
+    page.keyboard.press("Escape")  # close the window over the page
+    page.get_by_role("link", name="Train").click()
+    page.get_by_role("button", name="Start training").wait_for(timeout=60_000)
+    page.get_by_role("link", name="Inspect").click()
+    page.get_by_text("Prediction").first.wait_for(timeout=60_000)
+    settle(page)
+    assert page.get_by_text(re.compile(rf"test digit #{index}\b")).first.is_visible()
+    assert (
+        page.get_by_role("tab", name="Mistakes", exact=True).get_attribute("aria-selected")
+        == "true"
+    )
