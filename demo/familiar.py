@@ -1,0 +1,73 @@
+"""The Draw page's "doesn't look like a digit" signal (lenet.familiar), fitted once per model.
+
+Statistics for checkpoint files (the shipped model, saved ones) are fitted once per server and
+shared; those of the live or uploaded model are fitted per session and refitted when its
+weights change. Fitting is one forward pass over 16,000 MNIST digits (about half a second).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+import torch
+
+from demo import models
+from demo.state import mnist
+from lenet.checkpoint import DEFAULT_CHECKPOINT, checkpoint_dir
+from lenet.data import MNIST
+from lenet.familiar import Familiarity, Reading, describe, fit_familiarity, read
+from lenet.model import LeNet5
+
+SCORE_HELP = (
+    "How far the network's own features for this input (after the convolutions, fc1 and fc2) "
+    "lie from those of the digits it was trained on. It is calibrated on MNIST digits the "
+    "network never trained on: only about 1 in 100 of them is flagged. The answer above is "
+    "still the network's best guess; this says whether it has seen anything like it."
+)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _file_familiarity(path: str, mtime: float, _data: MNIST) -> Familiarity:
+    model, _ = models.load_model_file(path, mtime)
+    return fit_familiarity(model, _data)
+
+
+def familiarity(model_key: str, model: LeNet5) -> Familiarity | None:
+    """The fitted statistics for the chosen model; None when MNIST or the file is missing."""
+    data = mnist()
+    if data is None:
+        return None
+    if model_key == models.SHIPPED or model_key.startswith("file:"):
+        path = (
+            DEFAULT_CHECKPOINT if model_key == models.SHIPPED else checkpoint_dir() / model_key[5:]
+        )
+        try:
+            return _file_familiarity(str(path), path.stat().st_mtime, data)
+        except OSError:  # the file went away since the model was chosen: no signal this time
+            return None
+    cached = st.session_state.get("familiarity")
+    if cached is not None and cached[0] == model_key and cached[1] is model:
+        return cached[2]
+    stats = fit_familiarity(model, data)  # the live model is a new object for each new weights
+    st.session_state["familiarity"] = (model_key, model, stats)
+    return stats
+
+
+def reading(model_key: str, model: LeNet5, model_input: torch.Tensor) -> Reading | None:
+    """How familiar one input (1, 1, 32, 32) looks to the chosen model."""
+    stats = familiarity(model_key, model)
+    return None if stats is None else read(model, stats, model_input)[0]
+
+
+def show_familiarity(model_key: str, model: LeNet5, model_input: torch.Tensor) -> None:
+    """A warning when the input doesn't look like a digit, else one quiet caption."""
+    found = reading(model_key, model, model_input)
+    if found is None:
+        return
+    if found.unfamiliar:
+        st.warning(describe(found), icon=":material/help:")
+    else:
+        st.caption(
+            f"Looks like the digits it was trained on (score {found.score:.2f}, "
+            f"flagged above {found.threshold:.2f}).",
+            help=SCORE_HELP,
+        )
