@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from demo import charts, inside, inspect_charts
+from demo import charts, inside, inspect_charts, train_charts
 from lenet.train import BatchEnd, Evaluation
 
 RNG = np.random.default_rng(0)
@@ -31,11 +31,11 @@ def every_figure():
     """One of each figure the app draws, with typical data."""
     maps = RNG.normal(size=(16, 10, 10))
     return {
-        "loss": charts.loss_figure(batches([0.01] * 50), 3),
-        "accuracy": charts.accuracy_figure([evaluation(1, 0.9, 0.95)], 3),
-        "lr": charts.lr_figure(batches([0.01] * 50), 3),
-        "per class": charts.per_class_figure([0.99] * 10),
-        "comparison": charts.comparison_figure([("run 1", [evaluation(1, 0.9, 0.95)])]),
+        "loss": train_charts.loss_figure(batches([0.01] * 50), 3),
+        "accuracy": train_charts.accuracy_figure([evaluation(1, 0.9, 0.95)], 3),
+        "lr": train_charts.lr_figure(batches([0.01] * 50), 3),
+        "per class": train_charts.per_class_figure([0.99] * 10),
+        "comparison": train_charts.comparison_figure([("run 1", [evaluation(1, 0.9, 0.95)])]),
         "probabilities": charts.probability_figure([0.1] * 10, 3),
         "pixels": charts.pixels_figure(RNG.random((28, 28)), "28x28"),
         "grid": inside.grid_figure(maps, "conv2 feature maps", 8),
@@ -68,42 +68,44 @@ def test_every_title_sits_below_the_modebar(name):
 
 
 def test_an_empty_loss_chart_starts_at_zero():
-    layout = charts.loss_figure([]).layout
+    layout = train_charts.loss_figure([]).layout
     assert list(layout.yaxis.range) == [0, 2.5]  # not Plotly's empty -1 to 4
     assert list(layout.xaxis.range) == [0, 1]
     assert layout.annotations[0].text == "appears after the first batch"
-    assert list(charts.loss_figure([], 4).layout.xaxis.range) == [0, 4]
+    assert list(train_charts.loss_figure([], 4).layout.xaxis.range) == [0, 4]
 
 
 def test_a_loss_chart_with_data_starts_at_zero():
-    layout = charts.loss_figure(batches([0.01] * 30), 2).layout
+    layout = train_charts.loss_figure(batches([0.01] * 30), 2).layout
     assert layout.yaxis.rangemode == "tozero" and not layout.annotations
 
 
 def test_an_empty_accuracy_chart_shows_0_to_100_percent():
-    layout = charts.accuracy_figure([]).layout
+    layout = train_charts.accuracy_figure([]).layout
     assert list(layout.yaxis.range) == [0, 100] and layout.yaxis.ticksuffix == "%"
     assert list(layout.xaxis.range) == [0, 1]
 
 
 def test_a_constant_learning_rate_is_drawn_near_the_top_of_an_axis_from_zero():
-    low, high = charts.lr_figure(batches([0.5] * 40), 3).layout.yaxis.range
+    low, high = train_charts.lr_figure(batches([0.5] * 40), 3).layout.yaxis.range
     assert low == 0 and 0.5 < high <= 0.5 * 1.5  # a flat line in the upper part, not -0.5 to 1
 
 
 def test_a_learning_rate_schedule_fits_its_axis():
     rates = list(np.linspace(1e-4, 3e-3, 40)) + list(np.linspace(3e-3, 1e-5, 40))
-    low, high = charts.lr_figure(batches(rates), 3).layout.yaxis.range
+    low, high = train_charts.lr_figure(batches(rates), 3).layout.yaxis.range
     assert low == 0 and max(rates) < high <= 1.5 * max(rates)
 
 
 def test_an_empty_learning_rate_chart_claims_no_scale():
-    layout = charts.lr_figure([]).layout
+    layout = train_charts.lr_figure([]).layout
     assert layout.yaxis.showticklabels is False and layout.annotations
 
 
 def test_per_digit_accuracy_bars_start_at_zero():
-    layout = charts.per_class_figure([0.97, 0.99, 0.985, 0.93, 0.99, 0.98, 0.97, 0.99, 0.96, 0.95])
+    layout = train_charts.per_class_figure(
+        [0.97, 0.99, 0.985, 0.93, 0.99, 0.98, 0.97, 0.99, 0.96, 0.95]
+    )
     low, high = layout.layout.yaxis.range
     assert low == 0 and high >= 100
 

@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from demo import charts, inspect_charts, models
+from demo import inspect_charts, models, train_charts
 from lenet.metrics import class_accuracy, confusion_matrix
 
 SHOWN = 24  # mistakes in the gallery, most confident first
@@ -110,4 +110,6 @@ def confusion_section(model_key: str, model, data) -> None:
     matrix = confusion_matrix(probs.argmax(1), data.test.labels)
     left, right = st.columns([1.1, 1])
     left.plotly_chart(inspect_charts.confusion_figure(matrix.numpy()), key="confusion")
-    right.plotly_chart(charts.per_class_figure(class_accuracy(matrix)), key="per_class_inspect")
+    right.plotly_chart(
+        train_charts.per_class_figure(class_accuracy(matrix)), key="per_class_inspect"
+    )

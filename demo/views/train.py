@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from demo import charts, inside
+from demo import inside, train_charts
 from demo.jobs import JobSnapshot, TrainingJob
 from demo.settings import config_from_settings, describe
 from demo.state import data_source, job_slots, mnist, session_id, session_reaper
@@ -138,9 +138,9 @@ def live_charts(snap: JobSnapshot) -> None:
     epochs = snap.config.epochs
     left, middle, right = st.columns([5, 5, 4])
     total = snap.started.total_steps if snap.started else None
-    left.plotly_chart(charts.loss_figure(snap.batches, epochs, total), key="loss_chart")
-    middle.plotly_chart(charts.accuracy_figure(snap.evaluations, epochs), key="acc_chart")
-    right.plotly_chart(charts.lr_figure(snap.batches, epochs), key="lr_chart")
+    left.plotly_chart(train_charts.loss_figure(snap.batches, epochs, total), key="loss_chart")
+    middle.plotly_chart(train_charts.accuracy_figure(snap.evaluations, epochs), key="acc_chart")
+    right.plotly_chart(train_charts.lr_figure(snap.batches, epochs), key="lr_chart")
 
 
 def pinned_digit() -> tuple[np.ndarray, str]:

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from demo import charts
+from demo import train_charts
 from demo.jobs import JobSnapshot, TrainingJob
 from demo.settings import FIELDS, describe, settings_to_query
 from lenet.checkpoint import DEFAULT_CHECKPOINT, checkpoint_bytes, checkpoint_dir, save_checkpoint
@@ -148,7 +148,7 @@ def outcome(snap: JobSnapshot, job: TrainingJob, values: dict) -> None:
         st.info(stopped_summary(finished, total), icon=":material/stop_circle:")
     elif finished.test_accuracy < 0.2:
         st.warning(learned_nothing_advice(snap.config))
-    st.plotly_chart(charts.per_class_figure(finished.per_class_accuracy), key="per_class")
+    st.plotly_chart(train_charts.per_class_figure(finished.per_class_accuracy), key="per_class")
     save_controls(run, "result")
 
 
@@ -193,7 +193,7 @@ def compare_runs(disabled: bool, apply_settings: Callable[[dict], None]) -> None
     st.subheader("Your runs")
     curves = [(f"#{r['number']} {r['label']}", r["evaluations"]) for r in runs if r["evaluations"]]
     if curves:
-        st.plotly_chart(charts.comparison_figure(curves), key="compare_chart")
+        st.plotly_chart(train_charts.comparison_figure(curves), key="compare_chart")
     st.caption("Every run stays here, savable and downloadable, until you close this tab.")
     for run in reversed(runs):
         left, middle, keep, restore = st.columns([5, 2, 2, 2], vertical_alignment="center")
