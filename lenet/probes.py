@@ -2,13 +2,14 @@
 
 LeCun's LeNet-5 demonstrations showed the network reading digits under exactly these changes.
 Every transform works on the MNIST-style digit (light ink on black, values in [0, 1]), so a
-student's own drawing can be pushed until the network fails.
+student's own drawing can be pushed until the network fails. Directions are as seen on screen,
+where image rows run downwards: positive `rotate` turns the digit clockwise.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -17,7 +18,7 @@ import torch.nn.functional as F
 
 @dataclass(frozen=True)
 class Probe:
-    rotate: float = 0.0  # degrees, counter-clockwise
+    rotate: float = 0.0  # degrees, clockwise on screen
     shift_x: float = 0.0  # pixels of the 28x28 image, right is positive
     shift_y: float = 0.0  # pixels, down is positive
     scale: float = 1.0  # 1 = unchanged
@@ -25,9 +26,14 @@ class Probe:
     noise: float = 0.0  # standard deviation of added Gaussian noise
     seed: int = 0  # the noise pattern
 
+    @property
+    def changes_digit(self) -> bool:
+        """Whether this probe changes the digit at all (the noise seed alone does not)."""
+        return replace(self, seed=0) != Probe()
+
 
 def _affine(x: torch.Tensor, probe: Probe) -> torch.Tensor:
-    """Rotate about the centre, scale, then shift; x is (N, 1, 28, 28)."""
+    """Rotate (clockwise on screen) about the centre, scale, then shift; x is (N, 1, 28, 28)."""
     n, _, h, w = x.shape
     angle = math.radians(probe.rotate)
     cos, sin = math.cos(angle) / probe.scale, math.sin(angle) / probe.scale

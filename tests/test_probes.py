@@ -29,6 +29,23 @@ def test_rotation_by_90_degrees_lays_the_stroke_down(bar):
     assert bottom - top <= 2 and right - left >= 14
 
 
+def test_positive_rotation_turns_the_digit_clockwise_on_screen(bar):
+    turned = apply_probe(bar, Probe(rotate=30))  # row 0 is the top of the picture
+    rows, cols = np.nonzero(turned > 0.5)
+    top_col, bottom_col = cols[rows == rows.min()].mean(), cols[rows == rows.max()].mean()
+    assert top_col > 13.5 > bottom_col  # the top leans right, the bottom left: clockwise
+    back = apply_probe(turned, Probe(rotate=-30))
+    rows, cols = np.nonzero(back > 0.5)
+    assert abs(cols[rows == rows.min()].mean() - cols[rows == rows.max()].mean()) <= 1
+
+
+def test_a_probe_knows_whether_it_changes_the_digit():
+    assert not Probe().changes_digit and not Probe(seed=7).changes_digit
+    for change in ({"rotate": 5}, {"shift_x": -1}, {"shift_y": 1}, {"scale": 0.9}):
+        assert Probe(**change).changes_digit, change
+    assert Probe(thickness=1).changes_digit and Probe(noise=0.1).changes_digit
+
+
 def test_shift_moves_right_and_down(bar):
     assert ink(apply_probe(bar, Probe(shift_x=3, shift_y=-2))) == (4, 19, 16, 17)
 

@@ -2,21 +2,28 @@
 
 The drawing goes through `lenet.preprocess` exactly like MNIST's own digits were made (crop,
 scale to 20 px, centre of mass), then through the optional robustness probes, then the model.
-The page keeps the current digit in session state for the Inspect page.
+One input at a time: a test digit is shown in the drawing box itself (the strokes and the probes
+are cleared), and a new stroke makes the drawing the input again. The page keeps the current
+digit in session state for the Inspect page.
 """
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import streamlit as st
 
-from demo import canvas, charts, models
+from demo import canvas, models
 from demo.state import mnist
+from demo.views.draw_parts import (
+    prediction_panel,
+    probe_controls,
+    reset_probes,
+    seen_panel,
+    sweep_strip,
+)
 from lenet.predict import probabilities
 from lenet.preprocess import digit_to_input, mnist_style
-from lenet.probes import Probe, apply_probes, rotation_sweep
+from lenet.probes import apply_probes
 
 THRESHOLD_HELP = (
     "Below this top probability the answer is marked 'not sure'. The network always "
@@ -25,9 +32,37 @@ THRESHOLD_HELP = (
 )
 
 
+def new_canvas() -> None:
+    """Remount the canvas empty (a new key) and forget its strokes."""
+    st.session_state["canvas_round"] = st.session_state.get("canvas_round", 0) + 1
+    st.session_state.update(canvas_initial=None, canvas_strokes=[])
+
+
+def clear_canvas() -> None:
+    new_canvas()
+    st.session_state["draw_source"] = "canvas"
+
+
+def undo_stroke() -> None:
+    """Load the canvas with all but its last stroke; it then sends the new picture back."""
+    strokes = st.session_state.get("canvas_strokes", [])
+    undos = st.session_state.get("canvas_undos", 0) + 1
+    # the counter makes each undo a change the canvas sees, even to an identical drawing
+    st.session_state.update(
+        canvas_undos=undos, canvas_initial={"objects": strokes[:-1], "lenetUndo": undos}
+    )
+
+
+def drawing_is_input() -> None:
+    """A new stroke makes the drawing the input again."""
+    st.session_state["draw_source"] = "canvas"
+
+
 def pick_test_digit(model_key: str, model, wrong: bool) -> None:
-    """Make a test image the current input: any one, or one this model misreads."""
+    """Make a test image the one input, probes reset: any, or one this model misreads."""
     data = mnist()
+    if data is None:
+        return
     rng = np.random.default_rng()
     if not wrong:
         index = int(rng.integers(len(data.test)))
@@ -39,23 +74,25 @@ def pick_test_digit(model_key: str, model, wrong: bool) -> None:
             st.session_state["draw_notice"] = "This model reads every test digit right."
             return
         index = int(rng.choice(wrong_ones))
+    new_canvas()
+    reset_probes()
     st.session_state.update(draw_source="test", test_index=index)
 
 
-def drawing_input(stroke: int) -> np.ndarray | None:
-    """The canvas; a new stroke makes the drawing the current input again."""
-    image = canvas.draw_canvas(stroke, key=f"canvas_{st.session_state.get('canvas_round', 0)}")
-    digest = hashlib.md5(image.tobytes()).hexdigest() if image is not None else None
-    if digest != st.session_state.get("canvas_digest"):
-        st.session_state["canvas_digest"] = digest
-        if image is not None and image.any():
-            st.session_state["draw_source"] = "canvas"
-    return image
-
-
-def clear_canvas() -> None:
-    st.session_state["canvas_round"] = st.session_state.get("canvas_round", 0) + 1
-    st.session_state.update(canvas_digest=None, draw_source="canvas")
+def drawing_input(stroke: int) -> canvas.Drawing:
+    """The canvas, showing the test digit when that is the input."""
+    background = None
+    if st.session_state.get("draw_source") == "test":
+        background = mnist().test_digits[st.session_state["test_index"]].tobytes()
+    drawing = canvas.draw_canvas(
+        stroke,
+        key=f"canvas_{st.session_state.get('canvas_round', 0)}",
+        background=canvas.background_png(background),
+        initial=st.session_state.get("canvas_initial"),
+        on_stroke=drawing_is_input,
+    )
+    st.session_state["canvas_strokes"] = drawing.strokes
+    return drawing
 
 
 def base_digit(image: np.ndarray | None) -> tuple[np.ndarray | None, str]:
@@ -70,89 +107,52 @@ def base_digit(image: np.ndarray | None) -> tuple[np.ndarray | None, str]:
     return mnist_style(image), "your drawing"
 
 
-def probe_controls() -> Probe:
-    cols = st.columns(5)
-    rotate = cols[0].slider(
-        "Rotate (°)",
-        -45,
-        45,
-        0,
-        5,
-        key="probe_rotate",
-        help="Turn the digit about its centre; positive is anticlockwise.",
-    )
-    shift = cols[1].slider(
-        "Shift right/down (px)",
-        -8,
-        8,
-        (0, 0),
-        key="probe_shift",
-        help="Move the digit inside the 28x28 frame. Training digits were "
-        "always centred: watch how far the network copes.",
-    )
-    scale = cols[2].slider(
-        "Scale",
-        0.5,
-        1.5,
-        1.0,
-        0.05,
-        key="probe_scale",
-        help="Shrink or grow the digit about its centre.",
-    )
-    thick = cols[3].slider(
-        "Thinner / thicker (px)",
-        -2,
-        2,
-        0,
-        1,
-        key="probe_thickness",
-        help="Thin the strokes (negative) or thicken them (positive).",
-    )
-    noise = cols[4].slider(
-        "Noise",
-        0.0,
-        0.8,
-        0.0,
-        0.05,
-        key="probe_noise",
-        help="Random speckle on every pixel (its standard deviation).",
-    )
-    return Probe(
-        rotate=rotate, shift_x=shift[0], shift_y=shift[1], scale=scale, thickness=thick, noise=noise
-    )
+def reading_line(source: str) -> None:
+    """Which one input the network is reading, above the box that shows it."""
+    if st.session_state.get("draw_source") == "test":
+        st.markdown(f"**Reading:** {source}, shown in the box. Draw to read your own instead.")
+    else:
+        st.markdown("**Reading:** your drawing.")
 
 
-def prediction_panel(probs: list[float] | None, threshold: float) -> None:
-    if probs is None:
-        st.metric("Prediction", "–", help="The digit the network reads, and how sure it is.")
-        st.info("Draw a digit in the black box, or pick a test digit.")
-        st.plotly_chart(charts.probability_figure([0.0] * 10, None), key="probs")
-        return
-    digit = int(np.argmax(probs))
-    sure = probs[digit] >= threshold
-    value = f"{digit} ({probs[digit]:.0%})" if sure else f"{digit}? ({probs[digit]:.0%}, not sure)"
-    st.metric("Prediction", value, help="The digit the network reads, and how sure it is.")
-    if not sure:
-        st.warning(f"Not sure: the top probability is under {threshold:.0%}.")
-    st.plotly_chart(charts.probability_figure(probs, digit), key="probs")
-
-
-def sweep_strip(model, digit: np.ndarray) -> None:
-    sweep = rotation_sweep()
-    digits = apply_probes(digit, sweep)
-    probs = probabilities(model, digit_to_input(digits)).numpy()
-    cols = st.columns(len(sweep))
-    for col, probe, shown, p in zip(cols, sweep, digits, probs, strict=True):
-        col.image(np.kron(shown, np.ones((3, 3))).clip(0, 1), clamp=True)
-        col.caption(f"{probe.rotate:+.0f}°: **{int(p.argmax())}** ({p.max():.0%})")
+def drawing_controls(model_key: str, model, strokes: int) -> int:
+    """Clear, Undo, the two test-digit buttons and the pen width; the pen width."""
+    a, b = st.columns(2)
+    a.button("Clear", on_click=clear_canvas, width="stretch", help="Wipe the box and start again.")
+    b.button(
+        "Undo last stroke",
+        on_click=undo_stroke,
+        width="stretch",
+        disabled=strokes == 0 or st.session_state.get("draw_source") == "test",
+        help="Take back the last stroke you drew.",
+    )
+    c, d = st.columns(2)
+    c.button(
+        "Random test digit",
+        on_click=pick_test_digit,
+        args=(model_key, model, False),
+        width="stretch",
+        help="Show the network a digit from MNIST's test set (clears the box and the probes).",
+    )
+    d.button(
+        "One it gets wrong",
+        on_click=pick_test_digit,
+        args=(model_key, model, True),
+        width="stretch",
+        help="A test digit that this model misreads (clears the box and the probes).",
+    )
+    if notice := st.session_state.pop("draw_notice", None):
+        st.info(notice)
+    return st.slider(
+        "Pen width", 5, 40, 20, key="stroke", help="Thickness of the pen on the 280x280 box."
+    )
 
 
 def render() -> None:
     st.title("Draw a digit")
     st.caption(
-        "Draw with the mouse (or a finger) in the black box. The network reads it after "
-        "every stroke; small or off-centre digits are fine, they are centred the way "
-        "MNIST's were."
+        "Draw with the mouse or a finger in the black box: the network reads it after every "
+        "stroke. Small or off-centre digits are fine: they are centred the way MNIST's were."
     )
     if mnist() is None:
         return
@@ -167,28 +167,13 @@ def render() -> None:
     model_key, model = chosen
     left, middle, right = st.columns([1.3, 1, 1.1])
     with left:
-        st.subheader("Your drawing")
-        stroke = st.slider(
-            "Pen width", 5, 40, 20, key="stroke", help="Thickness of the pen on the 280x280 canvas."
-        )
-        image = drawing_input(stroke)
-        st.button(
-            "Clear", on_click=clear_canvas, width="stretch", help="Wipe the canvas and start again."
-        )
-        a, b = st.columns(2)
-        if a.button(
-            "Random test digit",
-            width="stretch",
-            help="Show the network a digit from MNIST's test set.",
-        ):
-            pick_test_digit(model_key, model, wrong=False)
-        if b.button(
-            "One it gets wrong", width="stretch", help="A test digit that this model misreads."
-        ):
-            pick_test_digit(model_key, model, wrong=True)
-        if notice := st.session_state.pop("draw_notice", None):
-            st.info(notice)
-    digit, source = base_digit(image)
+        reading = st.container()
+        drawing = drawing_input(st.session_state.get("stroke", 20))
+        reading_slot = st.container()  # the prediction, right under the box (phones too)
+        drawing_controls(model_key, model, len(drawing.strokes))
+    digit, source = base_digit(drawing.image)
+    with reading:
+        reading_line(source)
     with st.expander("Robustness probes: rotate, shift, scale, thicken, add noise", expanded=True):
         probe = probe_controls()
     shown = apply_probes(digit, [probe])[0] if digit is not None else None
@@ -196,22 +181,10 @@ def render() -> None:
         probabilities(model, digit_to_input(shown[None]))[0].tolist() if shown is not None else None
     )
     st.session_state["current_digit"] = (shown, source) if shown is not None else None
-    with middle:
-        st.subheader("Prediction")
-        st.caption(f"Input: {source}.")
-        prediction_panel(probs, threshold)
+    middle.subheader("Probabilities")
+    with reading_slot:
+        prediction_panel(probs, threshold, middle)
     with right:
-        st.subheader("What the network sees")
-        if shown is None:
-            st.caption("The 28x28 MNIST-style digit and the 32x32 input appear here.")
-        else:
-            st.plotly_chart(
-                charts.pixels_figure(shown, "28x28, centred like MNIST", 250), key="px28"
-            )
-            model_input = digit_to_input(shown[None])[0, 0].numpy()
-            st.plotly_chart(
-                charts.pixels_figure(model_input, "32x32 model input, [-1, 1]", 250), key="px32"
-            )
+        seen_panel(shown, probe.changes_digit)
     if shown is not None:
-        st.markdown("**Rotation sweep** — the same digit from −45° to +45°:")
         sweep_strip(model, digit)
