@@ -7,6 +7,8 @@ weights change. Fitting is one forward pass over 16,000 MNIST digits (about half
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 import torch
 
@@ -31,6 +33,11 @@ def _file_familiarity(path: str, mtime: float, _data: MNIST) -> Familiarity:
     return fit_familiarity(model, _data)
 
 
+def file_familiarity(path: Path, data: MNIST) -> Familiarity:
+    """A checkpoint file's statistics, fitted once per server (raises OSError, CheckpointError)."""
+    return _file_familiarity(str(path), path.stat().st_mtime, data)
+
+
 def familiarity(model_key: str, model: LeNet5) -> Familiarity | None:
     """The fitted statistics for the chosen model; None when MNIST or the file is missing."""
     data = mnist()
@@ -41,7 +48,7 @@ def familiarity(model_key: str, model: LeNet5) -> Familiarity | None:
             DEFAULT_CHECKPOINT if model_key == models.SHIPPED else checkpoint_dir() / model_key[5:]
         )
         try:
-            return _file_familiarity(str(path), path.stat().st_mtime, data)
+            return file_familiarity(path, data)
         except OSError:  # the file went away since the model was chosen: no signal this time
             return None
     cached = st.session_state.get("familiarity")

@@ -10,6 +10,8 @@ accepts its first connection, so the first student's pages are as quick as the h
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy  # noqa: F401
 import pandas  # noqa: F401  (plotly imports it lazily, on the first chart)
 import PIL.Image  # noqa: F401
@@ -17,19 +19,24 @@ import plotly.graph_objects as go
 import plotly.io
 import torch  # noqa: F401
 
+import demo.familiar
 import demo.views.draw  # noqa: F401
 import demo.views.inspect  # noqa: F401
 import demo.views.train  # noqa: F401
 from demo.worker import DataSource, start_worker_server
+from lenet.checkpoint import DEFAULT_CHECKPOINT
 from lenet.data import load_mnist
-from lenet.errors import DataError
+from lenet.errors import DataError, LenetError
 
 
 def warm_up() -> None:
-    """Plotly's lazy imports, MNIST in memory (when present) and the worker server, now."""
+    """Plotly's lazy imports, MNIST in memory (when present), the worker server and the shipped
+    model's 'is it a digit?' statistics, now."""
     plotly.io.to_json(go.Figure(go.Heatmap(z=[[0.0]])), validate=False)
     try:
-        load_mnist(fetch=False)
+        data = load_mnist(fetch=False)
     except DataError:
         return  # not fetched yet: the first page fetches it, with its progress shown
     start_worker_server(DataSource(verified=True))
+    with contextlib.suppress(OSError, LenetError):  # no shipped model: the page says so later
+        demo.familiar.file_familiarity(DEFAULT_CHECKPOINT, data)

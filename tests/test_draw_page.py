@@ -288,3 +288,18 @@ def test_clear_empties_the_box(page):
     button(at, "Clear").click().run()
     assert prediction(at) == "–" and at.session_state["current_digit"] is None
     assert button(at, "Undo last stroke").disabled
+
+
+def test_a_scribble_is_flagged_under_the_reading_and_a_digit_is_not(page):
+    from lenet.scribbles import scribbles
+
+    blob = next(d for d in scribbles(3, seed=1) if d.kind == "blob")
+    page.canvas.image = np.asarray(blob.canvas)
+    at = page.run()
+    assert prediction(at)[:1].isdigit()  # the network still names a digit...
+    assert any("doesn't look much like any digit" in w.value for w in at.warning)  # ...but says so
+    page.canvas.image = canvas_image(0)
+    at.run()
+    assert prediction(at).startswith("7")
+    assert not any("doesn't look much like" in w.value for w in at.warning)
+    assert any("Looks like the digits it was trained on" in c.value for c in at.caption)

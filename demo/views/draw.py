@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from demo import canvas, models
+from demo import canvas, familiar, models
 from demo.state import mnist
 from demo.views.draw_parts import (
     prediction_panel,
@@ -184,6 +184,8 @@ def render() -> None:
     middle.subheader("Probabilities")
     with reading_slot:
         prediction_panel(probs, threshold, middle)
+        if shown is not None:  # is it a digit at all? (the network always names one)
+            familiar.show_familiarity(model_key, model, digit_to_input(shown[None]))
     with right:
         seen_panel(shown, probe.changes_digit)
     if shown is not None:
