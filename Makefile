@@ -43,6 +43,11 @@ benchmark: $(STAMP) data
 	$(PY) benchmarks/app_speed.py
 	$(PY) benchmarks/draw_speed.py
 	$(PY) benchmarks/inspect_speed.py
+	$(PY) benchmarks/page_speed.py --page train
+	$(PY) benchmarks/page_speed.py --page draw
+	$(PY) benchmarks/page_speed.py --page inspect
+	$(PY) benchmarks/first_batch.py
+	$(PY) benchmarks/scribble_check.py
 
 fixture: $(STAMP) data
 	$(PY) scripts/make_fixture.py
