@@ -94,7 +94,10 @@ def touch(tab, box: dict, strokes: list) -> None:
 
 
 def stroke(tab, strokes: list, finger: bool) -> None:
-    (touch if finger else draw)(tab, surface(tab).bounding_box(), strokes)
+    box = surface(tab)
+    box.evaluate("e => e.scrollIntoView({block: 'center'})")  # a student scrolls to the box
+    time.sleep(0.2)
+    (touch if finger else draw)(tab, box.bounding_box(), strokes)
 
 
 def ink(tab, selector: str, points: list) -> list[int]:

@@ -63,7 +63,7 @@ def test_quick_demo_runs_to_the_end(page, app_url):
     assert "done" in status(page)
     accuracy = page.locator('[data-testid="stMetric"]', has_text="Test accuracy")
     assert float(accuracy.inner_text().split("\n")[-1].rstrip("%")) > 90
-    assert page.get_by_text("Compare your runs").count() == 1
+    assert page.get_by_text("Your runs", exact=True).count() == 1
     save_screenshot(page, "train-done", height=1500)
 
 
