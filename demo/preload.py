@@ -3,9 +3,10 @@
 Sessions run their scripts on separate threads. When a class arrived together on a fresh server,
 their first imports raced (pandas, which plotly imports lazily, was seen half-initialised) and
 Inspect failed. Importing this module first means one thread does every heavy import while the
-others wait on this module's import lock, holding no other. `warm_up()` also does plotly's lazy
-work, reads MNIST and starts the training worker server: `demo/serve.py` runs it before the server
-accepts its first connection, so the first student's pages are as quick as the hundredth's.
+others wait on this module's import lock, holding no other. `demo/serve.py` imports it before
+the server accepts its first connection, then runs `warm_up()` in a thread beside the first
+visits: plotly's lazy work, MNIST, the training worker server and the shipped model's statistics,
+so the first student's pages are nearly as quick as the hundredth's.
 """
 
 from __future__ import annotations

@@ -1,12 +1,14 @@
 """The server: `streamlit run demo/serve.py` (what `make demo` and `make classroom` run).
 
-The same app as `demo/app.py`, started as an `st.App` whose lifespan warms everything up
-(`demo.preload.warm_up`) before the first connection is accepted: no student meets a cold import,
-and a run's first batch does not wait for MNIST to load.
+The same app as `demo/app.py`, started as an `st.App` whose lifespan imports everything the pages
+need before the first connection is accepted (no student meets a cold import, and sessions
+arriving together cannot race on one), then warms the rest up beside the first visits
+(`demo.preload.warm_up`): MNIST, the training worker server, the shipped model's statistics.
 """
 
 import contextlib
 import sys
+import threading
 from pathlib import Path
 
 # `streamlit run` puts demo/ on sys.path, not the project root that holds `demo` and `lenet`.
@@ -17,9 +19,12 @@ import streamlit as st  # noqa: E402
 
 @contextlib.asynccontextmanager
 async def warm_up(_app):
+    # The imports, before the first connection: sessions never race on them. The slower rest
+    # (MNIST, the worker server, the shipped model's statistics) runs beside the first visits;
+    # a page that needs a piece first waits for it rather than doing it again.
     from demo.preload import warm_up
 
-    warm_up()
+    threading.Thread(target=warm_up, name="lenet-warm-up", daemon=True).start()
     yield
 
 

@@ -22,6 +22,7 @@ import socket
 import subprocess
 import tarfile
 import tempfile
+import threading
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -319,6 +320,9 @@ def load_raw_folder(folder: Path | str, val_size: int = VAL_SIZE) -> MNIST:
     return mnist_from_raw(*arrays, val_size=val_size)
 
 
+_LOADING = threading.Lock()
+
+
 @functools.lru_cache(maxsize=2)
 def _load_verified(raw: str, val_size: int) -> MNIST:
     return load_raw_folder(raw, val_size)
@@ -332,7 +336,8 @@ def load_mnist(
 ) -> MNIST:
     """MNIST as tensors, fetched and verified on first use, loaded once per process."""
     raw = ensure_mnist(data_dir, fetch=fetch, log=log)
-    return _load_verified(str(raw.resolve()), val_size)
+    with _LOADING:  # a second caller waits for the first load rather than repeating it
+        return _load_verified(str(raw.resolve()), val_size)
 
 
 def main(argv: list[str] | None = None) -> int:
