@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 # `streamlit run` puts demo/ on sys.path, not the project root that holds `demo` and `lenet`.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = str(Path(__file__).resolve().parents[1])
+if ROOT not in sys.path:  # once: this script runs again on every rerun
+    sys.path.insert(0, ROOT)
 
 import demo.preload  # noqa: E402, F401, I001  (first: every heavy import, in one thread)
 import streamlit as st  # noqa: E402, I001

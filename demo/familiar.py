@@ -19,6 +19,7 @@ from lenet.data import MNIST
 from lenet.familiar import Familiarity, Reading, describe, fit_familiarity, read
 from lenet.model import LeNet5
 
+RELIABLE_ACCURACY = 0.9  # below it a weak model's features say little (benchmarks/README.md)
 SCORE_HELP = (
     "How far the network's own features for this input (after the convolutions, fc1 and fc2) "
     "lie from those of the digits it was trained on. It is calibrated on MNIST digits the "
@@ -67,9 +68,18 @@ def reading(model_key: str, model: LeNet5, model_input: torch.Tensor) -> Reading
 
 def show_familiarity(model_key: str, model: LeNet5, model_input: torch.Tensor) -> None:
     """A warning when the input doesn't look like a digit, else one quiet caption."""
-    found = reading(model_key, model, model_input)
-    if found is None:
+    stats = familiarity(model_key, model)
+    if stats is None:
         return
+    if stats.val_accuracy < RELIABLE_ACCURACY:
+        st.caption(
+            "No 'is it a digit?' check for this model: it reads only "
+            f"{stats.val_accuracy:.0%} of validation digits right, so its features do not yet "
+            "separate the digits well enough to say what looks like one.",
+            help=SCORE_HELP,
+        )
+        return
+    found = read(model, stats, model_input)[0]
     if found.unfamiliar:
         st.warning(describe(found), icon=":material/help:")
     else:

@@ -58,9 +58,13 @@ class Field:
                 if str(choice) == text or (isinstance(choice, float) and _same_float(choice, text)):
                     return choice
             raise ValueError(f"must be one of {', '.join(str(c) for c in self.choices)}")
-        value = int(text)
+        allowed = f"must be a whole number from {self.low} to {self.high}"
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(allowed) from None
         if not self.low <= value <= self.high:
-            raise ValueError(f"must be a whole number from {self.low} to {self.high}")
+            raise ValueError(allowed)
         return value
 
 

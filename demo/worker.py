@@ -141,7 +141,7 @@ def worker_main(
     except LenetError as error:
         events.put(("end", ("failed", str(error))))
         return
-    threading.Thread(target=_obey, args=(trainer, control), daemon=True).start()
+    threading.Thread(target=_obey, args=(trainer, control, events), daemon=True).start()
     pending: list = []
     clock = {"sent": float("-inf"), "weights": 0.0}  # the first batch goes out at once
 
@@ -166,10 +166,13 @@ def worker_main(
     events.put(("end", (finished.outcome, None)))
 
 
-def _obey(trainer: Trainer, control) -> None:
+def _obey(trainer: Trainer, control, events) -> None:
     actions = {"pause": trainer.pause, "resume": trainer.resume, "stop": trainer.stop}
     try:
         while True:
             actions[control.recv()]()
-    except (EOFError, OSError):  # the app closed its end: stop
+    except (EOFError, OSError):  # the app closed its end (it has all it wanted, or it died): stop
+        # and exit without waiting to flush events nobody reads; waiting on a dead app's full
+        # pipe left this process, and the worker server with it, alive for ever
+        events.cancel_join_thread()
         trainer.stop()

@@ -13,7 +13,7 @@ import pickle
 import platform
 import tempfile
 import warnings
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 
 import torch
@@ -99,17 +99,17 @@ def load_checkpoint(path: Path | str, device: str | torch.device = "cpu") -> tup
             f"{path.name}: checkpoint format {version!r} is not supported "
             f"(this version reads format {FORMAT_VERSION})"
         )
-    try:
-        model = LeNet5(ModelConfig(**payload.get("model_config", {})))
-    except (ConfigError, TypeError) as error:
-        raise CheckpointError(
-            f"{path.name}: its model settings are not LeNet-5's ({error})"
-        ) from error
+    model = LeNet5(model_config(payload.get("model_config", {}), path.name))
     try:
         model.load_state_dict(payload["state_dict"])
-    except (TypeError, RuntimeError, AttributeError) as error:
+    except (TypeError, RuntimeError, AttributeError, ValueError, KeyError) as error:
         reason = mismatch(model, payload["state_dict"])
         raise CheckpointError(f"{path.name}: weights do not fit LeNet-5 ({reason})") from error
+    if not all(torch.isfinite(p).all() for p in model.state_dict().values()):
+        raise CheckpointError(
+            f"{path.name}: some weights are not numbers (NaN or infinite): the training that "
+            "made them diverged"
+        )
     meta = {k: v for k, v in payload.items() if k != "state_dict"}
     return model.to(device).eval(), meta
 
@@ -163,16 +163,34 @@ def what_it_looks_like(path: Path) -> str:
     return "it is a text file"
 
 
+def model_config(values: object, name: str) -> ModelConfig:
+    """The file's model settings as a ModelConfig, or a CheckpointError in words."""
+    if not isinstance(values, dict) or not all(isinstance(k, str) for k in values):
+        raise CheckpointError(f"{name}: its model settings are not a table of named settings")
+    known = {field.name for field in fields(ModelConfig)}
+    if unknown := sorted(set(values) - known):
+        raise CheckpointError(
+            f"{name}: its model settings name options LeNet-5 does not have: {', '.join(unknown)}"
+        )
+    try:
+        return ModelConfig(**values)
+    except ConfigError as error:
+        raise CheckpointError(f"{name}: its model settings are not LeNet-5's ({error})") from error
+
+
+def _shape(tensor: torch.Tensor) -> str:
+    return "x".join(map(str, tensor.shape)) or "a single number"
+
+
 def mismatch(model: LeNet5, state: object) -> str:
     """Which weights are missing, extra or of the wrong shape, in words."""
     if not isinstance(state, dict):
         return "the weights are not a table of named tensors"
     expected = model.state_dict()
     missing = [k for k in expected if k not in state]
-    extra = [k for k in state if k not in expected]
+    extra = [str(k) for k in state if k not in expected]
     shapes = [
-        f"{k} is {'x'.join(map(str, state[k].shape))}, LeNet-5's is "
-        f"{'x'.join(map(str, expected[k].shape))}"
+        f"{k} is {_shape(state[k])}, LeNet-5's is {_shape(expected[k])}"
         for k in expected
         if k in state and hasattr(state[k], "shape") and state[k].shape != expected[k].shape
     ]

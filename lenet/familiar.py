@@ -23,6 +23,7 @@ import torch
 
 from lenet.data import MNIST
 from lenet.features import feature_maps
+from lenet.metrics import predict_logits
 from lenet.model import LeNet5
 
 LAYERS = ("flat", "fc1", "fc2")  # keys of lenet.features.feature_maps: pool2 flattened, fc1, fc2
@@ -51,6 +52,8 @@ class Familiarity:
     threshold: float  # scores above it are flagged "doesn't look like a digit"
     calibration: torch.Tensor  # (N,) sorted scores of the validation digits
     fit_size: int  # training digits the statistics came from
+    val_accuracy: float  # the model's own accuracy on the validation split: below ~90% its
+    # features separate the classes too poorly for a distance to them to mean much
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class Reading:
 
     @property
     def unfamiliar(self) -> bool:
-        return self.score > self.threshold
+        return not self.score <= self.threshold  # a NaN score (broken weights) is flagged too
 
 
 @torch.no_grad()
@@ -116,7 +119,10 @@ def fit_familiarity(
         layers.append(LayerStats(name, layer.means, layer.whiten, limit))
     calibration = combined(tuple(layers), held_out).sort().values
     threshold = float(torch.quantile(calibration, 1.0 - flag_rate))
-    return Familiarity(tuple(layers), threshold, calibration, len(train))
+    right = predict_logits(model, data.val.images).argmax(1) == data.val.labels
+    return Familiarity(
+        tuple(layers), threshold, calibration, len(train), float(right.float().mean())
+    )
 
 
 def scores(model: LeNet5, stats: Familiarity, x: torch.Tensor) -> torch.Tensor:

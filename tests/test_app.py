@@ -279,3 +279,23 @@ def test_learned_nothing_advice_fits_the_settings():
     low = dataclasses.replace(classic, lr=1e-4)
     assert "so small" in learned_nothing_advice(low)
     assert "far too high" not in learned_nothing_advice(dataclasses.replace(classic, lr=0.1))
+
+
+def test_stopping_a_queued_run_says_it_never_started(app):
+    import threading
+
+    slots = demo.state.job_slots()
+    holder, cancel = object(), threading.Event()
+    assert slots.acquire(holder, cancel)  # another student's run holds every slot
+    try:
+        app.query_params.update(preset="quick", train_size="1000", batch_size="100")
+        at = app.run()
+        button(at, "Start training").click().run()
+        run_until(at, lambda a: "queued" in status_text(a))
+        button(at, "Stop").click().run()
+        run_until(at, lambda a: "stopped" in status_text(a))
+        at.run()
+        assert not at.exception
+        assert any("Stopped before it started" in i.value for i in at.info)
+    finally:
+        slots.release(holder)

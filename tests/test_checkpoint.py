@@ -183,3 +183,31 @@ def test_a_checkpoint_of_another_architecture(tmp_path):
     with pytest.raises(CheckpointError, match="weights do not fit LeNet-5") as error:
         load_checkpoint(path)
     one_line_naming(error, "mlp.pt")
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda p: p["state_dict"].update({1: torch.zeros(1)}), "layers LeNet-5 lacks: 1"),
+        (lambda p: p.update(model_config=None), "not a table of named settings"),
+        (lambda p: p.update(model_config={"width": 3}), "options LeNet-5 does not have: width"),
+        (lambda p: p.update(model_config={"activation": "sine"}), "activation must be one of"),
+        (
+            lambda p: p["state_dict"].update({"conv1.weight": torch.tensor(1.0)}),
+            "conv1.weight is a single number, LeNet-5's is 6x1x5x5",
+        ),
+        (
+            lambda p: p["state_dict"].update({"fc3.bias": torch.full((10,), float("nan"))}),
+            "not numbers (NaN or infinite)",
+        ),
+    ],
+)
+def test_odd_payloads_are_refused_in_words(tmp_path, change, words):
+    path = save_checkpoint(tmp_path / "odd.pt", LeNet5())
+    payload = torch.load(path, weights_only=True)
+    change(payload)
+    torch.save(payload, path)
+    with pytest.raises(CheckpointError) as error:
+        load_checkpoint(path)
+    message = one_line_naming(error, "odd.pt")
+    assert words in message and "NoneType" not in message and "**" not in message

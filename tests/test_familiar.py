@@ -177,3 +177,30 @@ def test_shipped_model_flags_scribbles_but_not_mnist(full_mnist):
     # seed 1: not the seed the layers were chosen on
     assert familiar.flagged_share(model, stats, inputs(scribbles(100, seed=1))) >= 0.80
     assert familiar.flagged_share(model, stats, inputs(drawn_digits(10, seed=1))) <= 0.05
+
+
+def weak_model_page() -> None:
+    import numpy as np
+
+    from demo import familiar as page_familiar
+    from lenet.model import LeNet5
+    from lenet.preprocess import digit_to_input
+
+    page_familiar.show_familiarity(
+        "live:untrained", LeNet5().eval(), digit_to_input(np.zeros((28, 28)))
+    )
+
+
+def test_an_untrained_model_gets_no_verdict_only_the_reason(small_mnist, monkeypatch):
+    monkeypatch.setattr(demo.state, "_verified_mnist", lambda: small_mnist)
+    at = AppTest.from_function(weak_model_page, default_timeout=60).run()
+    assert not at.exception and not at.warning
+    assert any("No 'is it a digit?' check for this model" in c.value for c in at.caption)
+    assert not any("Looks like the digits" in c.value for c in at.caption)
+
+
+def test_a_nan_score_counts_as_unfamiliar():
+    from lenet.familiar import Reading
+
+    assert Reading(float("nan"), 1.0, 0.5).unfamiliar
+    assert not Reading(0.5, 1.0, 0.5).unfamiliar and Reading(1.5, 1.0, 0.99).unfamiliar

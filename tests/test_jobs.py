@@ -213,3 +213,28 @@ def test_runs_fork_from_a_worker_server_that_holds_the_data_already(tmp_path):
         assert job.snapshot().status == "failed"
     finally:
         multiprocessing.forkserver._forkserver._stop()
+
+
+def test_a_worker_whose_app_is_gone_exits_without_waiting_to_send():
+    """The app died mid-run (its pipes closed, nobody reads): the worker must not hang."""
+    from demo.worker import worker_context, worker_main
+
+    context = worker_context()
+    events = context.Queue()
+    control, child_end = context.Pipe()
+    process = context.Process(
+        target=worker_main,
+        name="lenet-train-orphan-test",
+        args=(LONG.to_dict(), FIXTURE, events, child_end, 1, 0.05),
+        daemon=True,
+    )
+    process.start()
+    child_end.close()
+    events.get(timeout=60)  # it trains, sending weights every 0.05 s that nobody reads now
+    time.sleep(1.0)
+    control.close()
+    process.join(20)
+    alive = process.is_alive()
+    if alive:
+        process.kill()
+    assert not alive, "the worker hung on events nobody reads"

@@ -98,3 +98,11 @@ def test_every_control_has_help_text():
 def test_describe_names_the_settings():
     text = describe(preset_settings("quick"))
     assert text == "adamw lr 0.005, batch 64, 1 ep, relu/max, 10,000 imgs, onecycle, seed 0"
+
+
+def test_a_number_written_another_way_gets_the_rule_not_pythons_words():
+    _, notices, _ = settings_from_query({"seed": "1e3", "epochs": "three"})
+    assert notices == [
+        "seed=1e3 was ignored: it must be a whole number from 0 to 999999",
+        "epochs=three was ignored: it must be a whole number from 1 to 50",
+    ]

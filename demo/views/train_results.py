@@ -132,6 +132,9 @@ def outcome(snap: JobSnapshot, job: TrainingJob, values: dict) -> None:
         )
         return
     finished = snap.finished
+    if finished is None:  # stopped while it waited for a slot: it never trained
+        st.info("Stopped before it started: nothing was trained.", icon=":material/stop_circle:")
+        return
     total = snap.started.total_steps if snap.started else finished.step
     cols = st.columns(4)
     cols[0].metric(
