@@ -63,8 +63,12 @@ def checkpoint_bytes(model: LeNet5, meta: dict | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def save_checkpoint(path: Path | str, model: LeNet5, meta: dict | None = None) -> Path:
-    """Write model + meta to `path` via a temporary file and a rename; returns the path."""
+def save_checkpoint(
+    path: Path | str, model: LeNet5, meta: dict | None = None, overwrite: bool = True
+) -> Path:
+    """Write model + meta to `path` via a temporary file and a rename; returns the path.
+    With `overwrite=False` an existing file is never replaced, even by a save racing this one
+    (the temporary file is hard-linked into place, which fails if the name is taken)."""
     path = Path(path)
     payload = checkpoint_payload(model, meta)
     tmp = None
@@ -76,7 +80,14 @@ def save_checkpoint(path: Path | str, model: LeNet5, meta: dict | None = None) -
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; others may read it
-        os.replace(tmp, path)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # atomic, and refuses an existing name
+    except FileExistsError as error:
+        raise CheckpointError(
+            f"{path.name} already exists: choose another name (nothing was overwritten)."
+        ) from error
     except OSError as error:
         raise CheckpointError(f"could not save {path}: {error.strerror or error}") from error
     finally:

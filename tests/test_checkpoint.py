@@ -211,3 +211,13 @@ def test_odd_payloads_are_refused_in_words(tmp_path, change, words):
         load_checkpoint(path)
     message = one_line_naming(error, "odd.pt")
     assert words in message and "NoneType" not in message and "**" not in message
+
+
+def test_a_save_that_must_not_overwrite_refuses_a_name_taken_meanwhile(tmp_path):
+    path = tmp_path / "shared_name.pt"
+    save_checkpoint(path, LeNet5(), {"name": "first"}, overwrite=False)
+    with pytest.raises(CheckpointError, match="already exists") as error:
+        save_checkpoint(path, LeNet5(), {"name": "second"}, overwrite=False)
+    one_line_naming(error, "shared_name.pt")
+    assert load_checkpoint(path)[1]["name"] == "first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shared_name.pt"]  # no temp left

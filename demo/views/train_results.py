@@ -76,7 +76,7 @@ def save_model(run: dict, name: str) -> None:
         st.error(f"{path.name} already exists: choose another name (nothing was overwritten).")
         return
     try:
-        save_checkpoint(path, run["model"], checkpoint_meta(run["snap"], name))
+        save_checkpoint(path, run["model"], checkpoint_meta(run["snap"], name), overwrite=False)
     except CheckpointError as error:
         st.error(str(error))
         return
