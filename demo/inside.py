@@ -140,6 +140,9 @@ def grid_figure(
     )
 
 
+GAPPED_CELLS = 150
+
+
 def strip_figure(values: np.ndarray, title: str, height: int = 150) -> go.Figure:
     """A vector as one row of coloured cells (hover for each value), its colour bar lying
     below it: standing beside a 40 px strip, the bar's numbers ran into each other."""
@@ -161,7 +164,9 @@ def strip_figure(values: np.ndarray, title: str, height: int = 150) -> go.Figure
             "tickfont": {"size": 12},
             "nticks": 6,
         },
-        "xgap": 1,
+        # a 1 px gap between cells, but not for long vectors: on a phone 400 cells are under
+        # 1 px each, and the gaps left nothing of them
+        "xgap": 1 if len(values) <= GAPPED_CELLS else 0,
         "hovertemplate": "unit %{x}: %{z:.3f}<extra></extra>",
     }
     return figure(

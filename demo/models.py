@@ -45,7 +45,7 @@ def saved_checkpoints() -> list[Path]:
 
 
 def choices(live_available: bool, uploaded_name: str | None) -> list[Choice]:
-    listed = [Choice(SHIPPED, "Shipped model (classic LeNet-5, 99.06%)")]
+    listed = [Choice(SHIPPED, "Shipped model (99.06%)")]
     listed += [Choice(f"file:{p.name}", f"Saved: {p.stem}") for p in saved_checkpoints()]
     if live_available:
         listed.append(Choice(LIVE, "The model training now (latest weights)"))

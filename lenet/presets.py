@@ -25,7 +25,7 @@ PRESETS = {
     "fast": Preset(
         "Fast",
         "The quickest route to 99% test accuracy: ReLU, AdamW with a one-cycle learning rate, "
-        "batch 128, 4 epochs (about 12 s on 2 CPU cores).",
+        "batch 128, 4 epochs (99% after about 10 s; all 4 epochs about 12 s on 2 CPU cores).",
         TrainConfig(
             epochs=4,
             batch_size=128,

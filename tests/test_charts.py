@@ -175,3 +175,8 @@ def test_grid_png_text_is_large_and_never_on_a_tile():
     runs = np.split(label_rows, np.flatnonzero(np.diff(label_rows) > 1) + 1)
     assert len(runs) == 2  # the title line, then the labels of the first row
     assert all(run[-1] - run[0] + 1 >= 13 for run in runs)  # ~16 px text (was ~7 px)
+
+
+def test_a_long_strip_has_no_gaps_that_would_hide_its_cells_on_a_phone():
+    assert inside.strip_figure(RNG.random(400), "pool2").data[0].xgap == 0
+    assert inside.strip_figure(RNG.random(84), "fc2").data[0].xgap == 1

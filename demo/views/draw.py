@@ -105,7 +105,9 @@ def base_digit(image: np.ndarray | None) -> tuple[np.ndarray | None, str]:
         data = mnist()
         index = st.session_state["test_index"]
         label = int(data.test.labels[index])
-        return data.test_digits[index] / np.float32(255), f"test image #{index} (a {label})"
+        return data.test_digits[index] / np.float32(
+            255
+        ), f"test image #{index} ({'an' if label == 8 else 'a'} {label})"
     if image is None:
         return None, "your drawing"
     return mnist_style(image), "your drawing"
@@ -119,8 +121,9 @@ def reading_line(source: str) -> None:
         st.markdown("**Reading:** your drawing.")
 
 
-def drawing_controls(model_key: str, model, strokes: int) -> int:
-    """Clear, Undo, the two test-digit buttons and the pen width; the pen width."""
+def drawing_controls(model_key: str, model, strokes: int, notes):
+    """Clear and Undo, a place for the reading's warnings (returned), the two test-digit
+    buttons and the pen width."""
     a, b = st.columns(2)
     a.button("Clear", on_click=clear_canvas, width="stretch", help="Wipe the box and start again.")
     b.button(
@@ -130,6 +133,7 @@ def drawing_controls(model_key: str, model, strokes: int) -> int:
         disabled=strokes == 0 or st.session_state.get("draw_source") == "test",
         help="Take back the last stroke you drew.",
     )
+    notes = notes.container()  # filled later in this run: warnings never move the buttons above
     c, d = st.columns(2)
     c.button(
         "Random test digit",
@@ -147,9 +151,8 @@ def drawing_controls(model_key: str, model, strokes: int) -> int:
     )
     if notice := st.session_state.pop("draw_notice", None):
         st.info(notice)
-    return st.slider(
-        "Pen width", 5, 40, 20, key="stroke", help="Thickness of the pen on the 280x280 box."
-    )
+    st.slider("Pen width", 5, 40, 20, key="stroke", help="Thickness of the pen on the 280x280 box.")
+    return notes
 
 
 def render() -> None:
@@ -174,11 +177,12 @@ def render() -> None:
         reading = st.container()
         drawing = drawing_input(st.session_state.get("stroke", 20))
         reading_slot = st.container()  # the prediction, right under the box (phones too)
-        drawing_controls(model_key, model, len(drawing.strokes))
+        notes = drawing_controls(model_key, model, len(drawing.strokes), st)
     digit, source = base_digit(drawing.image)
     with reading:
         reading_line(source)
     with st.expander("Robustness probes: rotate, shift, scale, thicken, add noise", expanded=True):
+        readout = st.empty()  # the reading, beside the sliders (on a phone it is far above)
         probe = probe_controls()
     shown = apply_probes(digit, [probe])[0] if digit is not None else None
     probs = (
@@ -187,9 +191,12 @@ def render() -> None:
     st.session_state["current_digit"] = (shown, source) if shown is not None else None
     middle.subheader("Probabilities")
     with reading_slot:
-        prediction_panel(probs, threshold, middle)
-        if shown is not None:  # is it a digit at all? (the network always names one)
+        prediction_panel(probs, threshold, middle, notes)
+    if shown is not None:
+        with notes:  # is it a digit at all? (the network always names one)
             familiar.show_familiarity(model_key, model, digit_to_input(shown[None]))
+        top = int(np.argmax(probs))
+        readout.markdown(f"Reading with these probes: **{top}** ({probs[top]:.0%})")
     with right:
         seen_panel(shown, probe.changes_digit)
     if shown is not None:

@@ -85,8 +85,10 @@ def probe_controls() -> Probe:
     return Probe(rotate, shift_x, shift_y, scale, thickness, noise)
 
 
-def prediction_panel(probs: list[float] | None, threshold: float, chart_area) -> None:
-    """The reading, right under the canvas, and its ten probabilities in `chart_area`."""
+def prediction_panel(probs: list[float] | None, threshold: float, chart_area, notes) -> None:
+    """The reading, right under the canvas; its ten probabilities in `chart_area` and the
+    'not sure' warning in `notes` (below the buttons, so they do not move under a student's
+    pointer when a warning appears)."""
     if probs is None:
         st.metric("Prediction", "–", help=PREDICTION_HELP)
         chart_area.info("Draw a digit in the black box, or pick a test digit.")
@@ -97,7 +99,7 @@ def prediction_panel(probs: list[float] | None, threshold: float, chart_area) ->
     value = f"{digit} ({probs[digit]:.0%})" if sure else f"{digit}? ({probs[digit]:.0%}, not sure)"
     st.metric("Prediction", value, help=PREDICTION_HELP)
     if not sure:
-        st.warning(f"Not sure: the top probability is under {threshold:.0%}.")
+        notes.warning(f"Not sure: the top probability is under {threshold:.0%}.")
     chart_area.plotly_chart(charts.probability_figure(probs, digit), key="probs")
 
 

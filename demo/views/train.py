@@ -13,7 +13,7 @@ import streamlit as st
 
 from demo import inside, train_charts
 from demo.jobs import JobSnapshot, TrainingJob
-from demo.settings import config_from_settings, describe
+from demo.settings import FIELDS, config_from_settings, describe, settings_to_query
 from demo.state import data_source, job_slots, mnist, session_id, session_reaper
 from demo.views import train_results
 from demo.views.train_settings import apply_settings, current_settings, settings_ui
@@ -225,8 +225,12 @@ def live_body() -> None:
 def settings_summary(locked: bool) -> None:
     """The settings in one line above the run: the sidebar is folded away on a phone."""
     values = current_settings()
-    where = "fixed by your teacher (lock=1 in the link)" if locked else "change them in the sidebar"
-    line = f"**Settings** ({PRESETS[values['preset']].name}): {describe(values)}. *{where}.*"
+    where = "Fixed by your teacher (lock=1 in the link)" if locked else "Change them in the sidebar"
+    changed = [FIELDS[k].label.lower() for k in settings_to_query(values) if k != "preset"]
+    preset = PRESETS[values["preset"]].name + (
+        f", changed: {', '.join(changed)}" if changed else ""
+    )
+    line = f"**Settings** ({preset}): {describe(values)}. *{where}.*"
     if locked:
         st.info(line, icon=":material/lock:")
     else:

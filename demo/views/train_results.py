@@ -143,7 +143,7 @@ def outcome(snap: JobSnapshot, job: TrainingJob, values: dict) -> None:
         help="Share of the 10,000 MNIST test images read right: images the network "
         "never saw while training.",
     )
-    verdict = "finished" if finished.outcome == "done" else "stopped early"
+    verdict = "finished" if finished.outcome == "done" else "stopped"
     cols[1].metric("Run", f"#{run['number']} {verdict}")
     cols[2].metric("Training time", f"{finished.seconds:.1f} s")
     cols[3].metric("Steps", f"{finished.step:,}")
@@ -197,18 +197,17 @@ def compare_runs(disabled: bool, apply_settings: Callable[[dict], None]) -> None
     curves = [(f"#{r['number']} {r['label']}", r["evaluations"]) for r in runs if r["evaluations"]]
     if curves:
         st.plotly_chart(train_charts.comparison_figure(curves), key="compare_chart")
-    st.caption("Every run stays here, savable and downloadable, until you close this tab.")
+    st.caption(
+        "Every run stays here, savable and downloadable, until you close or reload this tab: "
+        "save the ones you want to keep."
+    )
     for run in reversed(runs):
         left, middle, keep, restore = st.columns([5, 2, 2, 2], vertical_alignment="center")
         left.markdown(f"**#{run['number']}** {run['label']}")
         accuracy = run["test_accuracy"]
         middle.markdown(run["outcome"] + (f" · **{accuracy:.2%}**" if accuracy else ""))
         if savable(run):
-            with keep.popover(
-                "Save or download",
-                width="stretch",
-                help="Keep this run's network on the server or as a file.",
-            ):
+            with keep.popover("Save or download", width="stretch"):
                 save_controls(run, "table")
         restore.button(
             "Restore settings",

@@ -217,7 +217,7 @@ def test_one_input_at_a_time(open_tab, app_url):
         tab.get_by_role("button", name=button).click()
         wait_until(lambda old=before: reading(tab) != old and "test image" in reading(tab))
         wait_until(lambda: idle(tab))
-        label = int(re.search(r"\(a (\d)\)", reading(tab)).group(1))
+        label = int(re.search(r"\(an? (\d)\)", reading(tab)).group(1))
         # the strokes are gone, the test digit fills the box, the probes are back to none
         assert max(ink(tab, "canvas.dc-canvas", seven)) == 0
         assert max(ink(tab, "canvas.dc-background-canvas", CROSS)) > 100
