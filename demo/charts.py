@@ -107,6 +107,8 @@ def probability_figure(probabilities: Sequence[float], predicted: int | None) ->
         "marker": {"color": [ORANGE if d == predicted else BLUE for d in range(len(values))]},
         "text": [f"{v:.0f}%" if v >= 1 else "" for v in values],
         "textposition": "outside",
+        "textfont": {"size": 13},
+        "constraintext": "none",  # Plotly shrank labels to the bar width: ~7 px on a projector
         "hovertemplate": "digit %{x}: %{y:.2f}%<extra></extra>",
     }
     return figure(

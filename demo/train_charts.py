@@ -143,8 +143,10 @@ def per_class_figure(per_class: Sequence[float]) -> go.Figure:
         "x": [str(d) for d in range(len(values))],
         "y": values,
         "marker": {"color": [ORANGE if i == weakest else BLUE for i in range(len(values))]},
-        "text": [f"{v:.1f}%" for v in values],
+        "text": [f"{v:.1f}" for v in values],
         "textposition": "outside",
+        "textfont": {"size": 12},
+        "constraintext": "none",  # Plotly shrank labels to the bar width: ~7 px on a projector
         "hovertemplate": "digit %{x}: %{y:.2f}%<extra></extra>",
     }
     return figure(

@@ -180,3 +180,11 @@ def test_grid_png_text_is_large_and_never_on_a_tile():
 def test_a_long_strip_has_no_gaps_that_would_hide_its_cells_on_a_phone():
     assert inside.strip_figure(RNG.random(400), "pool2").data[0].xgap == 0
     assert inside.strip_figure(RNG.random(84), "fc2").data[0].xgap == 1
+
+
+def test_bar_labels_stay_readable_on_a_projector():
+    for bars in (
+        charts.probability_figure([0.05] * 9 + [0.55], 9).data[0],
+        train_charts.per_class_figure([0.99] * 10).data[0],
+    ):
+        assert bars.textfont.size >= 12 and bars.constraintext == "none"
