@@ -52,7 +52,8 @@ def choose_input(data) -> tuple[np.ndarray, str]:
         "probes), or any of MNIST's 10,000 test digits.",
     )
     if source == "drawing":
-        return drawn[0], f"your last drawing ({drawn[1]})"
+        detail = "" if drawn[1] == "your drawing" else f" ({drawn[1]})"  # e.g. a test image
+        return drawn[0], f"your last drawing{detail}"
     # the number box's own state is dropped while another page is shown: keep a copy
     st.session_state.setdefault("inspect_index", st.session_state.get("inspect_index_kept", 0))
     with st.container(horizontal=True, vertical_alignment="bottom"):  # side by side on a phone too

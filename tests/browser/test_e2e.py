@@ -93,7 +93,7 @@ def test_inspect_follows_the_drawing(page, app_url):
     assert page.get_by_role("radio", name="Your last drawing (Draw page)").is_checked()
     wait_until(lambda: prediction(page).startswith("0"), timeout=30)
     assert page.get_by_text("conv1 feature maps").count() >= 1
-    save_screenshot(page, "inspect", height=1600)
+    save_screenshot(page, "inspect", height=1000)
     page.get_by_role("tab", name="One number by hand").click()
     page.get_by_text("✔").first.wait_for()  # the hand-computed cell equals the map
 
