@@ -16,7 +16,7 @@ from demo import models
 from demo.state import mnist
 from lenet.checkpoint import DEFAULT_CHECKPOINT, checkpoint_dir
 from lenet.data import MNIST
-from lenet.familiar import Familiarity, Reading, describe, fit_familiarity, read
+from lenet.familiar import Familiarity, describe, fit_familiarity, read
 from lenet.model import LeNet5
 
 RELIABLE_ACCURACY = 0.9  # below it a weak model's features say little (benchmarks/README.md)
@@ -58,12 +58,6 @@ def familiarity(model_key: str, model: LeNet5) -> Familiarity | None:
     stats = fit_familiarity(model, data)  # the live model is a new object for each new weights
     st.session_state["familiarity"] = (model_key, model, stats)
     return stats
-
-
-def reading(model_key: str, model: LeNet5, model_input: torch.Tensor) -> Reading | None:
-    """How familiar one input (1, 1, 32, 32) looks to the chosen model."""
-    stats = familiarity(model_key, model)
-    return None if stats is None else read(model, stats, model_input)[0]
 
 
 def show_familiarity(model_key: str, model: LeNet5, model_input: torch.Tensor) -> None:

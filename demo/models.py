@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 import torch
 
+from demo.text import plain
 from lenet.checkpoint import DEFAULT_CHECKPOINT, checkpoint_dir, load_checkpoint
 from lenet.data import MNIST
 from lenet.errors import CheckpointError
@@ -121,7 +122,7 @@ def choose_model() -> tuple[str, object] | None:
             "checked before use and never run as code.",
         )
     if error := st.session_state.pop("upload_error", None):
-        st.error(error)
+        st.error(plain(error))
     if key == LIVE:
         return f"live:{job.job_id}", job.model
     if key == UPLOADED:
@@ -130,5 +131,5 @@ def choose_model() -> tuple[str, object] | None:
     try:
         return key, model_file(path)[0]
     except (CheckpointError, OSError) as error:
-        st.error(f"{path.name}: {error}")
+        st.error(plain(f"{path.name}: {error}"))
         return None

@@ -199,7 +199,7 @@ def mismatch(model: LeNet5, state: object) -> str:
         return "the weights are not a table of named tensors"
     expected = model.state_dict()
     missing = [k for k in expected if k not in state]
-    extra = [str(k) for k in state if k not in expected]
+    extra = [str(k)[:40] for k in state if k not in expected]
     shapes = [
         f"{k} is {_shape(state[k])}, LeNet-5's is {_shape(expected[k])}"
         for k in expected

@@ -15,6 +15,7 @@ from demo import inside, train_charts
 from demo.jobs import JobSnapshot, TrainingJob
 from demo.settings import FIELDS, config_from_settings, describe, settings_to_query
 from demo.state import data_source, job_slots, mnist, session_id, session_reaper
+from demo.text import plain
 from demo.views import train_results
 from demo.views.train_settings import apply_settings, current_settings, settings_ui
 from lenet.errors import ConfigError
@@ -244,7 +245,7 @@ def render() -> None:
         "**Start training**, and watch the network learn. Hover over any chart for exact values."
     )
     for notice in st.session_state["link_notices"]:
-        st.warning(f"Link: {notice}.", icon=":material/link_off:")
+        st.warning(f"Link: {plain(notice)}.", icon=":material/link_off:")
     if mnist() is None:
         return
     job: TrainingJob | None = st.session_state.get("job")
