@@ -36,7 +36,11 @@ def test_students_arriving_together_on_a_fresh_server_see_no_error(browser, tmp_
                 context.close()
 
 
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
 def go_to(tab, name: str, ready: str) -> None:
+    tab.locator(IDLE).wait_for(timeout=60_000)  # as a student clicks once the page has settled
     tab.get_by_role("link", name=name).click()
     tab.get_by_text(ready).first.wait_for(timeout=60_000)
     tab.wait_for_timeout(800)  # the address bar follows the script run
@@ -70,6 +74,7 @@ def test_a_locked_link_survives_switching_pages_and_a_reload(page, app_url):
     go_to(page, "Draw", "What the network sees")
     page.reload()  # a reload on another page keeps the link's settings too
     page.get_by_text("What the network sees").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)  # the reconnected session's first run starts
     go_to(page, "Train", "Start training")
     assert epochs(page).is_disabled() and epochs(page).input_value() == "1"
     assert "lr=0.05" in page.url and "lock=1" in page.url and "preset=quick" in page.url
