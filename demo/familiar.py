@@ -14,7 +14,6 @@ import torch
 
 from demo import models
 from demo.state import mnist
-from lenet.checkpoint import DEFAULT_CHECKPOINT, checkpoint_dir
 from lenet.data import MNIST
 from lenet.familiar import Familiarity, describe, fit_familiarity, read
 from lenet.model import LeNet5
@@ -44,10 +43,7 @@ def familiarity(model_key: str, model: LeNet5) -> Familiarity | None:
     data = mnist()
     if data is None:
         return None
-    if model_key == models.SHIPPED or model_key.startswith("file:"):
-        path = (
-            DEFAULT_CHECKPOINT if model_key == models.SHIPPED else checkpoint_dir() / model_key[5:]
-        )
+    if (path := models.checkpoint_path(model_key)) is not None:
         try:
             return file_familiarity(path, data)
         except OSError:  # the file went away since the model was chosen: no signal this time

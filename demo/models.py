@@ -70,10 +70,16 @@ def _file_test_predictions(path: str, mtime: float, _data: MNIST) -> torch.Tenso
     return predict_logits(model, _data.test.images).softmax(1)
 
 
+def checkpoint_path(key: str) -> Path | None:
+    """The file behind a choice key ("shipped", "file:<name>"); None for the live or uploaded."""
+    if key == SHIPPED:
+        return DEFAULT_CHECKPOINT
+    return checkpoint_dir() / key[5:] if key.startswith("file:") else None
+
+
 def test_probabilities(key: str, model: LeNet5, data: MNIST) -> torch.Tensor:
     """Softmax over the test set (10000, 10); cached per checkpoint file for the server."""
-    if key == SHIPPED or key.startswith("file:"):
-        path = DEFAULT_CHECKPOINT if key == SHIPPED else checkpoint_dir() / key[5:]
+    if (path := checkpoint_path(key)) is not None:
         return _file_test_predictions(str(path), path.stat().st_mtime, data)
     return predict_logits(model, data.test.images).softmax(1)
 
@@ -127,7 +133,7 @@ def choose_model() -> tuple[str, object] | None:
         return f"live:{job.job_id}", job.model
     if key == UPLOADED:
         return f"upload:{upload['digest']}", upload["model"]
-    path = DEFAULT_CHECKPOINT if key == SHIPPED else checkpoint_dir() / key[5:]
+    path = checkpoint_path(key)
     try:
         return key, model_file(path)[0]
     except (CheckpointError, OSError) as error:

@@ -159,7 +159,8 @@ SIGNATURES = (
 def what_it_looks_like(path: Path) -> str:
     """A student's words for a file that is not a checkpoint, from its first bytes."""
     try:
-        head = path.read_bytes()[:512]
+        with path.open("rb") as file:  # the first bytes say enough; the file may be megabytes
+            head = file.read(512)
     except OSError as error:
         return f"it could not be read: {error.strerror or error}"
     if not head:

@@ -23,7 +23,6 @@ import torch
 
 from lenet.data import MNIST
 from lenet.features import feature_maps
-from lenet.metrics import predict_logits
 from lenet.model import LeNet5
 
 LAYERS = ("flat", "fc1", "fc2")  # keys of lenet.features.feature_maps: pool2 flattened, fc1, fc2
@@ -70,13 +69,15 @@ class Reading:
 
 
 @torch.no_grad()
-def layer_features(model: LeNet5, x: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Features (N, d) in float64 of each layer in LAYERS, for inputs (N, C, 32, 32)."""
+def layer_features(
+    model: LeNet5, x: torch.Tensor, names: tuple[str, ...] = LAYERS
+) -> dict[str, torch.Tensor]:
+    """Features (N, d) in float64 of each layer in `names`, for inputs (N, C, 32, 32)."""
     device = next(model.parameters()).device
-    chunks: dict[str, list[torch.Tensor]] = {name: [] for name in LAYERS}
+    chunks: dict[str, list[torch.Tensor]] = {name: [] for name in names}
     for start in range(0, len(x), BATCH):
         maps = feature_maps(model, x[start : start + BATCH].to(device))
-        for name in LAYERS:
+        for name in names:
             chunks[name].append(maps[name].cpu().double())
     return {name: torch.cat(parts) for name, parts in chunks.items()}
 
@@ -110,7 +111,7 @@ def fit_familiarity(
     """Fit on the first `fit_size` training digits; calibrate on the validation split."""
     train = data.train.head(fit_size)
     fitted = layer_features(model, train.images)
-    held_out = layer_features(model, data.val.images)
+    held_out = layer_features(model, data.val.images, (*LAYERS, "logits"))
     layers = []
     for name in LAYERS:
         layer = fit_layer(name, fitted[name], train.labels)
@@ -119,7 +120,7 @@ def fit_familiarity(
         layers.append(LayerStats(name, layer.means, layer.whiten, limit))
     calibration = combined(tuple(layers), held_out).sort().values
     threshold = float(torch.quantile(calibration, 1.0 - flag_rate))
-    right = predict_logits(model, data.val.images).argmax(1) == data.val.labels
+    right = held_out["logits"].argmax(1) == data.val.labels  # from the same pass
     return Familiarity(
         tuple(layers), threshold, calibration, len(train), float(right.float().mean())
     )
