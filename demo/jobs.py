@@ -3,8 +3,7 @@
 A `TrainingJob` waits for a slot in the server-wide queue (`demo.slots`), then runs the trainer in
 a process of its own (`demo.worker`); a listener thread in the app files the process's events
 under a lock, and the page polls `snapshot()` (a frozen copy). Nothing here calls Streamlit, so
-it is tested as plain Python. `SessionReaper` stops the job of a browser session that has gone
-away.
+it is tested as plain Python.
 """
 
 from __future__ import annotations
@@ -13,8 +12,6 @@ import contextlib
 import itertools
 import queue
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -243,34 +240,3 @@ class TrainingJob:
     def _end(self, status: str, error: str | None = None) -> None:
         with self._lock:
             self._status, self._error = status, error
-
-
-class SessionReaper:
-    """Stops the jobs of sessions that have gone away; its thread lives only while it watches."""
-
-    def __init__(self, is_alive: Callable[[str], bool], interval_s: float = 1.0) -> None:
-        self.is_alive, self.interval_s = is_alive, interval_s
-        self._lock = threading.Lock()
-        self._watched: dict[str, TrainingJob] = {}
-        self._thread: threading.Thread | None = None
-
-    def watch(self, session_id: str, job: TrainingJob) -> None:
-        with self._lock:
-            self._watched[session_id] = job
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._loop, name="lenet-reaper", daemon=True)
-                self._thread.start()
-
-    def _loop(self) -> None:
-        while True:
-            time.sleep(self.interval_s)
-            with self._lock:
-                for session_id, job in list(self._watched.items()):
-                    if not job.snapshot().active:
-                        del self._watched[session_id]
-                    elif not self.is_alive(session_id):
-                        job.stop()
-                        del self._watched[session_id]
-                if not self._watched:
-                    self._thread = None
-                    return

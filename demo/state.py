@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from demo.jobs import SessionReaper
+from demo.sessions import SessionReaper
 from demo.slots import JobSlots, configure_threads, default_capacity
 from demo.worker import DataSource, start_worker_server
 from lenet.data import MNIST, DataError, ensure_mnist, load_mnist

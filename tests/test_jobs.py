@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from demo.jobs import SessionReaper, TrainingJob
+from demo.jobs import TrainingJob
+from demo.sessions import SessionReaper
 from demo.slots import JobSlots, configure_threads, default_capacity
 from demo.worker import DataSource
 from tests.conftest import FIXTURE_DIR, FIXTURE_RECIPE
