@@ -4,6 +4,7 @@ The same app as `demo/app.py`, started as an `st.App` whose lifespan imports eve
 need before the first connection is accepted (no student meets a cold import, and sessions
 arriving together cannot race on one), then warms the rest up beside the first visits
 (`demo.preload.warm_up`): MNIST, the training worker server, the shipped model's statistics.
+A `LENET_MAX_JOBS` it cannot use is said in one line on stderr at start-up.
 """
 
 import contextlib
@@ -23,7 +24,10 @@ async def warm_up(_app):
     # (MNIST, the worker server, the shipped model's statistics) runs beside the first visits;
     # a page that needs a piece first waits for it rather than doing it again.
     from demo.preload import warm_up
+    from demo.slots import max_jobs_problem
 
+    if problem := max_jobs_problem():  # the server still serves, with the default cap
+        print(problem, file=sys.stderr, flush=True)
     threading.Thread(target=warm_up, name="lenet-warm-up", daemon=True).start()
     yield
 

@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from demo.link_values import at_most_a_few, device_problem, notice, same_float, whole_number
 from lenet.errors import ConfigError
 from lenet.model import ModelConfig
 from lenet.presets import PRESETS
@@ -52,27 +53,16 @@ class Field:
     high: int | None = None
 
     def parse(self, text: str):
-        """The value in a link, or raise ValueError with what is allowed."""
+        """The value `text` in a link stands for, or raise ValueError saying what it must be."""
         if self.choices:
             for choice in self.choices:
-                if str(choice) == text or (isinstance(choice, float) and _same_float(choice, text)):
+                if str(choice) == text or (isinstance(choice, float) and same_float(choice, text)):
                     return choice
-            raise ValueError(f"must be one of {', '.join(str(c) for c in self.choices)}")
-        allowed = f"must be a whole number from {self.low} to {self.high}"
-        try:
-            value = int(text)
-        except ValueError:
-            raise ValueError(allowed) from None
-        if not self.low <= value <= self.high:
-            raise ValueError(allowed)
+            raise ValueError(f"it must be one of {', '.join(str(c) for c in self.choices)}")
+        value = whole_number(text)
+        if value is None or not self.low <= value <= self.high:
+            raise ValueError(f"it must be a whole number from {self.low} to {self.high}")
         return value
-
-
-def _same_float(choice: float, text: str) -> bool:
-    try:
-        return abs(float(text) - choice) <= 1e-9 * max(1.0, abs(choice))
-    except ValueError:
-        return False
 
 
 FIELDS: dict[str, Field] = {
@@ -193,23 +183,31 @@ def settings_from_query(params: Mapping[str, str]) -> tuple[dict, list[str], boo
     preset = params.get("preset", "classic")
     notices = []
     if preset not in PRESETS:
-        notices.append(f"preset={preset} is not a preset ({', '.join(PRESETS)}); used classic")
+        reason = f"it must be one of {', '.join(PRESETS)}, so classic is used"
+        notices.append(notice("preset", preset, reason))
         preset = "classic"
     values = preset_settings(preset)
     for key, text in params.items():
         if key in ("preset", "lock"):
             continue
         if key not in FIELDS:
-            notices.append(f"{key} is not a setting, so it was ignored")
+            notices.append(notice(key, text, "there is no setting of that name"))
             continue
         try:
-            values[key] = FIELDS[key].parse(text)
+            values[key] = link_value(key, text)
         except ValueError as error:
-            notices.append(f"{key}={text} was ignored: it {error}")
+            notices.append(notice(key, text, str(error)))
     lock = params.get("lock", "0")
     if lock not in ("0", "1"):
-        notices.append(f"lock={lock} was ignored: it must be 0 or 1")
-    return values, notices, lock == "1"
+        notices.append(notice("lock", lock, "it must be 0 or 1"))
+    return values, at_most_a_few(notices), lock == "1"
+
+
+def link_value(key: str, text: str):
+    """The value of setting `key` written `text` in a link, or raise ValueError saying why not."""
+    if key == "device" and (reason := device_problem(text)):
+        raise ValueError(reason)
+    return FIELDS[key].parse(text)
 
 
 def settings_to_query(values: Mapping, locked: bool = False) -> dict[str, str]:

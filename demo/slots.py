@@ -7,17 +7,35 @@ helpers size each run's torch threads so that the capped number of runs fills th
 from __future__ import annotations
 
 import os
+import re
 import threading
 
 import torch
 
+from demo.text import shorten
+
 
 def default_capacity() -> int:
     """Concurrent training jobs: `$LENET_MAX_JOBS`, else one per two cores (at least 1)."""
-    env = os.environ.get("LENET_MAX_JOBS", "")
-    if env.isdigit() and int(env) >= 1:
-        return int(env)
-    return max(1, (os.cpu_count() or 1) // 2)
+    return _asked_jobs()[1] or max(1, (os.cpu_count() or 1) // 2)
+
+
+def max_jobs_problem() -> str | None:
+    """One line for the server's log when `$LENET_MAX_JOBS` is set but unusable, else None."""
+    written, jobs = _asked_jobs()
+    if not written or jobs:
+        return None
+    return (
+        f"LENET_MAX_JOBS={shorten(written)} is not a whole number >= 1; "
+        f"using {default_capacity()} (one run per two cores)"
+    )
+
+
+def _asked_jobs() -> tuple[str, int | None]:
+    """`$LENET_MAX_JOBS` as written, and the number it asks for if it is a whole number >= 1."""
+    written = os.environ.get("LENET_MAX_JOBS", "").strip()
+    jobs = int(written) if re.fullmatch(r"[0-9]{1,9}", written) else 0
+    return written, jobs if jobs >= 1 else None
 
 
 def threads_per_job(capacity: int) -> int:

@@ -140,8 +140,8 @@ def test_a_bad_link_parameter_shows_a_notice_not_an_exception(app):
     at = app.run()
     assert not at.exception
     texts = [w.value for w in at.warning]
-    assert "Link: epochs=999 was ignored: it must be a whole number from 1 to 50." in texts
-    assert "Link: colour is not a setting, so it was ignored." in texts
+    assert "Ignored `epochs=999` from the link: it must be a whole number from 1 to 50." in texts
+    assert "Ignored `colour=red` from the link: there is no setting of that name." in texts
     assert widgets_by_key(at)["set_epochs"].value == 4  # the preset's
 
 

@@ -109,7 +109,7 @@ def test_a_locked_link_fixes_the_settings(page, app_url):
 
 def test_a_bad_link_shows_a_notice(page, app_url):
     page.goto(f"{app_url}/?preset=fast&epochs=999")
-    page.get_by_text("Link: epochs=999 was ignored").wait_for(timeout=60_000)
+    page.get_by_text("Ignored epochs=999 from the link").wait_for(timeout=60_000)
 
 
 def test_a_bad_checkpoint_upload_is_refused(page, app_url, tmp_path):
