@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 import torch
 
-from demo.text import plain
-from lenet.checkpoint import DEFAULT_CHECKPOINT, checkpoint_dir, load_checkpoint
+from demo.text import plain, shorten
+from lenet.checkpoint import (
+    DEFAULT_CHECKPOINT,
+    checkpoint_dir,
+    load_checkpoint,
+    load_checkpoint_bytes,
+)
 from lenet.data import MNIST
 from lenet.errors import CheckpointError
 from lenet.metrics import predict_logits
@@ -20,6 +24,7 @@ from lenet.model import LeNet5
 SHIPPED = "shipped"
 LIVE = "live"
 UPLOADED = "uploaded"
+UPLOAD_NAME_CHARS = 48  # an upload's name as shown: 273 bytes of CJK would fill the sidebar
 
 
 @dataclass(frozen=True)
@@ -56,11 +61,9 @@ def choices(live_available: bool, uploaded_name: str | None) -> list[Choice]:
 
 
 def load_upload(data: bytes, name: str) -> tuple[LeNet5, dict, str]:
-    """A model from uploaded bytes, through the same safe loader (raises CheckpointError)."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / (Path(name).name or "upload.pt")
-        path.write_bytes(data)
-        model, meta = load_checkpoint(path)
+    """A model from uploaded bytes, through the same safe loader (raises CheckpointError).
+    The upload's name is only shown (shortened), never used as a file name."""
+    model, meta = load_checkpoint_bytes(data, shorten(name, UPLOAD_NAME_CHARS))
     return model, meta, hashlib.sha256(data).hexdigest()[:16]
 
 
@@ -94,7 +97,8 @@ def on_upload() -> None:
     except CheckpointError as error:
         st.session_state["upload_error"] = str(error)
         return
-    st.session_state["uploaded_model"] = {"name": file.name, "model": model, "digest": digest}
+    name = shorten(file.name, UPLOAD_NAME_CHARS)
+    st.session_state["uploaded_model"] = {"name": name, "model": model, "digest": digest}
     st.session_state["model_choice"] = UPLOADED
 
 
@@ -136,6 +140,8 @@ def choose_model() -> tuple[str, object] | None:
     path = checkpoint_path(key)
     try:
         return key, model_file(path)[0]
-    except (CheckpointError, OSError) as error:
-        st.error(plain(f"{path.name}: {error}"))
-        return None
+    except CheckpointError as error:  # its message names the file
+        st.error(plain(error))
+    except OSError as error:
+        st.error(plain(f"{path.name}: {error.strerror or error}"))
+    return None

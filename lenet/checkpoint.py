@@ -1,27 +1,29 @@
 """Checkpoints: a plain, self-describing dict, written atomically, loaded without running code.
 
 Contents: format version, state dict, model config, train config, metrics, history,
-normalisation and library versions. Loading uses `torch.load(weights_only=True)`, so a pickle
-that carries code is refused, not executed; the model is rebuilt from the file's own config.
+normalisation and library versions. Loading never calls `torch.load`: lenet.safe_load checks the
+archive's declared sizes and unpickles only what a checkpoint holds, lenet.checkpoint_guard
+accepts only an MNIST LeNet-5, and the model is rebuilt from the file's own (checked) config.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import pickle
 import platform
 import tempfile
-import warnings
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
+from typing import BinaryIO
 
 import torch
 
 import lenet
+from lenet.checkpoint_guard import check_weights, model_config, shown
 from lenet.data import IMAGE_SIZE, NORM_MEAN, NORM_STD
-from lenet.errors import CheckpointError, ConfigError
-from lenet.model import LeNet5, ModelConfig
+from lenet.errors import CheckpointError
+from lenet.model import LeNet5
+from lenet.safe_load import Refused, RefusedObject, read_checkpoint
 
 FORMAT_VERSION = 1
 CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "checkpoints"
@@ -99,50 +101,52 @@ def save_checkpoint(
 def load_checkpoint(path: Path | str, device: str | torch.device = "cpu") -> tuple[LeNet5, dict]:
     """(model in eval mode, everything else in the file). Raises CheckpointError, one line."""
     path = Path(path)
-    if not path.is_file():
+    if not path.is_file():  # a folder, a FIFO or a device is not a checkpoint either
         raise CheckpointError(f"{path}: no such checkpoint file")
-    payload = _read_payload(path)
+    try:
+        with path.open("rb") as file:
+            model, meta = _load(file, path.name)
+    except OSError as error:
+        reason = error.strerror or error
+        raise CheckpointError(f"{path.name}: could not be read: {reason}") from error
+    return model.to(device), meta
+
+
+def load_checkpoint_bytes(data: bytes, name: str) -> tuple[LeNet5, dict]:
+    """`load_checkpoint` for bytes in memory (an upload); `name` is only shown, never opened."""
+    return _load(io.BytesIO(data), name)
+
+
+def _load(file: BinaryIO, name: str) -> tuple[LeNet5, dict]:
+    payload = _read_payload(file, name)
     if not isinstance(payload, dict) or "state_dict" not in payload:
-        raise CheckpointError(f"{path.name}: not a LeNet-5 Lab checkpoint (no weights inside)")
+        raise CheckpointError(f"{name}: not a LeNet-5 Lab checkpoint (no weights inside)")
     version = payload.get("format_version")
-    if version != FORMAT_VERSION:
+    if type(version) is not int or version != FORMAT_VERSION:
         raise CheckpointError(
-            f"{path.name}: checkpoint format {version!r} is not supported "
+            f"{name}: checkpoint format {shown(version)} is not supported "
             f"(this version reads format {FORMAT_VERSION})"
         )
-    model = LeNet5(model_config(payload.get("model_config", {}), path.name))
-    try:
-        model.load_state_dict(payload["state_dict"])
-    except (TypeError, RuntimeError, AttributeError, ValueError, KeyError) as error:
-        reason = mismatch(model, payload["state_dict"])
-        raise CheckpointError(f"{path.name}: weights do not fit LeNet-5 ({reason})") from error
-    if not all(torch.isfinite(p).all() for p in model.state_dict().values()):
-        raise CheckpointError(
-            f"{path.name}: some weights are not numbers (NaN or infinite): the training that "
-            "made them diverged"
-        )
+    model = LeNet5(model_config(payload.get("model_config", {}), name))  # 1 channel, 10 classes
+    model.load_state_dict(check_weights(payload["state_dict"], model.state_dict(), name))
     meta = {k: v for k, v in payload.items() if k != "state_dict"}
-    return model.to(device).eval(), meta
+    return model.eval(), meta
 
 
-def _read_payload(path: Path) -> object:
+def _read_payload(file: BinaryIO, name: str) -> object:
     try:
-        with warnings.catch_warnings():  # torch warns about pickle protocols: not for students
-            warnings.simplefilter("ignore")
-            return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        if "Unsupported global" in str(error):
-            # weights_only refuses any global it does not know: a file that carries code
-            raise CheckpointError(
-                f"{path.name}: refused, the file holds Python objects other "
-                "than weights (possibly code); it was not run"
-            ) from error
+        return read_checkpoint(file)
+    except Refused as error:
+        raise CheckpointError(f"{name}: not a LeNet-5 checkpoint ({error})") from error
+    except RefusedObject as error:
         raise CheckpointError(
-            f"{path.name}: not a readable PyTorch checkpoint ({what_it_looks_like(path)})"
+            f"{name}: refused, the file holds Python objects other than weights (possibly "
+            "code); it was not run"
         ) from error
-    except Exception as error:  # torch.load on arbitrary bytes raises almost any type
+    except Exception as error:  # a damaged archive or pickle raises almost any type
+        file.seek(0)
         raise CheckpointError(
-            f"{path.name}: not a readable PyTorch checkpoint ({what_it_looks_like(path)})"
+            f"{name}: not a readable PyTorch checkpoint ({what_it_looks_like(file.read(512))})"
         ) from error
 
 
@@ -156,13 +160,8 @@ SIGNATURES = (
 )
 
 
-def what_it_looks_like(path: Path) -> str:
+def what_it_looks_like(head: bytes) -> str:
     """A student's words for a file that is not a checkpoint, from its first bytes."""
-    try:
-        with path.open("rb") as file:  # the first bytes say enough; the file may be megabytes
-            head = file.read(512)
-    except OSError as error:
-        return f"it could not be read: {error.strerror or error}"
     if not head:
         return "the file is empty"
     for signature, words in SIGNATURES:
@@ -173,45 +172,3 @@ def what_it_looks_like(path: Path) -> str:
     except UnicodeDecodeError:
         return "its contents are not in PyTorch's format"
     return "it is a text file"
-
-
-def model_config(values: object, name: str) -> ModelConfig:
-    """The file's model settings as a ModelConfig, or a CheckpointError in words."""
-    if not isinstance(values, dict) or not all(isinstance(k, str) for k in values):
-        raise CheckpointError(f"{name}: its model settings are not a table of named settings")
-    known = {field.name for field in fields(ModelConfig)}
-    if unknown := sorted(set(values) - known):
-        raise CheckpointError(
-            f"{name}: its model settings name options LeNet-5 does not have: {', '.join(unknown)}"
-        )
-    try:
-        return ModelConfig(**values)
-    except ConfigError as error:
-        raise CheckpointError(f"{name}: its model settings are not LeNet-5's ({error})") from error
-
-
-def _shape(tensor: torch.Tensor) -> str:
-    return "x".join(map(str, tensor.shape)) or "a single number"
-
-
-def mismatch(model: LeNet5, state: object) -> str:
-    """Which weights are missing, extra or of the wrong shape, in words."""
-    if not isinstance(state, dict):
-        return "the weights are not a table of named tensors"
-    expected = model.state_dict()
-    missing = [k for k in expected if k not in state]
-    extra = [str(k)[:40] for k in state if k not in expected]
-    shapes = [
-        f"{k} is {_shape(state[k])}, LeNet-5's is {_shape(expected[k])}"
-        for k in expected
-        if k in state and hasattr(state[k], "shape") and state[k].shape != expected[k].shape
-    ]
-    parts = []
-    if missing:
-        parts.append(f"missing {', '.join(missing[:3])}{' and more' if len(missing) > 3 else ''}")
-    if extra:
-        parts.append(
-            f"layers LeNet-5 lacks: {', '.join(extra[:3])}{'...' if len(extra) > 3 else ''}"
-        )
-    parts += shapes[:2]
-    return "; ".join(parts) or "the weights are not tensors"

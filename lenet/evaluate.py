@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
                         "per_class_accuracy": report.per_class_accuracy,
                         "confusion_matrix": report.confusion,
                         "mistakes": len(report.mistakes),
-                    }
+                    },
+                    allow_nan=False,  # counts and their ratios only: never NaN (that is not JSON)
                 )
             )
         return 0

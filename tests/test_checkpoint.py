@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import threading
 import zipfile
 
 import pytest
@@ -221,3 +222,31 @@ def test_a_save_that_must_not_overwrite_refuses_a_name_taken_meanwhile(tmp_path)
     one_line_naming(error, "shared_name.pt")
     assert load_checkpoint(path)[1]["name"] == "first"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["shared_name.pt"]  # no temp left
+
+
+def test_twenty_saves_racing_for_one_name_leave_exactly_one_model(tmp_path):
+    path, start = tmp_path / "same_name.pt", threading.Barrier(20)
+    saved, refused = [], []
+
+    def save(number: int) -> None:
+        torch.manual_seed(number)
+        model = LeNet5()
+        start.wait()
+        try:
+            save_checkpoint(path, model, {"name": str(number)}, overwrite=False)
+            saved.append((number, model))
+        except CheckpointError as error:
+            refused.append(str(error))
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    [(number, model)] = saved
+    assert len(refused) == 19 and all("already exists" in m for m in refused)
+    loaded, meta = load_checkpoint(path)
+    assert meta["name"] == str(number)
+    weights = model.state_dict()
+    assert all(torch.equal(tensor, weights[key]) for key, tensor in loaded.state_dict().items())
+    assert [p.name for p in tmp_path.iterdir()] == ["same_name.pt"]  # no temporary file left

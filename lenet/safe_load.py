@@ -1,0 +1,257 @@
+"""Read a checkpoint file without letting the file choose an allocation or run code.
+
+A LeNet-5 checkpoint is a ~250 kB zip of known tensors. Before anything is unpickled or allocated
+the archive's own declarations are checked: file size, member count, the central directory's
+size, each member's declared size and the total (a zip bomb is refused by what it declares, never
+inflated). The pickle is then read by an unpickler that knows a handful of names (OrderedDict,
+the tensor rebuild function, the typed storages) and a bounded number of opcodes; a storage or a
+tensor larger than LeNet-5's largest weight (fc1, 120x400) is refused before it is built.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import pickle
+import zipfile
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import torch
+
+MAX_FILE_BYTES = 4 * 2**20  # a real checkpoint is ~250 kB (float64 weights ~500 kB) + history
+MAX_MEMBERS = 64  # torch writes 16 for LeNet-5
+MAX_DIRECTORY_BYTES = 64 * 2**10  # the zip's central directory (LeNet-5's: ~1 kB)
+MAX_PICKLE_BYTES = 2 * 2**20  # data.pkl: ~3 kB of names, plus the history of evaluations
+MAX_PICKLE_OPS = 400_000  # each opcode makes at most one small object
+MAX_TENSOR_NUMEL = 120 * 400  # fc1.weight, LeNet-5's largest tensor
+MAX_STORAGE_BYTES = MAX_TENSOR_NUMEL * 8  # as float64
+TOO_BIG = "it declares a tensor larger than LeNet-5's largest (fc1, 48,000 numbers)"
+
+STORAGE_DTYPES = {
+    "FloatStorage": torch.float32,
+    "DoubleStorage": torch.float64,
+    "HalfStorage": torch.float16,
+    "BFloat16Storage": torch.bfloat16,
+    "ByteStorage": torch.uint8,
+    "CharStorage": torch.int8,
+    "ShortStorage": torch.int16,
+    "IntStorage": torch.int32,
+    "LongStorage": torch.int64,
+    "BoolStorage": torch.bool,
+}
+
+
+class Refused(Exception):
+    """The file is not a LeNet-5 checkpoint; the message says why, in a student's words."""
+
+
+class RefusedObject(pickle.UnpicklingError):
+    """The pickle asks for something a checkpoint never holds (a function, a class, code)."""
+
+
+@dataclass(frozen=True)
+class StorageKind:
+    """Stands in for `torch.FloatStorage` and the like: a dtype, never called."""
+
+    dtype: torch.dtype
+
+
+def read_checkpoint(file: BinaryIO) -> object:
+    """The unpickled payload of an open checkpoint file, once every bound is checked (raises
+    Refused, RefusedObject, or what zipfile and pickle raise for a damaged file)."""
+    size = file.seek(0, io.SEEK_END)
+    if size > MAX_FILE_BYTES:
+        raise Refused(f"it is {size / 2**20:.1f} MB; a LeNet-5 checkpoint is well under 1 MB")
+    check_directory(file)
+    with zipfile.ZipFile(file) as archive:
+        prefix = check_members(archive)
+        data = read_member(archive, archive.getinfo(f"{prefix}/data.pkl"))
+        return CheckpointUnpickler(io.BytesIO(data), archive, prefix).load()
+
+
+def check_directory(file: BinaryIO) -> None:
+    """Refuse a zip whose central directory declares too many members, before zipfile reads it."""
+    try:
+        end = zipfile._EndRecData(file)  # the end record zipfile itself trusts (zip64-aware)
+    except OSError:
+        end = None
+    if end is None:
+        raise zipfile.BadZipFile("no end of central directory")
+    entries, directory = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
+    if entries > MAX_MEMBERS or directory > MAX_DIRECTORY_BYTES:
+        raise Refused(f"the archive lists {entries:,} files; a LeNet-5 checkpoint has about 16")
+    file.seek(0)
+
+
+def check_members(archive: zipfile.ZipFile) -> str:
+    """The archive's folder name, once every member's declared size is within LeNet-5's bounds."""
+    members = archive.infolist()
+    total = sum(info.file_size for info in members)
+    if total > MAX_FILE_BYTES:
+        raise Refused(
+            f"its contents would unpack to {total / 2**20:,.0f} MB; a LeNet-5 checkpoint holds "
+            "well under 1 MB"
+        )
+    for info in members:
+        if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
+            raise Refused("it is a compressed zip archive, which PyTorch never writes")
+        limit = MAX_PICKLE_BYTES if info.filename.endswith("/data.pkl") else MAX_STORAGE_BYTES
+        if info.file_size > limit:
+            raise Refused(
+                f"it holds a part of {info.file_size / 2**20:,.1f} MB; LeNet-5's largest is 0.4 MB"
+            )
+    pickles = [info.filename for info in members if info.filename.endswith("/data.pkl")]
+    if len(pickles) != 1 or pickles[0].count("/") != 1:
+        raise Refused("it is a zip archive but not a PyTorch checkpoint")
+    prefix = pickles[0].split("/")[0]
+    byteorder = f"{prefix}/byteorder"
+    if byteorder in archive.namelist() and read_member(archive, byteorder) != b"little":
+        raise Refused("its numbers are stored big-endian; this version reads little-endian only")
+    return prefix
+
+
+def read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo | str) -> bytes:
+    """A member's bytes, never more than it declared (zipfile checks the CRC at the end)."""
+    info = member if isinstance(member, zipfile.ZipInfo) else archive.getinfo(member)
+    with archive.open(info) as part:
+        return part.read(info.file_size)
+
+
+@dataclass(frozen=True)
+class Storage:
+    """One storage record of the archive, read as a flat tensor."""
+
+    kind: StorageKind
+    flat: torch.Tensor  # (numel,)
+
+
+def _counted(function):
+    """`function` of pickle's own unpickler, counted against MAX_PICKLE_OPS."""
+
+    def counted(self: CheckpointUnpickler) -> None:
+        self.ops += 1
+        if self.ops > MAX_PICKLE_OPS:
+            raise Refused("its contents are far larger than a LeNet-5 checkpoint's")
+        function(self)
+
+    return counted
+
+
+class CheckpointUnpickler(pickle._Unpickler):
+    """Python's own unpickler with a checkpoint's names only, containers only, a bounded size."""
+
+    def __init__(self, file: io.BytesIO, archive: zipfile.ZipFile, prefix: str) -> None:
+        super().__init__(file, encoding="utf-8")
+        self.archive, self.prefix, self.ops = archive, prefix, 0
+        self.storages: dict[str, Storage] = {}
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) == ("collections", "OrderedDict"):
+            return OrderedDict
+        if (module, name) == ("torch._utils", "_rebuild_tensor_v2"):
+            return rebuild_tensor
+        if module == "torch" and name in STORAGE_DTYPES:
+            return StorageKind(STORAGE_DTYPES[name])
+        raise RefusedObject(f"{module}.{name}"[:80])
+
+    def persistent_load(self, pid: object) -> Storage:
+        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] in ("storage", b"storage")):
+            raise RefusedObject("a reference that is not a storage")
+        _, kind, key, _, numel = pid
+        if not isinstance(kind, StorageKind) or not isinstance(key, str) or not key.isdigit():
+            raise RefusedObject("a storage of an unknown kind")
+        if type(numel) is not int or not 0 <= numel <= MAX_TENSOR_NUMEL:
+            raise Refused(TOO_BIG)
+        if key not in self.storages:
+            self.storages[key] = self.read_storage(kind, key, numel)
+        storage = self.storages[key]
+        if storage.kind != kind or storage.flat.numel() != numel:
+            raise Refused("two tensors disagree about the numbers they share")
+        return storage
+
+    def read_storage(self, kind: StorageKind, key: str, numel: int) -> Storage:
+        name = f"{self.prefix}/data/{key}"
+        itemsize = torch.empty(0, dtype=kind.dtype).element_size()
+        try:
+            info = self.archive.getinfo(name)
+        except KeyError:
+            raise Refused("a tensor's numbers are missing from the archive") from None
+        if info.file_size != numel * itemsize:
+            raise Refused("a tensor's numbers do not match the size it declares")
+        data = bytearray(read_member(self.archive, info))
+        empty = torch.empty(0, dtype=kind.dtype)
+        return Storage(kind, torch.frombuffer(data, dtype=kind.dtype) if data else empty)
+
+    def load_build(self) -> None:
+        state = self.stack.pop()
+        inst = self.stack[-1]
+        # an OrderedDict state dict carries `_metadata` (per-layer versions) and nothing else
+        if type(inst) is not OrderedDict or type(state) is not dict or set(state) - {"_metadata"}:
+            raise RefusedObject("state for an object that is not a table")
+        inst.__dict__.update(state)
+
+    def load_setitem(self) -> None:
+        self._expect((dict, OrderedDict), -3)
+        super().load_setitem()
+
+    def load_setitems(self) -> None:
+        self._expect((dict, OrderedDict))
+        super().load_setitems()
+
+    def load_append(self) -> None:
+        self._expect((list,), -2)
+        super().load_append()
+
+    def load_appends(self) -> None:
+        self._expect((list,))
+        super().load_appends()
+
+    def load_additems(self) -> None:
+        self._expect((set,))
+        super().load_additems()
+
+    def _expect(self, types: tuple[type, ...], index: int | None = None) -> None:
+        """Items go into plain containers only (a tensor's __setitem__ is not a container's);
+        `index` on the stack, or (None) the object below the last MARK."""
+        stack = self.stack if index is not None else (self.metastack or [[None]])[-1]
+        target = stack[index if index is not None else -1]
+        if type(target) not in types:
+            raise RefusedObject("items put into something that is not a plain container")
+
+    dispatch = {op: _counted(function) for op, function in pickle._Unpickler.dispatch.items()}
+    for _op, _function in (
+        (pickle.BUILD, load_build),
+        (pickle.SETITEM, load_setitem),
+        (pickle.SETITEMS, load_setitems),
+        (pickle.APPEND, load_append),
+        (pickle.APPENDS, load_appends),
+        (pickle.ADDITEMS, load_additems),
+    ):
+        dispatch[_op[0]] = _counted(_function)
+    del _op, _function
+
+
+def rebuild_tensor(
+    storage: Storage,
+    offset: int,
+    size: tuple,
+    stride: tuple,
+    requires_grad: bool = False,
+    hooks: object = None,
+    metadata: object = None,
+) -> torch.Tensor:
+    """`torch._utils._rebuild_tensor_v2`, checked: a view of a storage already read, in bounds."""
+    if not isinstance(storage, Storage) or requires_grad is not False or hooks or metadata:
+        raise RefusedObject("a tensor with parts a weight never has")
+    numbers = (offset, *size, *stride)
+    if not all(type(n) is int and n >= 0 for n in numbers) or len(size) != len(stride):
+        raise Refused("a tensor's shape is not a list of whole numbers")
+    if len(size) > 4 or math.prod(size) > MAX_TENSOR_NUMEL:
+        raise Refused(TOO_BIG)
+    reach = sum((n - 1) * step for n, step in zip(size, stride, strict=True))
+    end = offset + reach + 1 if all(size) else 0
+    if end > storage.flat.numel():
+        raise Refused("a tensor reaches past the numbers stored for it")
+    return storage.flat.as_strided(size, stride, offset)
