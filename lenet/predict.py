@@ -9,10 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
 from lenet.cli import OneLineParser, run_cli
+from lenet.images import read_picture
 from lenet.model import LeNet5
 from lenet.preprocess import Prepared, prepare_drawing
 
@@ -45,15 +46,8 @@ def classify(model: LeNet5, image: np.ndarray | Image.Image) -> Prediction | Non
 
 
 def read_image(path: Path) -> Image.Image:
-    """Open a picture file fully, or raise ValueError with a one-line reason."""
-    try:
-        with Image.open(path) as image:
-            image.load()
-            return image.copy()
-    except FileNotFoundError:
-        raise ValueError("no such file") from None
-    except (UnidentifiedImageError, OSError) as error:
-        raise ValueError(f"not a readable image ({type(error).__name__})") from None
+    """The picture in a file, reduced for reading, or ValueError with a one-line reason."""
+    return read_picture(path)
 
 
 def answer(model: LeNet5, path: Path, as_json: bool) -> bool:

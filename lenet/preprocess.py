@@ -1,7 +1,9 @@
 """Any drawing or photo of one digit -> the 28x28 MNIST-style digit -> the model input.
 
 MNIST's digits were made this way, so a drawing must be too or off-centre and small digits fail:
-1. grayscale (an alpha channel is composited over black, as canvas strokes are);
+1. grayscale; a picture with transparency is composited over the shade its opaque (drawn)
+   pixels are not: white canvas strokes over black, black ink over white; a picture larger
+   than WORK px is reduced to fit (antialiased), so a 12 MP photo costs what a small one does;
 2. ink polarity: if the border is light (paper), invert so the ink is light on dark;
 3. background removed (the median level) and contrast stretched to [0, 1];
 4. crop to the ink's bounding box; thicken strokes that would end up thinner than MNIST's
@@ -28,6 +30,8 @@ CANVAS = 28
 INK_LEVEL = 0.2  # a pixel is ink above this fraction of the brightest ink
 MIN_EXTENT = 0.08  # ink spanning less than this fraction of the picture is a speck, not a digit
 STROKE = 2.5  # MNIST's typical stroke width, in pixels of the 20 px box
+WORK = 280  # pictures are processed at most this big: the Draw page's canvas, 10x MNIST's 28
+LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,8 @@ class Prepared:
 def to_grayscale(image: np.ndarray | Image.Image) -> np.ndarray:
     """(H, W) float32 in [0, 1] from a PIL image or an (H, W), (H, W, 3) or (H, W, 4) array."""
     if isinstance(image, Image.Image):
-        image = np.asarray(image.convert("RGBA") if "A" in image.getbands() else image.convert("L"))
+        transparent = "A" in image.getbands() or image.has_transparency_data
+        image = np.asarray(image.convert("RGBA" if transparent else "L"))
     array = np.asarray(image, dtype=np.float32)
     if array.max(initial=0) > 1.0:
         array = array / 255.0
@@ -47,10 +52,30 @@ def to_grayscale(image: np.ndarray | Image.Image) -> np.ndarray:
         return array
     if array.ndim != 3 or array.shape[2] not in (3, 4):
         raise ValueError(f"expected a grayscale, RGB or RGBA image, got shape {array.shape}")
-    gray = array[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    gray = array[..., :3] @ LUMA
     if array.shape[2] == 4:
-        gray = gray * array[..., 3]  # composite over black
+        alpha = array[..., 3]
+        gray = gray * alpha + backdrop(gray, alpha) * (1 - alpha)
     return gray
+
+
+def backdrop(gray: np.ndarray, alpha: np.ndarray) -> float:
+    """The shade to composite over: black under light drawn pixels, white under dark ones."""
+    drawn = alpha.sum()
+    if drawn == 0 or alpha.min() == 1:
+        return 0.0
+    return 0.0 if (gray * alpha).sum() / drawn >= 0.5 else 1.0
+
+
+def shrink(gray: np.ndarray, size: int = WORK) -> np.ndarray:
+    """Reduce so the longer side is at most `size` px (antialiased); smaller ones stay as is."""
+    h, w = gray.shape
+    if max(h, w) <= size:
+        return gray
+    scale = size / max(h, w)
+    new = (max(1, round(h * scale)), max(1, round(w * scale)))
+    x = torch.from_numpy(np.ascontiguousarray(gray))[None, None]
+    return F.interpolate(x, size=new, mode="area")[0, 0].numpy()
 
 
 def normalise_ink(gray: np.ndarray) -> np.ndarray:
@@ -89,9 +114,10 @@ def thicken(ink: np.ndarray, target: float) -> np.ndarray:
     if grow < 1:
         return ink
     k = grow + 1 - grow % 2  # odd kernel: grows each side equally
-    x = torch.from_numpy(np.ascontiguousarray(ink))[None, None]
-    grown = F.max_pool2d(F.pad(x, (k, k, k, k)), kernel_size=k, stride=1, padding=k // 2)
-    grown = grown[0, 0].numpy()
+    x = F.pad(torch.from_numpy(np.ascontiguousarray(ink))[None, None], (k, k, k, k))
+    # a k x k max filter is a k x 1 one after a 1 x k one: 2k comparisons a pixel, not k²
+    grown = F.max_pool2d(x, kernel_size=(1, k), stride=1, padding=(0, k // 2))
+    grown = F.max_pool2d(grown, kernel_size=(k, 1), stride=1, padding=(k // 2, 0))[0, 0].numpy()
     top, bottom, left, right = ink_box(grown, min_extent=0.0)
     return grown[top:bottom, left:right]
 
@@ -124,7 +150,7 @@ def centre_by_mass(digit: np.ndarray, size: int = CANVAS) -> np.ndarray:
 
 def mnist_style(image: np.ndarray | Image.Image) -> np.ndarray | None:
     """Steps 1-6: the 28x28 digit in [0, 1], or None when there is no digit to read."""
-    ink = normalise_ink(to_grayscale(image))
+    ink = normalise_ink(shrink(to_grayscale(image)))
     box = ink_box(ink)
     if box is None:
         return None
