@@ -12,57 +12,26 @@ import contextlib
 import itertools
 import queue
 import threading
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from demo.slots import JobSlots, threads_per_job
+from demo.snapshot import ACTIVE, JobSnapshot
 from demo.worker import DataSource, worker_context, worker_main
 from lenet.model import LeNet5
 from lenet.train import BatchEnd, Evaluation, Finished, Started, TrainConfig
 
-ACTIVE = ("queued", "starting", "running", "paused")
+__all__ = ["ACTIVE", "DataSource", "JobSnapshot", "TrainingJob"]
+
 _ids = itertools.count(1)
-
-
-@dataclass(frozen=True)
-class JobSnapshot:
-    """A consistent copy of a job's state for the page: plain values and frozen events."""
-
-    job_id: int
-    status: str  # queued | starting | running | paused | stopped | done | diverged | failed
-    queue_position: int | None
-    config: TrainConfig
-    started: Started | None
-    batches: tuple[BatchEnd, ...]
-    evaluations: tuple[Evaluation, ...]
-    finished: Finished | None
-    error: str | None
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE
-
-    @property
-    def progress(self) -> float:
-        if self.started is None or not self.batches:
-            return 0.0
-        return self.batches[-1].step / self.started.total_steps
-
-    @property
-    def seconds_left(self) -> float | None:
-        """Remaining training time at the current speed (evaluations not counted)."""
-        if self.started is None or not self.batches or self.batches[-1].samples_per_s <= 0:
-            return None
-        last = self.batches[-1]
-        steps_left = self.started.total_steps - last.step
-        batch = min(self.config.batch_size, self.started.train_size)
-        return steps_left * batch / last.samples_per_s
 
 
 class TrainingJob:
     """One training run in its own process; pause/resume/stop are honoured within a batch.
+
+    A pause is "pausing" until the process acknowledges it, as the last message before it
+    blocks: a "paused" snapshot's batches are final until `resume`.
 
     A listener thread in the app owns the process: it waits for a slot, starts the process and
     files its events. The page reads `snapshot()`; `model` is a copy of the live weights,
@@ -84,6 +53,7 @@ class TrainingJob:
         self._lock = threading.Lock()
         self._cancel = threading.Event()
         self._pause_wanted = False
+        self._pauses = 0  # pause requests sent; the process acknowledges each by its number
         self._control = None
         self._model: LeNet5 | None = None
         self.model_version = 0  # bumps each time new weights arrive
@@ -106,17 +76,21 @@ class TrainingJob:
             with contextlib.suppress(OSError):  # the process has ended already
                 self._control.send(message)
 
+    def _ask_pause(self) -> None:
+        self._pauses += 1
+        self._send("pause")
+        self._status = "pausing"
+
     def pause(self) -> None:
         with self._lock:
             self._pause_wanted = True
             if self._status == "running":
-                self._send("pause")
-                self._status = "paused"
+                self._ask_pause()
 
     def resume(self) -> None:
         with self._lock:
             self._pause_wanted = False
-            if self._status == "paused":
+            if self._status in ("pausing", "paused"):
                 self._send("resume")
                 self._status = "running"
 
@@ -183,10 +157,11 @@ class TrainingJob:
         child_end.close()
         with self._lock:
             self._control = control
-            self._status = "paused" if self._pause_wanted else "running"
-            for wanted, message in ((self._pause_wanted, "pause"), (self._cancel.is_set(), "stop")):
-                if wanted:
-                    self._send(message)
+            self._status = "running"
+            if self._pause_wanted:
+                self._ask_pause()
+            if self._cancel.is_set():
+                self._send("stop")
         try:
             self._listen(events, process)
         finally:
@@ -217,6 +192,8 @@ class TrainingJob:
             elif kind == "weights":
                 self._model = self._rebuild(payload)
                 self.model_version += 1
+            elif kind == "paused":
+                self._paused(payload)
             elif kind == "end":
                 self._end(*payload)
                 return
@@ -236,6 +213,13 @@ class TrainingJob:
                 self._started = event
             elif isinstance(event, Finished):
                 self._finished = event
+
+    def _paused(self, pauses: int) -> None:
+        """The process acknowledged pause request number `pauses` and blocks; a later request
+        (or a resume since) keeps the status as it is."""
+        with self._lock:
+            if self._status == "pausing" and pauses == self._pauses:
+                self._status = "paused"
 
     def _end(self, status: str, error: str | None = None) -> None:
         with self._lock:

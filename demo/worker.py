@@ -20,12 +20,14 @@ import multiprocessing.spawn
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from demo.worker_control import ENV_APP, Gate, obey
 from lenet.data import MNIST, VAL_SIZE, load_mnist, load_raw_folder, raw_dir
 from lenet.errors import LenetError
 from lenet.model import LeNet5, ModelConfig
@@ -114,8 +116,10 @@ def worker_context() -> multiprocessing.context.BaseContext:
         return data
 
     multiprocessing.spawn.get_preparation_data = without_main
+    os.environ[ENV_APP] = str(os.getpid())  # read by demo.worker_preload in the forkserver
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["demo.worker", "demo.worker_preload"])
+    # worker_preload first: it watches for the app's death while demo.worker imports torch
+    context.set_forkserver_preload(["demo.worker_preload", "demo.worker"])
     return context
 
 
@@ -126,53 +130,84 @@ def start_worker_server(source: DataSource) -> None:
     multiprocessing.forkserver.ensure_running()
 
 
+class GatedTrainer(Trainer):
+    """A `Trainer` that pauses and stops at a `Gate`, acknowledging each pause as it blocks."""
+
+    def __init__(
+        self, config: TrainConfig, data: MNIST, gate: Gate, acknowledge: Callable[[int], None]
+    ) -> None:
+        super().__init__(config, data)
+        self.gate, self.acknowledge = gate, acknowledge
+
+    def wait_if_paused(self) -> float:
+        # Trainer.run calls this before each batch, then checks for a stop
+        waited = self.gate.hold(self.acknowledge)
+        if self.gate.stopped:
+            self.stop()
+        return waited
+
+    @property
+    def paused(self) -> bool:
+        return self.gate.paused
+
+
 def _weights(model: LeNet5) -> dict[str, np.ndarray]:
     return {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
+
+
+class _Sender:
+    """A run's events to the app, batched: one message every ~0.25 s, not one per batch. Each
+    message wakes threads on both sides, and on 2 cores every wake-up stalls the trainer's OpenMP
+    threads."""
+
+    def __init__(self, events, publish_s: float) -> None:
+        self.events, self.publish_s = events, publish_s
+        self.model: LeNet5 | None = None
+        self.pending: list = []
+        self.sent, self.weights_sent = float("-inf"), 0.0  # the first batch goes out at once
+
+    def forward(self, event) -> None:
+        self.pending.append(event)
+        now = time.monotonic()
+        if isinstance(event, BatchEnd) and now - self.sent < SEND_EVERY_S:
+            return
+        self.flush()
+        if isinstance(event, Evaluation) or now - self.weights_sent >= self.publish_s:
+            self.send_weights()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.events.put(("events", self.pending))
+            self.pending = []
+        self.sent = time.monotonic()
+
+    def send_weights(self) -> None:
+        self.events.put(("weights", _weights(self.model)))
+        self.weights_sent = time.monotonic()
+
+    def paused(self, pauses: int) -> None:
+        """The run blocks now: everything it did goes out, then the acknowledgement, last."""
+        self.flush()
+        self.send_weights()
+        self.events.put(("paused", pauses))
 
 
 def worker_main(
     config: dict, source: DataSource, events, control, threads: int, publish_s: float
 ) -> None:
     """A training process: the trainer runs on this process's main thread, where PyTorch's
-    OpenMP kernels are fastest; another thread takes pause/resume/stop from the app."""
+    OpenMP kernels are fastest; another thread takes pause/resume/stop from the app and ends the
+    process when the app is gone (`demo.worker_control.obey`), from its first moment."""
+    gate = Gate()
+    threading.Thread(target=obey, args=(gate, control), name="lenet-obey", daemon=True).start()
     torch.set_num_threads(threads)
+    sender = _Sender(events, publish_s)
     try:
-        trainer = Trainer(TrainConfig.from_dict(config), data_for(source))
+        trainer = GatedTrainer(TrainConfig.from_dict(config), data_for(source), gate, sender.paused)
     except LenetError as error:
         events.put(("end", ("failed", str(error))))
         return
-    threading.Thread(target=_obey, args=(trainer, control, events), daemon=True).start()
-    pending: list = []
-    clock = {"sent": float("-inf"), "weights": 0.0}  # the first batch goes out at once
-
-    def forward(event) -> None:
-        # Batched: one message every ~0.25 s, not one per batch. Each message wakes threads on
-        # both sides, and on 2 cores every wake-up stalls the trainer's OpenMP threads.
-        pending.append(event)
-        now = time.monotonic()
-        # A pause asked for during this batch flushes at once, so the page shows where it froze.
-        recent = now - clock["sent"] < SEND_EVERY_S
-        if isinstance(event, BatchEnd) and recent and not trainer.paused:
-            return
-        events.put(("events", list(pending)))
-        pending.clear()
-        clock["sent"] = now
-        if isinstance(event, Evaluation) or now - clock["weights"] >= publish_s:
-            events.put(("weights", _weights(trainer.model)))
-            clock["weights"] = now
-
-    finished = trainer.run(forward)
-    events.put(("weights", _weights(trainer.model)))
+    sender.model = trainer.model
+    finished = trainer.run(sender.forward)
+    sender.send_weights()
     events.put(("end", (finished.outcome, None)))
-
-
-def _obey(trainer: Trainer, control, events) -> None:
-    actions = {"pause": trainer.pause, "resume": trainer.resume, "stop": trainer.stop}
-    try:
-        while True:
-            actions[control.recv()]()
-    except (EOFError, OSError):  # the app closed its end (it has all it wanted, or it died): stop
-        # and exit without waiting to flush events nobody reads; waiting on a dead app's full
-        # pipe left this process, and the worker server with it, alive for ever
-        events.cancel_join_thread()
-        trainer.stop()

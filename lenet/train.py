@@ -176,8 +176,9 @@ class Trainer:
     def paused(self) -> bool:
         return not self._unpaused.is_set()
 
-    def _wait_if_paused(self) -> float:
-        """Block while paused; return the seconds spent waiting."""
+    def wait_if_paused(self) -> float:
+        """Block while paused; return the seconds spent waiting. `run` calls it before each batch,
+        then checks for a stop: a subclass may wait on its own terms (the app's processes do)."""
         if self._unpaused.is_set():
             return 0.0
         began = time.perf_counter()
@@ -200,7 +201,7 @@ class Trainer:
         self.model.train()
         for epoch in range(cfg.epochs):
             for index, (x, y) in enumerate(self.train_split.batches(cfg.batch_size, generator), 1):
-                paused_s += self._wait_if_paused()
+                paused_s += self.wait_if_paused()
                 active_s = time.perf_counter() - began - paused_s
                 if self._stop.is_set():
                     return self._finish("stopped", step, active_s, emit)

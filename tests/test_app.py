@@ -197,7 +197,7 @@ def test_reruns_never_restart_or_duplicate_a_run(app):
     assert widgets_by_key(at)["set_seed"].disabled  # settings wait for the run to end
     assert button(at, "Start training").disabled
     button(at, "Pause").click().run()
-    assert "paused" in status_text(at)
+    run_until(at, lambda a: "paused" in status_text(a))  # once the run acknowledges the pause
     button(at, "Stop").click().run()
     run_until(at, lambda a: "stopped" in status_text(a))
     assert job.join(10) and at.session_state["job"] is job

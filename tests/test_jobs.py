@@ -1,4 +1,5 @@
-"""The app's training jobs on the fixture: start, pause, stop, queue, divergence, reaping."""
+"""The app's training jobs on the fixture: start, pause, stop, queue, divergence (reaping:
+test_sessions)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import time
 import pytest
 
 from demo.jobs import TrainingJob
-from demo.sessions import SessionReaper
 from demo.slots import JobSlots, configure_threads, default_capacity
 from demo.worker import DataSource
 from tests.conftest import FIXTURE_DIR, FIXTURE_RECIPE
@@ -43,10 +43,10 @@ def test_pause_resume_stop():
     job = TrainingJob(LONG, FIXTURE, JobSlots(1)).start()
     wait_for(lambda: len(job.snapshot().batches) >= 3)
     job.pause()
-    assert job.snapshot().status == "paused"
-    time.sleep(0.2)
-    frozen = len(job.snapshot().batches)
-    time.sleep(0.3)
+    assert job.snapshot().status == "pausing" and job.snapshot().active
+    wait_for(lambda: job.snapshot().status == "paused")
+    frozen = len(job.snapshot().batches)  # acknowledged by the process: no batch can follow
+    time.sleep(0.5)
     assert len(job.snapshot().batches) == frozen
     job.resume()
     assert job.snapshot().status == "running"
@@ -56,6 +56,37 @@ def test_pause_resume_stop():
     snap = job.snapshot()
     assert snap.status == "stopped" and snap.finished.outcome == "stopped"
     assert 0 < snap.progress < 1 and snap.seconds_left is not None
+
+
+def test_a_pause_is_paused_only_when_the_process_says_so():
+    """Pause, resume, pause at once: only the last request's acknowledgement counts."""
+    job = TrainingJob(LONG, FIXTURE, JobSlots(1)).start()
+    wait_for(lambda: len(job.snapshot().batches) >= 1)
+    for _ in range(3):
+        job.pause()
+        job.resume()
+    job.pause()
+    wait_for(lambda: job.snapshot().status == "paused")
+    frozen = job.snapshot().batches
+    time.sleep(0.5)
+    assert job.snapshot().batches == frozen and job.snapshot().status == "paused"
+    job.stop()
+    assert job.join(30) and job.snapshot().status == "stopped"
+
+
+def test_a_run_paused_while_queued_starts_paused():
+    slots = JobSlots(1)
+    first = TrainingJob(LONG, FIXTURE, slots).start()
+    wait_for(lambda: first.snapshot().status == "running")
+    second = TrainingJob(LONG, FIXTURE, slots).start()
+    second.pause()
+    first.stop()
+    wait_for(lambda: second.snapshot().status == "paused")
+    assert second.snapshot().started is not None and second.snapshot().batches == ()
+    second.resume()
+    wait_for(lambda: len(second.snapshot().batches) >= 1)
+    second.stop()
+    assert first.join(30) and second.join(30)
 
 
 def test_second_job_queues_then_starts_by_itself():
@@ -109,30 +140,6 @@ def test_divergence_and_failure_are_statuses():
     job.join(60)
     snap = job.snapshot()
     assert snap.status == "failed" and "batch size 100 is larger" in snap.error
-
-
-def test_no_thread_outlives_its_job_or_session():
-    baseline = threading.active_count()
-    alive = {"tab-1": True}
-    reaper = SessionReaper(lambda session: alive[session], interval_s=0.05)
-    job = TrainingJob(LONG, FIXTURE, JobSlots(1)).start()
-    reaper.watch("tab-1", job)
-    wait_for(lambda: job.snapshot().status == "running")
-    assert threading.active_count() == baseline + 2  # the worker and the reaper
-    alive["tab-1"] = False  # the browser tab closed
-    assert job.join(30)
-    assert job.snapshot().status == "stopped"
-    wait_for(lambda: threading.active_count() == baseline, timeout=5)
-
-
-def test_reaper_forgets_finished_jobs_and_stops():
-    baseline = threading.active_count()
-    reaper = SessionReaper(lambda session: True, interval_s=0.05)
-    job = TrainingJob(SHORT, FIXTURE, JobSlots(1)).start()
-    reaper.watch("tab", job)
-    job.join(60)
-    wait_for(lambda: threading.active_count() == baseline, timeout=5)
-    assert job.snapshot().status == "done"
 
 
 def test_capacity_and_threads(monkeypatch):

@@ -198,8 +198,8 @@ def compare_runs(disabled: bool, apply_settings: Callable[[dict], None]) -> None
     if curves:
         st.plotly_chart(train_charts.comparison_figure(curves), key="compare_chart")
     st.caption(
-        "Every run stays here, savable and downloadable, until you close or reload this tab: "
-        "save the ones you want to keep."
+        "Every run stays here, savable and downloadable, until you close this tab (a reload "
+        "keeps them): save the ones you want to keep."
     )
     for run in reversed(runs):
         left, middle, keep, restore = st.columns([5, 2, 2, 2], vertical_alignment="center")

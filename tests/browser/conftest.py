@@ -38,7 +38,8 @@ def app_url(tmp_path_factory) -> str:
             pytest.fail(f"browser tests must run under CI: {reason}")
         pytest.skip(reason)
     checkpoints = str(tmp_path_factory.mktemp("checkpoints"))
-    with running_app({"LENET_CHECKPOINT_DIR": checkpoints}) as (url, _):
+    grace = {"LENET_RECONNECT_GRACE_S": "5"}  # a closed tab's run stops within the test
+    with running_app({"LENET_CHECKPOINT_DIR": checkpoints, **grace}) as (url, _):
         yield url
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from benchmarks.serving import running_app
+from benchmarks.serving import CHROMIUM, CHROMIUM_FLAGS, running_app
 from tests.browser.conftest import ARTIFACTS, save_screenshot
 
 pytestmark = pytest.mark.browser
@@ -34,6 +36,24 @@ def test_students_arriving_together_on_a_fresh_server_see_no_error(browser, tmp_
         finally:
             for context in contexts:
                 context.close()
+
+
+def test_the_first_student_on_a_fresh_server_keeps_the_links_settings(browser, tmp_path):
+    """The tab's report (demo/tab.py) reruns the script; when it cut a first script run short,
+    the Train settings fell to their minimums (epochs 1). Seen with a just-launched browser (its
+    first page is slow to paint) on a server that had warmed up."""
+    with running_app({"LENET_CHECKPOINT_DIR": str(tmp_path)}) as (url, _):
+        time.sleep(12)  # the warm-up thread has finished: the first script run is a quick one
+        fresh = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            tab = fresh.new_page(viewport={"width": 1400, "height": 1000})
+            tab.goto(f"{url}/?preset=fast")
+            epochs(tab).wait_for(timeout=90_000)
+            tab.locator(IDLE).wait_for(timeout=60_000)
+            tab.wait_for_timeout(1000)
+            assert epochs(tab).input_value() == "4" and tab.url.endswith("?preset=fast")
+        finally:
+            fresh.close()
 
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'

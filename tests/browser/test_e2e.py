@@ -6,6 +6,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from benchmarks.draw_speed import SHAPES, draw
 from tests.browser.conftest import save_screenshot
@@ -103,7 +104,8 @@ def test_a_locked_link_fixes_the_settings(page, app_url):
     page.get_by_text("Your teacher fixed these settings").wait_for(timeout=60_000)
     epochs = page.get_by_role("spinbutton", name="Epochs")
     assert epochs.is_disabled()
-    assert not page.get_by_role("button", name="Start training").is_disabled()
+    # enabled once the page has said which tab it is (a moment after it opens)
+    expect(page.get_by_role("button", name="Start training")).to_be_enabled(timeout=10_000)
     assert "lr=0.01" in page.url and "lock=1" in page.url
 
 

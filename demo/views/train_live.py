@@ -1,0 +1,124 @@
+"""The live run on the Train page: its status, progress, growing charts and conv1 at work.
+
+Drawn by `demo.views.train`'s polling fragment from a `JobSnapshot`; nothing here changes a run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import streamlit as st
+
+from demo import inside, train_charts
+from demo.jobs import JobSnapshot, TrainingJob
+from demo.state import job_slots, mnist
+from lenet.features import feature_maps
+from lenet.preprocess import digit_to_input
+
+STATUS_BADGES = {
+    "queued": "gray",
+    "starting": "gray",
+    "running": "blue",
+    "pausing": "orange",
+    "paused": "orange",
+    "stopped": "violet",
+    "done": "green",
+    "diverged": "red",
+    "failed": "red",
+}
+
+
+def status_line(snap: JobSnapshot) -> None:
+    status = snap.status
+    text = f"queued (position {snap.queue_position})" if status == "queued" else status
+    slots = job_slots()
+    running, waiting = slots.counts()
+    detail = (
+        f"{running} of {slots.capacity} training slots busy on this server, {waiting} waiting"
+        if status == "queued"
+        else ""
+    )
+    st.markdown(f"**Status:** :{STATUS_BADGES[status]}-badge[{text}] {detail}")
+
+
+def progress_bar(snap: JobSnapshot) -> None:
+    if snap.started is None or not snap.batches:
+        st.progress(0.0, text="Waiting for the first batch...")
+        return
+    last, total = snap.batches[-1], snap.started.total_steps
+    left = snap.seconds_left
+    eta = f" · about {left:.0f} s left" if left is not None and snap.active else ""
+    st.progress(
+        min(1.0, snap.progress),
+        text=f"Epoch {last.epoch:.2f} of {snap.config.epochs} · step {last.step:,} of "
+        f"{total:,} · {last.samples_per_s:,.0f} images/s{eta}",
+    )
+
+
+def live_charts(snap: JobSnapshot) -> None:
+    epochs = snap.config.epochs
+    left, middle, right = st.columns([5, 5, 4])
+    total = snap.started.total_steps if snap.started else None
+    left.plotly_chart(train_charts.loss_figure(snap.batches, epochs, total), key="loss_chart")
+    middle.plotly_chart(train_charts.accuracy_figure(snap.evaluations, epochs), key="acc_chart")
+    right.plotly_chart(train_charts.lr_figure(snap.batches, epochs), key="lr_chart")
+
+
+def pinned_digit() -> tuple[np.ndarray, str]:
+    """The digit whose conv1 maps are watched: the last drawing, else MNIST's first test 7."""
+    drawn = st.session_state.get("current_digit")
+    if drawn is not None:
+        return drawn[0], "your last drawing"
+    return mnist().test_digits[0] / np.float32(255), "test digit #0"
+
+
+def inside_view(job: TrainingJob) -> None:
+    """conv1's kernels and a pinned digit's conv1 maps from the run's latest weights (they
+    arrive every 2 s and at each evaluation). Drawn as PNGs, rebuilt only when the weights
+    change: an unchanged image costs the server and the browser nothing on the next poll."""
+    digit, source = pinned_digit()
+    version = (job.job_id, job.model_version, source)
+    cached = st.session_state.get("inside_images")
+    if cached is None or cached[0] != version:
+        model = job.model
+        maps = feature_maps(model, digit_to_input(digit))["conv1"][0].numpy()
+        kernels = model.conv1.weight.detach()[:, 0].numpy()
+        cached = (
+            version,
+            inside.grid_png(kernels, 6, "conv1 kernels", "kernel", zoom=12, signed=True),
+            inside.grid_png(maps, 6, f"conv1 maps of {source}", zoom=3),
+        )
+        st.session_state["inside_images"] = cached
+    st.markdown(
+        "**Inside the network, live**: the six conv1 filters (blue negative, red "
+        "positive) and what they make of one digit, redrawn as the weights change."
+    )
+    left, right = st.columns(2)
+    left.image(cached[1])
+    right.image(cached[2])
+
+
+def queued_notice(snap: JobSnapshot) -> None:
+    ahead = (snap.queue_position or 1) - 1
+    line = (
+        "You are next in line"
+        if ahead == 0
+        else f"{ahead} run{'s' if ahead > 1 else ''} wait ahead of yours"
+    )
+    st.info(
+        f"Every training slot on this server is busy. {line}; your run starts by itself "
+        "as soon as one frees up. You can draw and inspect meanwhile.",
+        icon=":material/hourglass_top:",
+    )
+
+
+def reload_notice(snap: JobSnapshot, started: datetime | None) -> None:
+    """After a reload: the run shown is the one this tab had, not a new one."""
+    when = f" you started at {started:%H:%M:%S}" if started else ""
+    going = (
+        "it went on training while the page reloaded"
+        if snap.active
+        else f"it has ended ({snap.status})"
+    )
+    st.info(f"Page reloaded: this is the same run{when}; {going}.", icon=":material/sync:")
