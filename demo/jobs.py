@@ -98,6 +98,8 @@ class TrainingJob:
         with self._lock:
             self._cancel.set()
             self._send("stop")
+            if self._status in ("starting", "running", "pausing", "paused"):
+                self._status = "stopping"  # at once: the page shows the click was heard
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the run to end; True when it has."""
@@ -162,6 +164,7 @@ class TrainingJob:
                 self._ask_pause()
             if self._cancel.is_set():
                 self._send("stop")
+                self._status = "stopping"
         try:
             self._listen(events, process)
         finally:

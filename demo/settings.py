@@ -42,6 +42,14 @@ TRAIN_SIZES = (1000, 2000, 5000, 10_000, 20_000, 30_000, 54_000)
 DEVICES = ("auto", "cpu", "cuda")
 
 
+# a preset by its key or by the name the page shows it by (`quick`, `Quick demo`), in any case
+PRESET_NAMES = {n.casefold(): key for key, p in PRESETS.items() for n in (key, p.name)}
+# what a teacher may write for `lock`, in any case
+LOCK_WORDS = dict.fromkeys(("1", "true", "yes", "on"), True) | dict.fromkeys(
+    ("0", "false", "no", "off"), False
+)
+
+
 @dataclass(frozen=True)
 class Field:
     """One setting: its choices (or integer bounds), label and help text."""
@@ -55,8 +63,10 @@ class Field:
     def parse(self, text: str):
         """The value `text` in a link stands for, or raise ValueError saying what it must be."""
         if self.choices:
-            for choice in self.choices:
-                if str(choice) == text or (isinstance(choice, float) and same_float(choice, text)):
+            for choice in self.choices:  # names in any case: a teacher types what the page shows
+                if str(choice).casefold() == text.casefold() and text.isascii():
+                    return choice
+                if isinstance(choice, float) and same_float(choice, text):
                     return choice
             raise ValueError(f"it must be one of {', '.join(str(c) for c in self.choices)}")
         value = whole_number(text)
@@ -180,27 +190,30 @@ def config_from_settings(values: Mapping) -> TrainConfig:
 
 def settings_from_query(params: Mapping[str, str]) -> tuple[dict, list[str], bool]:
     """(settings to apply, notices about ignored parameters, locked?) from a link's query."""
-    preset = params.get("preset", "classic")
+    named = {(k.lower() if k.isascii() else k): v for k, v in params.items()}  # `Epochs=3` too
+    asked = named.get("preset", "classic")
+    preset = PRESET_NAMES.get(asked.casefold()) if asked.isascii() else None
     notices = []
-    if preset not in PRESETS:
+    if preset is None:
         reason = f"it must be one of {', '.join(PRESETS)}, so classic is used"
-        notices.append(notice("preset", preset, reason))
+        notices.append(notice("preset", asked, reason))
         preset = "classic"
     values = preset_settings(preset)
-    for key, text in params.items():
+    for written, text in params.items():
+        key = written.lower() if written.isascii() else written
         if key in ("preset", "lock"):
             continue
         if key not in FIELDS:
-            notices.append(notice(key, text, "there is no setting of that name"))
+            notices.append(notice(written, text, "there is no setting of that name"))
             continue
         try:
             values[key] = link_value(key, text)
         except ValueError as error:
-            notices.append(notice(key, text, str(error)))
-    lock = params.get("lock", "0")
-    if lock not in ("0", "1"):
-        notices.append(notice("lock", lock, "it must be 0 or 1"))
-    return values, at_most_a_few(notices), lock == "1"
+            notices.append(notice(written, text, str(error)))
+    lock = named.get("lock", "0")
+    if lock.lower() not in LOCK_WORDS:
+        notices.append(notice("lock", lock, "it must be 1 (locked) or 0"))
+    return values, at_most_a_few(notices), LOCK_WORDS.get(lock.lower(), False)
 
 
 def link_value(key: str, text: str):

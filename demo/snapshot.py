@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from lenet.train import BatchEnd, Evaluation, Finished, Started, TrainConfig
 
-# "pausing": asked to pause, batches may still arrive; "paused": the run said no more will
-ACTIVE = ("queued", "starting", "running", "pausing", "paused")
+# "pausing": asked to pause, batches may still arrive; "paused": the run said no more will;
+# "stopping": asked to stop, the run ends after its batch and its test-set evaluation
+ACTIVE = ("queued", "starting", "running", "pausing", "paused", "stopping")
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,7 @@ class JobSnapshot:
     """A consistent copy of a job's state for the page: plain values and frozen events."""
 
     job_id: int
-    status: str  # queued|starting|running|pausing|paused|stopped|done|diverged|failed
+    status: str  # queued|starting|running|pausing|paused|stopping|stopped|done|diverged|failed
     queue_position: int | None
     config: TrainConfig
     started: Started | None

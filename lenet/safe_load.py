@@ -25,6 +25,7 @@ MAX_MEMBERS = 64  # torch writes 16 for LeNet-5
 MAX_DIRECTORY_BYTES = 64 * 2**10  # the zip's central directory (LeNet-5's: ~1 kB)
 MAX_PICKLE_BYTES = 2 * 2**20  # data.pkl: ~3 kB of names, plus the history of evaluations
 MAX_PICKLE_OPS = 400_000  # each opcode makes at most one small object
+MAX_DEPTH = 16  # containers within containers: a checkpoint nests 5 deep (history, _metadata)
 MAX_TENSOR_NUMEL = 120 * 400  # fc1.weight, LeNet-5's largest tensor
 MAX_STORAGE_BYTES = MAX_TENSOR_NUMEL * 8  # as float64
 TOO_BIG = "it declares a tensor larger than LeNet-5's largest (fc1, 48,000 numbers)"
@@ -68,7 +69,24 @@ def read_checkpoint(file: BinaryIO) -> object:
     with zipfile.ZipFile(file) as archive:
         prefix = check_members(archive)
         data = read_member(archive, archive.getinfo(f"{prefix}/data.pkl"))
-        return CheckpointUnpickler(io.BytesIO(data), archive, prefix).load()
+        payload = CheckpointUnpickler(io.BytesIO(data), archive, prefix).load()
+    check_depth(payload)
+    return payload
+
+
+def check_depth(payload: object) -> None:
+    """Refuse containers nested deeper than MAX_DEPTH, walked without recursion: showing or
+    comparing a value nested 150,000 deep (a list in a list...) overflows Python's stack."""
+    todo = [(payload, 0)]
+    while todo:
+        item, depth = todo.pop()
+        if depth > MAX_DEPTH:
+            raise Refused(f"its contents nest more than {MAX_DEPTH} levels deep")
+        if isinstance(item, dict):
+            todo.extend((value, depth + 1) for value in item.values())
+            todo.extend((value, depth + 1) for value in getattr(item, "__dict__", {}).values())
+        elif isinstance(item, list | tuple):
+            todo.extend((value, depth + 1) for value in item)
 
 
 def check_directory(file: BinaryIO) -> None:
@@ -194,11 +212,27 @@ class CheckpointUnpickler(pickle._Unpickler):
 
     def load_setitem(self) -> None:
         self._expect((dict, OrderedDict), -3)
+        self._names(self.stack[-2:-1])
         super().load_setitem()
 
     def load_setitems(self) -> None:
         self._expect((dict, OrderedDict))
+        self._names(self.stack[0::2])
         super().load_setitems()
+
+    def load_dict(self) -> None:
+        self._names(self.stack[0::2])
+        super().load_dict()
+
+    def load_set(self) -> None:
+        raise Refused("it holds a set, which a checkpoint never does")
+
+    @staticmethod
+    def _names(keys: list) -> None:
+        """Tables are keyed by names: a tuple key nested 300,000 deep crashed Python when it was
+        hashed, and numbers chosen to share one hash made filling a table take minutes."""
+        if not all(type(key) is str for key in keys):
+            raise Refused("a table in it is keyed by something other than names")
 
     def load_append(self) -> None:
         self._expect((list,), -2)
@@ -207,10 +241,6 @@ class CheckpointUnpickler(pickle._Unpickler):
     def load_appends(self) -> None:
         self._expect((list,))
         super().load_appends()
-
-    def load_additems(self) -> None:
-        self._expect((set,))
-        super().load_additems()
 
     def _expect(self, types: tuple[type, ...], index: int | None = None) -> None:
         """Items go into plain containers only (a tensor's __setitem__ is not a container's);
@@ -227,7 +257,10 @@ class CheckpointUnpickler(pickle._Unpickler):
         (pickle.SETITEMS, load_setitems),
         (pickle.APPEND, load_append),
         (pickle.APPENDS, load_appends),
-        (pickle.ADDITEMS, load_additems),
+        (pickle.DICT, load_dict),
+        (pickle.EMPTY_SET, load_set),
+        (pickle.ADDITEMS, load_set),
+        (pickle.FROZENSET, load_set),
     ):
         dispatch[_op[0]] = _counted(_function)
     del _op, _function

@@ -189,7 +189,10 @@ def test_a_checkpoint_of_another_architecture(tmp_path):
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        (lambda p: p["state_dict"].update({1: torch.zeros(1)}), "layers LeNet-5 lacks: 1"),
+        (
+            lambda p: p["state_dict"].update({1: torch.zeros(1)}),
+            "keyed by something other than names",
+        ),
         (lambda p: p.update(model_config=None), "not a table of named settings"),
         (lambda p: p.update(model_config={"width": 3}), "options LeNet-5 does not have: width"),
         (lambda p: p.update(model_config={"activation": "sine"}), "activation must be one of"),

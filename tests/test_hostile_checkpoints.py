@@ -200,7 +200,7 @@ def not_mnist_lenet5() -> dict[str, tuple[bytes, str]]:
     """Files that loaded (or crashed) before, each with the words of its one-line refusal."""
     fc3 = torch.full((10, 84), 3e38)  # finite, but every logit overflows: "nan%" on the page
     return {
-        "huge_int_key": (replaced(10**5000, torch.zeros(1)), "layers LeNet-5 lacks: a huge number"),
+        "huge_int_key": (replaced(10**5000, torch.zeros(1)), "keyed by something other than names"),
         "bad_metadata": (with_metadata({"": 5}), "(_metadata)"),
         "metadata_list": (with_metadata([1]), "(_metadata)"),
         "in_channels_1.5": (with_config(in_channels=1.5), "a model for 1.5 input channels"),

@@ -52,6 +52,11 @@ def test_pause_resume_stop():
     assert job.snapshot().status == "running"
     wait_for(lambda: len(job.snapshot().batches) >= frozen + 3)
     job.stop()
+    # at once, while the run ends its batch and measures test accuracy (2-3 s on a busy server)
+    assert job.snapshot().status == "stopping" and job.snapshot().active
+    job.pause()  # a late click changes nothing
+    job.resume()
+    assert job.snapshot().status == "stopping"
     assert job.join(30)
     snap = job.snapshot()
     assert snap.status == "stopped" and snap.finished.outcome == "stopped"

@@ -204,3 +204,28 @@ def test_odd_pictures_each_get_an_answer_or_one_line(tmp_path, digits):
     assert [Path(line.split(": ")[0]).name for line in lines] == failed
     assert "cut.png: not a readable image (damaged, cut short or unsupported: " in lines[0]
     assert "text.png: not a readable image (not a picture format Pillow knows)" in lines[2]
+
+
+PEAK_OF_READING = """
+import resource, sys
+from lenet.images import read_picture
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+picture = read_picture(sys.argv[1])
+print(picture.size[0], (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+"""
+
+
+@pytest.mark.parametrize("mode", ["I;16", "RGB"])
+def test_a_50_mp_png_costs_a_few_hundred_mb_at_most(tmp_path, mode):
+    """A 97 kB 16-bit PNG declaring 50 MP cost 1.25 GB (converted to float64 at full size)."""
+    path = tmp_path / "flat.png"
+    Image.new(mode, (7070, 7070), 0).save(path)
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_OF_READING, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    width, grown_mb = map(int, done.stdout.split())
+    assert width == 280 and grown_mb < 400, f"reading it took {grown_mb} MB more"

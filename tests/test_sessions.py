@@ -191,26 +191,33 @@ def test_the_registry_is_thread_safe():
     assert not errors and taken and len(tabs) == 50
 
 
+def ours(job: TrainingJob) -> set[str]:
+    """The threads of `job` and of any reaper that are alive now (other tests' threads may
+    still be ending: counting every thread was flaky)."""
+    names = {f"lenet-job-{job.job_id}", "lenet-reaper"}
+    return {thread.name for thread in threading.enumerate()} & names
+
+
 def test_no_thread_outlives_its_job_or_session():
-    baseline = threading.active_count()
+    wait_for(lambda: "lenet-reaper" not in {t.name for t in threading.enumerate()}, timeout=5)
     alive = {"tab-1": True}
     reaper = SessionReaper(lambda session: alive[session], interval_s=0.05, grace_s=0.3)
     job = TrainingJob(LONG, FIXTURE, JobSlots(1)).start()
     reaper.watch("tab-1", job)
     wait_for(lambda: job.snapshot().status == "running")
-    assert threading.active_count() == baseline + 2  # the worker and the reaper
+    assert len(ours(job)) == 2  # the job's listener and the reaper
     alive["tab-1"] = False  # the browser tab closed
     assert not job.join(0.2)  # within the grace period it goes on
     assert job.join(30)
     assert job.snapshot().status == "stopped"
-    wait_for(lambda: threading.active_count() == baseline, timeout=5)
+    wait_for(lambda: not ours(job), timeout=5)
 
 
 def test_reaper_forgets_finished_jobs_and_stops():
-    baseline = threading.active_count()
+    wait_for(lambda: "lenet-reaper" not in {t.name for t in threading.enumerate()}, timeout=5)
     reaper = SessionReaper(lambda session: True, interval_s=0.05)
     job = TrainingJob(SHORT, FIXTURE, JobSlots(1)).start()
     reaper.watch("tab", job)
     job.join(60)
-    wait_for(lambda: threading.active_count() == baseline, timeout=5)
+    wait_for(lambda: not ours(job), timeout=5)
     assert job.snapshot().status == "done"

@@ -66,7 +66,7 @@ def test_a_link_with_bad_values_keeps_the_good_ones_and_says_why():
             "lr": "fast",
             "colour": "red",
             "optimizer": "sgd",
-            "lock": "yes",
+            "lock": "maybe",
         }
     )
     assert values["optimizer"] == "sgd"
@@ -79,8 +79,30 @@ def test_a_link_with_bad_values_keeps_the_good_ones_and_says_why():
         + ", ".join(str(v) for v in FIELDS["lr"].choices)
         + ".",
         "Ignored `colour=red` from the link: there is no setting of that name.",
-        "Ignored `lock=yes` from the link: it must be 0 or 1.",
+        "Ignored `lock=maybe` from the link: it must be 1 (locked) or 0.",
     ]
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        {"preset": "Fast", "optimizer": "SGD", "activation": "ReLU", "lock": "true"},
+        {"PRESET": "FAST", "Optimizer": "sgd", "activation": "RELU", "lock": "Yes"},
+        {"preset": "fast", "optimizer": "sgd", "activation": "relu", "lock": "on"},
+    ],
+)
+def test_a_teachers_link_is_read_whatever_the_case_of_its_names(link):
+    """The page shows `SGD`, `ReLU` and `Fast`: a teacher copying them from the screen is right."""
+    values, notices, locked = settings_from_query(link)
+    assert notices == [] and locked
+    assert values == {**preset_settings("fast"), "optimizer": "sgd", "activation": "relu"}
+
+
+def test_a_preset_may_be_named_as_the_page_shows_it():
+    values, notices, _ = settings_from_query({"preset": "Quick demo"})
+    assert notices == [] and values == preset_settings("quick")
+    _, notices, _ = settings_from_query({"preset": "ｆａｓｔ"})  # fullwidth letters are not
+    assert notices and "so classic is used" in notices[0]
 
 
 def test_a_link_full_of_bad_values_gets_a_few_notices_and_a_count():

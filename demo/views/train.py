@@ -97,7 +97,7 @@ def control_buttons(snap: JobSnapshot | None, waiting: bool = False) -> None:
     )
     cols[3].button(
         "Stop",
-        disabled=not active,
+        disabled=not active or status == "stopping",
         width="stretch",
         on_click=on_control,
         args=("stop",),

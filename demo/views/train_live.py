@@ -16,12 +16,15 @@ from demo.state import job_slots, mnist
 from lenet.features import feature_maps
 from lenet.preprocess import digit_to_input
 
+STEADY_AFTER_STEPS = 10
+
 STATUS_BADGES = {
     "queued": "gray",
     "starting": "gray",
     "running": "blue",
     "pausing": "orange",
     "paused": "orange",
+    "stopping": "violet",
     "stopped": "violet",
     "done": "green",
     "diverged": "red",
@@ -48,11 +51,16 @@ def progress_bar(snap: JobSnapshot) -> None:
         return
     last, total = snap.batches[-1], snap.started.total_steps
     left = snap.seconds_left
-    eta = f" · about {left:.0f} s left" if left is not None and snap.active else ""
+    # the speed once the first batches' set-up is behind it (the first batch alone read "about
+    # 371 s left" for a run of 14 s), not while paused; the time left only while it trains
+    steady = last.step >= STEADY_AFTER_STEPS and snap.status not in ("pausing", "paused")
+    speed = f" · {last.samples_per_s:,.0f} images/s" if steady else ""
+    running = steady and snap.status == "running" and left is not None
+    eta = f" · about {left:.0f} s left" if running else ""
     st.progress(
         min(1.0, snap.progress),
         text=f"Epoch {last.epoch:.2f} of {snap.config.epochs} · step {last.step:,} of "
-        f"{total:,} · {last.samples_per_s:,.0f} images/s{eta}",
+        f"{total:,}{speed}{eta}",
     )
 
 
