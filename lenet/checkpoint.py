@@ -23,7 +23,8 @@ from lenet.checkpoint_guard import check_weights, model_config, shown
 from lenet.data import IMAGE_SIZE, NORM_MEAN, NORM_STD
 from lenet.errors import CheckpointError
 from lenet.model import LeNet5
-from lenet.safe_load import Refused, RefusedObject, read_checkpoint
+from lenet.safe_load import read_checkpoint
+from lenet.safe_unpickle import Refused, RefusedObject
 
 FORMAT_VERSION = 1
 CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "checkpoints"
