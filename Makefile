@@ -15,7 +15,7 @@ demo: $(STAMP) data
 	$(VENV)/bin/streamlit run demo/serve.py
 
 # One server for a class: every interface, viewer toolbar, no error details, 5 MB uploads, XSRF
-# on, and at most LENET_MAX_JOBS runs training at once (default: one per two cores).
+# on, and at most LENET_MAX_JOBS runs training at once (default: one per core).
 classroom: $(STAMP) data
 	$(VENV)/bin/streamlit run demo/serve.py --server.address 0.0.0.0 --server.port $(PORT) \
 		--client.toolbarMode viewer --client.showErrorDetails none \

@@ -67,11 +67,16 @@ def _row_axes(rows: int, plot_px: float, band: float) -> dict:
     return axes
 
 
+def _axis(row: int) -> str:
+    """The y axis of a row of tiles, by Plotly's name for it ("y", "y2", ...)."""
+    return f"y{row + 1}" if row else "y"
+
+
 def _labels(n: int, cols: int, h: int, w: int, label: str, row_labels: list[str] | None):
     """Each tile's label just above it, or with `row_labels` one label left of each row."""
     if row_labels is not None:
         return [
-            {"text": text, "x": -0.8, "xanchor": "right", "y": (h - 1) / 2, "yref": f"y{r + 1}"}
+            {"text": text, "x": -0.8, "xanchor": "right", "y": (h - 1) / 2, "yref": _axis(r)}
             for r, text in enumerate(row_labels)
         ]
     return [
@@ -79,7 +84,7 @@ def _labels(n: int, cols: int, h: int, w: int, label: str, row_labels: list[str]
             "text": f"{label} {i}",
             "x": (i % cols) * (w + 1) + (w - 1) / 2,
             "y": -0.5,  # the top edge of the row (its axis is reversed)
-            "yref": f"y{i // cols + 1}",
+            "yref": _axis(i // cols),
             "yanchor": "bottom",
             "yshift": 2,
         }

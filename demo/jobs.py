@@ -16,7 +16,7 @@ import threading
 import numpy as np
 import torch
 
-from demo.slots import JobSlots, threads_per_job
+from demo.slots import JobSlots
 from demo.snapshot import ACTIVE, JobSnapshot
 from demo.worker import DataSource, worker_context, worker_main
 from lenet.model import LeNet5
@@ -46,9 +46,13 @@ class TrainingJob:
         threads: int = 0,
         publish_s: float = 2.0,
     ) -> None:
+        """`threads`: exactly that many torch threads; 0 (the app's way): the run's share of
+        the cores, fewer while other work is using them (`lenet.threads`)."""
         self.job_id = next(_ids)
         self.config, self.source, self.slots = config, source, slots
-        self.threads = threads or threads_per_job(slots.capacity)
+        self.threads, self.adapt = threads or slots.share(self), not threads
+        self._shared = self.threads
+        self._threads_now = 0  # the torch threads the process trains with now (0: not started)
         self.publish_s = publish_s
         self._lock = threading.Lock()
         self._cancel = threading.Event()
@@ -93,6 +97,7 @@ class TrainingJob:
             if self._status in ("pausing", "paused"):
                 self._send("resume")
                 self._status = "running"
+                self.slots.rest(self, False)
 
     def stop(self) -> None:
         with self._lock:
@@ -124,6 +129,8 @@ class TrainingJob:
                 tuple(self._evaluations),
                 self._finished,
                 self._error,
+                self._threads_now if self.adapt else 0,  # a fixed count is nobody's doing
+                self.slots.cores,
             )
 
     def _work(self) -> None:
@@ -139,6 +146,8 @@ class TrainingJob:
             self.slots.release(self)
 
     def _run_process(self) -> None:
+        if self.adapt:  # the share among the runs training now, this one included
+            self.threads = self._shared = self.slots.share(self)
         context = worker_context()
         events = context.Queue()
         control, child_end = context.Pipe()
@@ -153,6 +162,7 @@ class TrainingJob:
                 child_end,
                 self.threads,
                 self.publish_s,
+                self.adapt,
             ),
         )
         process.start()
@@ -160,6 +170,7 @@ class TrainingJob:
         with self._lock:
             self._control = control
             self._status = "running"
+            self._threads_now = self.threads
             if self._pause_wanted:
                 self._ask_pause()
             if self._cancel.is_set():
@@ -177,8 +188,16 @@ class TrainingJob:
                 process.join()
             events.close()
 
+    def _update_share(self) -> None:
+        """Tell the process its share of the cores when the number of runs changed."""
+        if self.adapt and (share := self.slots.share(self)) != self._shared:
+            self._shared = share
+            with self._lock:
+                self._send(("share", share))
+
     def _listen(self, events, process) -> None:
         while True:
+            self._update_share()
             try:
                 kind, payload = events.get(timeout=0.2)
             except queue.Empty:
@@ -197,6 +216,9 @@ class TrainingJob:
                 self.model_version += 1
             elif kind == "paused":
                 self._paused(payload)
+            elif kind == "threads":
+                with self._lock:
+                    self._threads_now = payload
             elif kind == "end":
                 self._end(*payload)
                 return
@@ -223,6 +245,7 @@ class TrainingJob:
         with self._lock:
             if self._status == "pausing" and pauses == self._pauses:
                 self._status = "paused"
+                self.slots.rest(self, True)  # its cores go to the other runs meanwhile
 
     def _end(self, status: str, error: str | None = None) -> None:
         with self._lock:

@@ -4,7 +4,8 @@ The same app as `demo/app.py`, started as an `st.App` whose lifespan imports eve
 need before the first connection is accepted (no student meets a cold import, and sessions
 arriving together cannot race on one), then warms the rest up beside the first visits
 (`demo.preload.warm_up`): MNIST, the training worker server, the shipped model's statistics.
-A `LENET_MAX_JOBS` it cannot use is said in one line on stderr at start-up.
+At start-up it says on stderr how many runs train at once, and, in one line each, any
+`LENET_MAX_JOBS` or `LENET_TRAIN_THREADS` it cannot use.
 """
 
 import contextlib
@@ -24,10 +25,11 @@ async def warm_up(_app):
     # (MNIST, the worker server, the shipped model's statistics) runs beside the first visits;
     # a page that needs a piece first waits for it rather than doing it again.
     from demo.preload import warm_up
-    from demo.slots import max_jobs_problem
+    from demo.slots import capacity_line, environment_problems
 
-    if problem := max_jobs_problem():  # the server still serves, with the default cap
+    for problem in environment_problems():  # the server still serves, with the defaults
         print(problem, file=sys.stderr, flush=True)
+    print(capacity_line(), file=sys.stderr, flush=True)
     threading.Thread(target=warm_up, name="lenet-warm-up", daemon=True).start()
     yield
 

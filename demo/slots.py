@@ -1,7 +1,8 @@
 """The server-wide cap on training: how many runs train at once, and the queue of the rest.
 
-`JobSlots` is shared by every session of the server (first come, first served); the thread
-helpers size each run's torch threads so that the capped number of runs fills the cores.
+`JobSlots` is shared by every session of the server (first come, first served). How many runs
+and how many threads each is `lenet.threads`' policy: one run per core (fewer when memory is
+short), each run's share of the cores divided among the runs training now.
 """
 
 from __future__ import annotations
@@ -10,54 +11,81 @@ import os
 import re
 import threading
 
-import torch
-
 from demo.text import shorten
+from lenet.threads import (
+    MAX_THREADS_PER_CORE,
+    available_memory_mb,
+    plan,
+    shares,
+    usable_cores,
+)
+
+SERVING_THREADS = 1  # the app's own torch threads (see demo.state.job_slots)
 
 
 def default_capacity() -> int:
-    """Concurrent training jobs: `$LENET_MAX_JOBS`, else one per two cores (at least 1)."""
-    return _asked_jobs()[1] or max(1, (os.cpu_count() or 1) // 2)
+    """Concurrent training jobs: `$LENET_MAX_JOBS`, else `lenet.threads.plan`'s runs at once
+    (one per core, fewer when memory is short)."""
+    return _asked_jobs()[1] or plan(usable_cores(), memory_mb=available_memory_mb()).runs_at_once
+
+
+def train_threads() -> int:
+    """`$LENET_TRAIN_THREADS`: exactly that many torch threads per run (at most 4 per core);
+    0 (unset, the default): each run's share of the cores, fewer while other work uses them."""
+    asked = _asked("LENET_TRAIN_THREADS")[1] or 0
+    return min(asked, usable_cores() * MAX_THREADS_PER_CORE)
+
+
+def environment_problems() -> list[str]:
+    """One line for the server's log per `LENET_*` setting that is set but unusable."""
+    problems = []
+    for name, default in (
+        ("LENET_MAX_JOBS", f"{default_capacity()} (one run per core, fewer when memory is short)"),
+        ("LENET_TRAIN_THREADS", "each run's share of the free cores"),
+    ):
+        written, number = _asked(name)
+        if written and not number and not (name == "LENET_TRAIN_THREADS" and written == "0"):
+            problem = f"{name}={shorten(written)} is not a whole number >= 1; using {default}"
+            problems.append(problem)
+    asked, threads = _asked("LENET_TRAIN_THREADS")[1], train_threads()
+    if asked and asked > threads:
+        problems.append(f"LENET_TRAIN_THREADS={asked} is more than 4 per core; using {threads}")
+    return problems
+
+
+def capacity_line() -> str:
+    """What the server will do with training, for its log at start-up."""
+    runs, threads = default_capacity(), train_threads()
+    each = f"{threads} threads each" if threads else "each on its share of the free cores"
+    return f"Training: up to {runs} runs at once on {usable_cores()} cores, {each}."
 
 
 def max_jobs_problem() -> str | None:
-    """One line for the server's log when `$LENET_MAX_JOBS` is set but unusable, else None."""
-    written, jobs = _asked_jobs()
-    if not written or jobs:
-        return None
-    return (
-        f"LENET_MAX_JOBS={shorten(written)} is not a whole number >= 1; "
-        f"using {default_capacity()} (one run per two cores)"
-    )
+    """The line about `$LENET_MAX_JOBS`, if it is set but unusable."""
+    return next((p for p in environment_problems() if p.startswith("LENET_MAX_JOBS")), None)
 
 
 def _asked_jobs() -> tuple[str, int | None]:
-    """`$LENET_MAX_JOBS` as written, and the number it asks for if it is a whole number >= 1."""
-    written = os.environ.get("LENET_MAX_JOBS", "").strip()
-    jobs = int(written) if re.fullmatch(r"[0-9]{1,9}", written) else 0
-    return written, jobs if jobs >= 1 else None
+    return _asked("LENET_MAX_JOBS")
 
 
-def threads_per_job(capacity: int) -> int:
-    """Threads for each of `capacity` concurrent jobs, so together they fill the cores."""
-    return max(1, (os.cpu_count() or 1) // capacity)
-
-
-def configure_threads(capacity: int) -> int:
-    """Size this process's torch thread pool like one job's; returns it."""
-    threads = threads_per_job(capacity)
-    torch.set_num_threads(threads)
-    return threads
+def _asked(name: str) -> tuple[str, int | None]:
+    """The variable as written, and the number it asks for if it is a whole number >= 1."""
+    written = os.environ.get(name, "").strip()
+    number = int(written) if re.fullmatch(r"[0-9]{1,9}", written) else 0
+    return written, number if number >= 1 else None
 
 
 class JobSlots:
     """A server-wide cap on running jobs, with a first-come queue for the rest."""
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, cores: int | None = None) -> None:
         self.capacity = capacity
+        self.cores = cores or usable_cores()
         self._cond = threading.Condition()
         self._queue: list[object] = []
-        self._running: set[object] = set()
+        self._running: dict[object, None] = {}  # in the order they got their slots
+        self._resting: set[object] = set()  # running jobs that are paused: they use no cores
 
     def acquire(self, job: object, cancelled: threading.Event) -> bool:
         """Wait for a slot in turn; False (and out of the queue) if `cancelled` is set first."""
@@ -70,19 +98,34 @@ class JobSlots:
                     return False
                 self._cond.wait(0.1)
             self._queue.pop(0)
-            self._running.add(job)
+            self._running[job] = None
             self._cond.notify_all()
             return True
 
     def release(self, job: object) -> None:
         with self._cond:
-            self._running.discard(job)
+            self._running.pop(job, None)
+            self._resting.discard(job)
             self._cond.notify_all()
 
     def position(self, job: object) -> int | None:
         """1-based place in the queue, or None when not waiting."""
         with self._cond:
             return self._queue.index(job) + 1 if job in self._queue else None
+
+    def rest(self, job: object, resting: bool) -> None:
+        """A running job paused (True) or resumed (False): a paused job's cores go to the others."""
+        with self._cond:
+            (self._resting.add if resting else self._resting.discard)(job)
+
+    def share(self, job: object) -> int:
+        """Threads `job` may use: the cores divided among the running jobs that are not paused
+        (`job` counted in), the remainder one each to the earliest."""
+        with self._cond:
+            busy = [j for j in self._running if j is job or j not in self._resting]
+            if job not in busy:  # not running yet: what it would get now
+                busy.append(job)
+            return shares(self.cores, len(busy))[busy.index(job)]
 
     def counts(self) -> tuple[int, int]:
         """(running, waiting)."""

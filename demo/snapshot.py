@@ -24,6 +24,8 @@ class JobSnapshot:
     evaluations: tuple[Evaluation, ...]
     finished: Finished | None
     error: str | None
+    threads: int = 0  # torch threads the run trains with now (0: not yet, or a fixed count)
+    cores: int = 0  # the server's cores
 
     @property
     def active(self) -> bool:

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import streamlit as st
+import torch
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from demo.sessions import SessionReaper
-from demo.slots import JobSlots, configure_threads, default_capacity
+from demo.slots import SERVING_THREADS, JobSlots, default_capacity
 from demo.worker import DataSource, start_worker_server
 from lenet.data import MNIST, DataError, ensure_mnist, load_mnist
 
 
 @st.cache_resource(show_spinner=False)
 def job_slots() -> JobSlots:
-    """The server-wide training cap; sizes torch's thread pool once, for that many jobs."""
-    capacity = default_capacity()
-    configure_threads(capacity)
-    return JobSlots(capacity)
+    """The server-wide training cap; the app's own torch work (a drawing's prediction, feature
+    maps) uses one thread: its kernels are tiny, and threads meeting at barriers on cores that
+    training runs are using would wait for each other."""
+    torch.set_num_threads(SERVING_THREADS)
+    return JobSlots(default_capacity())
 
 
 def session_is_alive(session_id: str) -> bool:

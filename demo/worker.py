@@ -32,6 +32,7 @@ from lenet.data import MNIST, VAL_SIZE, load_mnist, load_raw_folder, raw_dir
 from lenet.errors import LenetError
 from lenet.model import LeNet5, ModelConfig
 from lenet.schedule import make_optimizer
+from lenet.threads import ThreadGovernor
 from lenet.train import BatchEnd, Evaluation, TrainConfig, Trainer, build_model
 
 SEND_EVERY_S = 0.25  # how often a training process sends its batch events
@@ -193,14 +194,27 @@ class _Sender:
 
 
 def worker_main(
-    config: dict, source: DataSource, events, control, threads: int, publish_s: float
+    config: dict,
+    source: DataSource,
+    events,
+    control,
+    threads: int,
+    publish_s: float,
+    adapt: bool = True,
 ) -> None:
     """A training process: the trainer runs on this process's main thread, where PyTorch's
-    OpenMP kernels are fastest; another thread takes pause/resume/stop from the app and ends the
-    process when the app is gone (`demo.worker_control.obey`), from its first moment."""
+    OpenMP kernels are fastest; another thread takes pause/resume/stop and thread shares from the
+    app and ends the process when the app is gone (`demo.worker_control.obey`), from its first
+    moment. With `adapt`, `threads` is the most it uses (`lenet.threads.ThreadGovernor` leaves
+    the cores other work takes); without, exactly that many."""
     gate = Gate()
-    threading.Thread(target=obey, args=(gate, control), name="lenet-obey", daemon=True).start()
-    torch.set_num_threads(threads)
+    governor = ThreadGovernor(
+        limit=threads, fixed=not adapt, on_change=lambda now: events.put(("threads", now))
+    )
+    obeying = threading.Thread(
+        target=obey, args=(gate, control, governor.share), name="lenet-obey", daemon=True
+    )
+    obeying.start()
     sender = _Sender(events, publish_s)
     try:
         trainer = GatedTrainer(TrainConfig.from_dict(config), data_for(source), gate, sender.paused)
@@ -208,6 +222,6 @@ def worker_main(
         events.put(("end", ("failed", str(error))))
         return
     sender.model = trainer.model
-    finished = trainer.run(sender.forward)
+    finished = trainer.run(governor.watch(sender.forward))
     sender.send_weights()
     events.put(("end", (finished.outcome, None)))

@@ -58,9 +58,10 @@ class Gate:
             return time.perf_counter() - began
 
 
-def obey(gate: Gate, control) -> None:
-    """Pass the app's messages to `gate` until the app closes its end or dies, then end this
-    process at once: nobody reads what it would still send."""
+def obey(gate: Gate, control, share: Callable[[int], None] | None = None) -> None:
+    """Pass the app's messages to `gate` (and its ("share", threads) to `share`) until the app
+    closes its end or dies, then end this process at once: nobody reads what it would still
+    send."""
     app = multiprocessing.parent_process()  # the app, also when forked by the worker server
     watched = [control] if app is None else [control, app.sentinel]
     try:
@@ -68,7 +69,12 @@ def obey(gate: Gate, control) -> None:
             ready = multiprocessing.connection.wait(watched)
             if app is not None and app.sentinel in ready:
                 break  # the app died: its end of the sentinel pipe closed
-            gate.apply(control.recv())
+            message = control.recv()
+            if isinstance(message, tuple):  # ("share", threads): only demo.jobs sends it
+                if share is not None and len(message) == 2 and isinstance(message[1], int):
+                    share(message[1])
+            else:
+                gate.apply(message)
     except (EOFError, OSError):  # the app closed the control pipe: it has all it wanted
         pass
     os._exit(0)

@@ -26,6 +26,7 @@ from lenet.errors import CheckpointError
 from lenet.model import ACTIVATIONS, POOLINGS
 from lenet.presets import PRESETS
 from lenet.schedule import OPTIMIZERS, SCHEDULERS
+from lenet.threads import MAX_THREADS_PER_CORE, ThreadGovernor, usable_cores
 from lenet.train import (
     DEVICES,
     BatchEnd,
@@ -38,6 +39,20 @@ from lenet.train import (
 )
 
 MODEL_FLAGS = ("activation", "pooling")
+
+
+def thread_count(text: str) -> int:
+    """A fixed torch thread count: 1 to 4 per core of this machine."""
+    try:
+        value = positive_int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, not {text}")
+    most = usable_cores() * MAX_THREADS_PER_CORE
+    if value > most:
+        raise argparse.ArgumentTypeError(f"must be at most {most} (4 per core), not {text}")
+    return value
 
 
 def build_parser() -> OneLineParser:
@@ -66,6 +81,12 @@ def build_parser() -> OneLineParser:
     p.add_argument("--device", choices=DEVICES)
     p.add_argument("--train-size", type=positive_int, help="use the first N training images")
     p.add_argument("--evals-per-epoch", type=positive_int, help="validation passes per epoch")
+    p.add_argument(
+        "--threads",
+        type=thread_count,
+        help="torch threads, fixed (default: as many as other work leaves cores free, "
+        "checked every second)",
+    )
     p.add_argument("--data-dir", help="MNIST root (default: $LENET_DATA_DIR or ./data)")
     p.add_argument(
         "--out", type=Path, help="checkpoint path (default: checkpoints/lenet5_<preset>_<time>.pt)"
@@ -125,12 +146,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def train(args) -> int:
     config = config_from_args(args)
+    governor = ThreadGovernor(limit=args.threads, fixed=args.threads is not None)
+    adapting = "" if governor.fixed else ", fewer while other work uses the cores"
+    print(f"Threads: {governor.threads} ({governor.cores} cores{adapting})", file=sys.stderr)
     data = load_mnist(args.data_dir, log=lambda message: print(message, file=sys.stderr))
     trainer = Trainer(config, data)
     report = ConsoleReport(config.epochs)
     previous = signal.signal(signal.SIGINT, lambda *_: trainer.stop())  # Ctrl-C: stop and save
     try:
-        finished = trainer.run(report)
+        finished = trainer.run(governor.watch(report))
     finally:
         signal.signal(signal.SIGINT, previous)
     if finished.outcome == "diverged":
@@ -157,7 +181,12 @@ def train(args) -> int:
     history_path = out.with_suffix(".history.json")
     write_json(
         history_path,
-        {"train_config": config.to_dict(), "metrics": metrics, "events": report.history},
+        {
+            "train_config": config.to_dict(),
+            "metrics": metrics,
+            "threads": governor.changes,  # (seconds since start, torch threads from then)
+            "events": report.history,
+        },
     )
     print(f"Saved {out} and {history_path}")
     return 0

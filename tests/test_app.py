@@ -285,8 +285,9 @@ def test_stopping_a_queued_run_says_it_never_started(app):
     import threading
 
     slots = demo.state.job_slots()
-    holder, cancel = object(), threading.Event()
-    assert slots.acquire(holder, cancel)  # another student's run holds every slot
+    holders, cancel = [object() for _ in range(slots.capacity)], threading.Event()
+    for holder in holders:  # other students' runs hold every slot
+        assert slots.acquire(holder, cancel)
     try:
         app.query_params.update(preset="quick", train_size="1000", batch_size="100")
         at = app.run()
@@ -298,4 +299,5 @@ def test_stopping_a_queued_run_says_it_never_started(app):
         assert not at.exception
         assert any("Stopped before it started" in i.value for i in at.info)
     finally:
-        slots.release(holder)
+        for holder in holders:
+            slots.release(holder)

@@ -188,3 +188,19 @@ def test_bar_labels_stay_readable_on_a_projector():
         train_charts.per_class_figure([0.99] * 10).data[0],
     ):
         assert bars.textfont.size >= 12 and bars.constraintext == "none"
+
+
+@pytest.mark.parametrize("name", list(every_figure()))
+def test_every_figure_is_valid_and_what_validation_would_send(name):
+    """Figures are built unvalidated for speed: Plotly's validation must accept each one and
+    change nothing the browser receives (the template included)."""
+    import json
+
+    import plotly.graph_objects as go
+    import plotly.io
+
+    built = every_figure()[name]
+    validated = go.Figure(built.to_dict())  # raises on anything invalid
+    sent = json.loads(plotly.io.to_json(built, validate=False))
+    assert sent == json.loads(plotly.io.to_json(validated, validate=False))
+    assert sent["layout"]["template"]["layout"]["plot_bgcolor"] == "white"

@@ -64,6 +64,8 @@ def test_train_writes_checkpoint_and_history(tmp_path, full_mnist):
     kinds = [e["event"] for e in history["events"]]
     assert kinds[0] == "Started" and kinds[-1] == "Finished" and kinds.count("Evaluation") == 2
     assert kinds.count("BatchEnd") == history["events"][0]["total_steps"]
+    # the threads it trained with, from the start: (seconds, threads) pairs, never below one
+    assert history["threads"][0][0] == 0.0 and all(n >= 1 for _, n in history["threads"])
 
 
 @pytest.mark.parametrize(
@@ -74,6 +76,9 @@ def test_train_writes_checkpoint_and_history(tmp_path, full_mnist):
         (["--optimizer", "rmsprop"], "argument --optimizer: invalid choice"),
         (["--momentum", "1.5"], "argument --momentum: must be at least 0 and below 1"),
         (["--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (["--threads", "0"], "argument --threads: must be a whole number of 1 or more, not 0"),
+        (["--threads", "two"], "argument --threads: must be a whole number of 1 or more, not two"),
+        (["--threads", "100000"], "argument --threads: must be at most"),
     ],
 )
 def test_train_bad_flags_one_line_exit_2(flags, fragment):

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from demo.jobs import TrainingJob
-from demo.slots import JobSlots, configure_threads, default_capacity
+from demo.slots import JobSlots, default_capacity
 from demo.worker import DataSource
 from tests.conftest import FIXTURE_DIR, FIXTURE_RECIPE
 
@@ -147,19 +147,59 @@ def test_divergence_and_failure_are_statuses():
     assert snap.status == "failed" and "batch size 100 is larger" in snap.error
 
 
-def test_capacity_and_threads(monkeypatch):
+def test_capacity_one_run_per_core_unless_asked(monkeypatch):
     monkeypatch.setenv("LENET_MAX_JOBS", "3")
     assert default_capacity() == 3
     monkeypatch.setenv("LENET_MAX_JOBS", "zero")
-    monkeypatch.setattr("os.cpu_count", lambda: 8)
-    assert default_capacity() == 4
-    import torch
+    monkeypatch.setattr("demo.slots.usable_cores", lambda: 8)
+    monkeypatch.setattr("demo.slots.available_memory_mb", lambda: None)
+    assert default_capacity() == 8
+    monkeypatch.setattr("demo.slots.available_memory_mb", lambda: 1000.0)
+    assert default_capacity() == 6  # 150 MB a run
 
-    before = torch.get_num_threads()
-    try:
-        assert configure_threads(4) == 2 and torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(before)
+
+def test_runs_share_the_cores_and_say_their_threads():
+    """Two runs on two cores train with one thread each (each one's share, sent as the second
+    begins); when one ends, the other's share is both cores again."""
+    slots = JobSlots(2, cores=2)
+    first = TrainingJob(LONG, FIXTURE, slots).start()
+    wait_for(lambda: len(first.snapshot().batches) > 0)
+    assert first.snapshot().threads in (1, 2) and first.snapshot().cores == 2
+    second = TrainingJob(LONG, FIXTURE, slots).start()
+    wait_for(lambda: len(second.snapshot().batches) > 0)
+    assert second.threads == 1 and slots.share(first) == slots.share(second) == 1
+    wait_for(lambda: first.snapshot().threads == 1 and second.snapshot().threads == 1)
+    second.stop()
+    second.join(30)
+    assert slots.share(first) == 2
+    wait_for(lambda: first._shared == 2)  # told; it takes them if the machine has them free
+    first.stop()
+    first.join(30)
+
+
+def test_a_paused_run_leaves_its_cores_to_the_others():
+    slots = JobSlots(2, cores=2)
+    first = TrainingJob(LONG, FIXTURE, slots).start()
+    wait_for(lambda: len(first.snapshot().batches) > 0)
+    first.pause()
+    wait_for(lambda: first.snapshot().status == "paused")
+    second = TrainingJob(LONG, FIXTURE, slots).start()
+    wait_for(lambda: len(second.snapshot().batches) > 0)
+    assert second.threads == 2 and slots.share(second) == 2  # the paused run uses no core
+    first.resume()
+    assert slots.share(first) == slots.share(second) == 1
+    wait_for(lambda: second._shared == 1)
+    for job in (first, second):
+        job.stop()
+        job.join(30)
+
+
+def test_a_fixed_thread_count_is_kept():
+    job = TrainingJob(SHORT, FIXTURE, JobSlots(1, cores=2), threads=1).start()
+    wait_for(lambda: len(job.snapshot().batches) > 0)
+    assert job.threads == 1 and not job.adapt
+    assert job.snapshot().threads == 0  # a fixed count is not "held back": the page says nothing
+    job.join(60)
 
 
 @pytest.mark.parametrize("capacity", [1, 2])
@@ -251,3 +291,14 @@ def test_a_worker_whose_app_is_gone_exits_without_waiting_to_send():
     if alive:
         process.kill()
     assert not alive, "the worker hung on events nobody reads"
+
+
+def test_the_progress_line_says_when_a_run_is_held_to_fewer_cores():
+    from demo.views.train_live import on_cores
+
+    snap = TrainingJob(SHORT, FIXTURE, JobSlots(1)).snapshot()
+    assert on_cores(snap) == ""  # not training yet
+    held = dataclasses.replace(snap, status="running", threads=1, cores=2)
+    assert on_cores(held) == " using 1 of the server's 2 cores".replace(" ", "\u00a0")
+    assert on_cores(dataclasses.replace(held, threads=2)) == ""
+    assert on_cores(dataclasses.replace(held, status="done")) == ""  # only while it trains

@@ -20,7 +20,13 @@ from demo.settings import (
     settings_from_query,
     settings_to_query,
 )
-from demo.slots import default_capacity, max_jobs_problem
+from demo.slots import (
+    capacity_line,
+    default_capacity,
+    environment_problems,
+    max_jobs_problem,
+    train_threads,
+)
 from demo.text import shorten
 from lenet.errors import ConfigError
 from lenet.presets import PRESETS
@@ -312,15 +318,36 @@ def test_a_device_the_server_lacks_is_refused(monkeypatch):
 @pytest.mark.parametrize("written", ["abc", "0", "-1", "2.5", "３", "1_0", " "])
 def test_an_unusable_max_jobs_is_said_and_the_default_used(monkeypatch, written):
     monkeypatch.setenv("LENET_MAX_JOBS", written)
-    monkeypatch.setattr("os.cpu_count", lambda: 2)
-    assert default_capacity() == 1
+    monkeypatch.setattr("demo.slots.usable_cores", lambda: 2)
+    monkeypatch.setattr("demo.slots.available_memory_mb", lambda: 8000.0)
+    assert default_capacity() == 2
     problem = max_jobs_problem()
     if written.strip():
         assert problem == (
-            f"LENET_MAX_JOBS={written} is not a whole number >= 1; using 1 (one run per two cores)"
+            f"LENET_MAX_JOBS={written} is not a whole number >= 1; "
+            "using 2 (one run per core, fewer when memory is short)"
         )
     else:
         assert problem is None  # set but empty, as `LENET_MAX_JOBS= make classroom` does
+
+
+def test_an_unusable_train_threads_is_said_and_adapting_kept(monkeypatch):
+    monkeypatch.setenv("LENET_TRAIN_THREADS", "two")
+    assert train_threads() == 0
+    assert environment_problems() == [
+        "LENET_TRAIN_THREADS=two is not a whole number >= 1; using each run's share of the "
+        "free cores"
+    ]
+    monkeypatch.setenv("LENET_TRAIN_THREADS", "2")
+    assert train_threads() == 2 and environment_problems() == []
+    assert capacity_line().endswith(", 2 threads each.")
+    monkeypatch.setenv("LENET_TRAIN_THREADS", "0")  # the default, written out: quiet
+    assert train_threads() == 0 and environment_problems() == []
+    assert capacity_line().endswith(", each on its share of the free cores.")
+    monkeypatch.setattr("demo.slots.usable_cores", lambda: 2)
+    monkeypatch.setenv("LENET_TRAIN_THREADS", "100000")  # 100,000 threads a run: refused
+    assert train_threads() == 8
+    assert environment_problems() == ["LENET_TRAIN_THREADS=100000 is more than 4 per core; using 8"]
 
 
 def test_a_usable_max_jobs_is_used_quietly(monkeypatch):
@@ -348,8 +375,10 @@ def test_the_server_says_an_unusable_max_jobs_at_start_up(tmp_path):
     finally:
         server.terminate()
         server.wait(10)
-    lines = [line for line in log.read_text().splitlines() if "LENET_MAX_JOBS" in line]
+    said = log.read_text().splitlines()
+    lines = [line for line in said if "LENET_MAX_JOBS" in line]
     assert len(lines) == 1 and lines[0].startswith("LENET_MAX_JOBS=abc is not a whole number >= 1")
+    assert [line for line in said if line.startswith("Training: up to ")] == [capacity_line()]
 
 
 def test_the_page_shows_hostile_links_as_safe_notices(small_mnist, monkeypatch, tmp_path):

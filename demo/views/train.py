@@ -16,6 +16,7 @@ import streamlit as st
 from demo import tab
 from demo.jobs import JobSnapshot, TrainingJob
 from demo.settings import FIELDS, config_from_settings, describe, settings_to_query
+from demo.slots import train_threads
 from demo.state import data_source, job_slots, mnist, session_id, session_reaper
 from demo.views import train_results
 from demo.views.train_live import (
@@ -45,7 +46,7 @@ def start_job() -> str | None:
     previous: TrainingJob | None = st.session_state.get("job")
     if previous is not None and not previous.snapshot().active:  # kept in the runs table
         train_results.remember_run(previous.snapshot(), previous, st.session_state["job_values"])
-    job = TrainingJob(config, data_source(), job_slots()).start()
+    job = TrainingJob(config, data_source(), job_slots(), train_threads()).start()
     st.session_state["job"] = job
     st.session_state["job_values"] = values
     st.session_state["job_started"] = datetime.now()

@@ -54,7 +54,7 @@ def progress_bar(snap: JobSnapshot) -> None:
     # the speed once the first batches' set-up is behind it (the first batch alone read "about
     # 371 s left" for a run of 14 s), not while paused; the time left only while it trains
     steady = last.step >= STEADY_AFTER_STEPS and snap.status not in ("pausing", "paused")
-    speed = f" · {last.samples_per_s:,.0f} images/s" if steady else ""
+    speed = f" · {last.samples_per_s:,.0f} images/s{on_cores(snap)}" if steady else ""
     running = steady and snap.status == "running" and left is not None
     eta = f" · about {left:.0f} s left" if running else ""
     st.progress(
@@ -62,6 +62,14 @@ def progress_bar(snap: JobSnapshot) -> None:
         text=f"Epoch {last.epoch:.2f} of {snap.config.epochs} · step {last.step:,} of "
         f"{total:,}{speed}{eta}",
     )
+
+
+def on_cores(snap: JobSnapshot) -> str:
+    """While it trains held to fewer threads than the server has cores (other runs or other work
+    have the rest): " using 1 of the server's 2 cores", never broken across lines; else ""."""
+    if snap.status == "running" and 0 < snap.threads < snap.cores:
+        return f" using {snap.threads} of the server's {snap.cores} cores".replace(" ", "\u00a0")
+    return ""
 
 
 def live_charts(snap: JobSnapshot) -> None:

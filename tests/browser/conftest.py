@@ -39,7 +39,8 @@ def app_url(tmp_path_factory) -> str:
         pytest.skip(reason)
     checkpoints = str(tmp_path_factory.mktemp("checkpoints"))
     grace = {"LENET_RECONNECT_GRACE_S": "5"}  # a closed tab's run stops within the test
-    with running_app({"LENET_CHECKPOINT_DIR": checkpoints, **grace}) as (url, _):
+    one_run = {"LENET_MAX_JOBS": "1"}  # whatever the machine's cores: a second run queues
+    with running_app({"LENET_CHECKPOINT_DIR": checkpoints, **grace, **one_run}) as (url, _):
         yield url
 
 

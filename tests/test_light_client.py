@@ -1,0 +1,77 @@
+"""The light load generator's protocol client (benchmarks/st_client.py) against a real server.
+
+Not a browser test: one `streamlit run` started here, and one light session that speaks the
+websocket protocol the way Chromium's frontend does. It must see its runs finish, find the
+canvas, read its drawn 7, 0 and 1 as what they are and an empty canvas as "–".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+
+import pytest
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from benchmarks.light_load import CANVAS, draw_and_read, new_canvas, open_tab
+from benchmarks.serving import running_app
+from benchmarks.st_client import LightSession
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory) -> str:
+    checkpoints = str(tmp_path_factory.mktemp("checkpoints"))
+    with running_app({"LENET_CHECKPOINT_DIR": checkpoints}) as (url, _):
+        yield url
+
+
+async def draw_digits(url: str) -> dict:
+    """What one light session on the Draw page saw, step by step."""
+    session = LightSession(url, "draw")
+    try:
+        await open_tab(session)
+        seen = {
+            "first_run": session.runs[0].status,
+            "page_hash": session.page_hash,
+            "query": session.query,
+            "canvas": session.find("bidi_component", CANVAS),
+            "before": session.metric("Prediction"),
+        }
+        seen["drawn"] = []
+        for digit in "701":  # a server that always answered "7" would fail the 0 and the 1
+            await new_canvas(session)
+            seen["drawn"].append((await draw_and_read(session, digit, 0))[2])
+            seen["cleared"] = (await session.click("Clear")).metric("Prediction")
+        seen["new_canvas"] = session.find("bidi_component", CANVAS)
+        seen["exceptions"] = session.exceptions
+    finally:
+        await session.close()
+    return seen
+
+
+def run_apart(coroutine):
+    """Run `coroutine` on a thread of its own: Playwright's sync API (the browser tests, same
+    pytest process) keeps an event loop running on the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result(timeout=120)
+
+
+def test_a_light_session_reads_its_drawn_digits(app_url):
+    seen = run_apart(draw_digits(app_url))
+    # the protocol: the first run finished, navigation named the page, the app set its link
+    assert seen["first_run"] == ForwardMsg.FINISHED_SUCCESSFULLY
+    assert len(seen["page_hash"]) == 32
+    assert "preset=" in seen["query"]
+    assert seen["canvas"] is not None and seen["canvas"][0].id.endswith("-canvas_0")
+    # the readings: empty, the drawing, empty again on a new canvas (Clear remounts it)
+    assert seen["before"] == "–"
+    assert [shown[:3] for shown in seen["drawn"]] == ["7 (", "0 (", "1 ("], seen["drawn"]
+    assert seen["cleared"] == "–"
+    assert seen["new_canvas"][0].id.endswith("-canvas_3")
+    assert seen["exceptions"] == []
+
+
+def test_light_sessions_only_talk_to_loopback():
+    with pytest.raises(ValueError, match="loopback"):
+        LightSession("http://192.0.2.1:8501", "draw")
+    LightSession("http://localhost:8501", "draw")  # loopback is fine (nothing is opened yet)
