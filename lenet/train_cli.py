@@ -147,10 +147,10 @@ def main(argv: list[str] | None = None) -> int:
 def train(args) -> int:
     config = config_from_args(args)
     governor = ThreadGovernor(limit=args.threads, fixed=args.threads is not None)
-    adapting = "" if governor.fixed else ", fewer while other work uses the cores"
-    print(f"Threads: {governor.threads} ({governor.cores} cores{adapting})", file=sys.stderr)
     data = load_mnist(args.data_dir, log=lambda message: print(message, file=sys.stderr))
     trainer = Trainer(config, data)
+    adapting = "" if governor.fixed else ", fewer while other work uses the cores"
+    print(f"Threads: {governor.threads} ({governor.cores} cores{adapting})", file=sys.stderr)
     report = ConsoleReport(config.epochs)
     previous = signal.signal(signal.SIGINT, lambda *_: trainer.stop())  # Ctrl-C: stop and save
     try:

@@ -57,6 +57,7 @@ def test_train_writes_checkpoint_and_history(tmp_path, full_mnist):
     assert done.returncode == 0, done.stderr
     assert "Epoch 001/001 | Train " in done.stdout and "| Validation " in done.stdout
     assert "Test accuracy" in done.stdout and f"Saved {out}" in done.stdout
+    assert "Threads: " in done.stderr  # how many it starts with, said once it is about to train
     model, meta = load_checkpoint(out)
     assert meta["train_config"]["train_size"] == 3000 and meta["train_config"]["seed"] == 3
     assert 0.8 < meta["metrics"]["test_accuracy"] <= 1
