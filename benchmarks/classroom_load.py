@@ -141,11 +141,11 @@ async def trainer(browser, url: str) -> list[tuple[float, str]]:
 def training_workers(server_pid: int) -> list[int]:
     """Live training processes: children of the app's forkserver."""
     processes = tree(server_pid)
-    servers = [p for p in processes if p != server_pid and _parent(p) == server_pid]
-    return [p for p in processes if _parent(p) in servers]
+    servers = [p for p in processes if p != server_pid and parent_of(p) == server_pid]
+    return [p for p in processes if parent_of(p) in servers]
 
 
-def _parent(pid: int) -> int:
+def parent_of(pid: int) -> int:
     try:
         return int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, ValueError, IndexError):

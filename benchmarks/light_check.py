@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from classroom_load import tree, usage  # noqa: E402
+from classroom_load import parent_of, tree, usage  # noqa: E402
 from draw_speed import SHAPES, draw  # noqa: E402
 from light_drawing import canvas_state, decode_png  # noqa: E402
 from light_load import DIGITS, draw_and_read, new_canvas, open_tab, own_cpu  # noqa: E402
@@ -45,16 +46,8 @@ VALUES = "[...document.querySelectorAll('[data-testid=stMetricValue]')].map(e =>
 
 def children_cpu() -> float:
     """CPU seconds of this process's descendants (Playwright's driver and Chromium)."""
-    import os
-
-    return sum(usage(pid)[1] for pid in tree(os.getpid())[1:] if _is_top_child(pid))
-
-
-def _is_top_child(pid: int) -> bool:
-    import os
-
-    stat = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
-    return int(stat[1]) == os.getpid()
+    me = os.getpid()
+    return sum(usage(pid)[1] for pid in tree(me)[1:] if parent_of(pid) == me)
 
 
 def caught_png(frames: list[bytes]) -> np.ndarray | None:

@@ -12,13 +12,7 @@ import re
 import threading
 
 from demo.text import shorten
-from lenet.threads import (
-    MAX_THREADS_PER_CORE,
-    available_memory_mb,
-    plan,
-    shares,
-    usable_cores,
-)
+from lenet.threads import available_memory_mb, most_fixed_threads, plan, shares, usable_cores
 
 SERVING_THREADS = 1  # the app's own torch threads (see demo.state.job_slots)
 
@@ -26,28 +20,28 @@ SERVING_THREADS = 1  # the app's own torch threads (see demo.state.job_slots)
 def default_capacity() -> int:
     """Concurrent training jobs: `$LENET_MAX_JOBS`, else `lenet.threads.plan`'s runs at once
     (one per core, fewer when memory is short)."""
-    return _asked_jobs()[1] or plan(usable_cores(), memory_mb=available_memory_mb()).runs_at_once
+    asked = _asked("LENET_MAX_JOBS")[1]
+    return asked or plan(usable_cores(), memory_mb=available_memory_mb()).runs_at_once
 
 
 def train_threads() -> int:
     """`$LENET_TRAIN_THREADS`: exactly that many torch threads per run (at most 4 per core);
     0 (unset, the default): each run's share of the cores, fewer while other work uses them."""
-    asked = _asked("LENET_TRAIN_THREADS")[1] or 0
-    return min(asked, usable_cores() * MAX_THREADS_PER_CORE)
+    return min(_asked("LENET_TRAIN_THREADS", least=0)[1] or 0, most_fixed_threads())
 
 
 def environment_problems() -> list[str]:
     """One line for the server's log per `LENET_*` setting that is set but unusable."""
-    problems = []
-    for name, default in (
-        ("LENET_MAX_JOBS", f"{default_capacity()} (one run per core, fewer when memory is short)"),
-        ("LENET_TRAIN_THREADS", "each run's share of the free cores"),
+    problems, runs = [], default_capacity()
+    for name, least, default in (
+        ("LENET_MAX_JOBS", 1, f"{runs} (one run per core, fewer when memory is short)"),
+        ("LENET_TRAIN_THREADS", 0, "each run's share of the free cores"),
     ):
-        written, number = _asked(name)
-        if written and not number and not (name == "LENET_TRAIN_THREADS" and written == "0"):
+        written, number = _asked(name, least)
+        if written and number is None:
             problem = f"{name}={shorten(written)} is not a whole number >= 1; using {default}"
             problems.append(problem)
-    asked, threads = _asked("LENET_TRAIN_THREADS")[1], train_threads()
+    asked, threads = _asked("LENET_TRAIN_THREADS", least=0)[1], train_threads()
     if asked and asked > threads:
         problems.append(f"LENET_TRAIN_THREADS={asked} is more than 4 per core; using {threads}")
     return problems
@@ -65,15 +59,12 @@ def max_jobs_problem() -> str | None:
     return next((p for p in environment_problems() if p.startswith("LENET_MAX_JOBS")), None)
 
 
-def _asked_jobs() -> tuple[str, int | None]:
-    return _asked("LENET_MAX_JOBS")
-
-
-def _asked(name: str) -> tuple[str, int | None]:
-    """The variable as written, and the number it asks for if it is a whole number >= 1."""
+def _asked(name: str, least: int = 1) -> tuple[str, int | None]:
+    """The variable as written, and the number it asks for if it is a whole number >= `least`
+    (LENET_TRAIN_THREADS=0 is its default written out)."""
     written = os.environ.get(name, "").strip()
-    number = int(written) if re.fullmatch(r"[0-9]{1,9}", written) else 0
-    return written, number if number >= 1 else None
+    number = int(written) if re.fullmatch(r"[0-9]{1,9}", written) else -1
+    return written, number if number >= least else None
 
 
 class JobSlots:

@@ -29,7 +29,7 @@ from pathlib import Path
 # a training process's own memory, beyond the pages it shares with the worker server: 43-63 MB
 # (unique set size) measured for the three presets; counted generously
 RUN_MEMORY_MB = 150
-MAX_THREADS_PER_CORE = 4  # the most a fixed count may ask for: more only adds waiting threads
+MAX_THREADS_PER_CORE = 4
 FIRST_CHECK_S = 0.1  # the first decision comes quickly: a run may start on a busy machine
 CHECK_EVERY_S = 1.0
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -69,6 +69,11 @@ def available_memory_mb() -> float | None:
     except (OSError, ValueError, IndexError):
         pass
     return None
+
+
+def most_fixed_threads(cores: int | None = None) -> int:
+    """The most threads a fixed count may ask for: 4 per core (more only adds waiting threads)."""
+    return (cores or usable_cores()) * MAX_THREADS_PER_CORE
 
 
 def threads_for(free: float, current: int | None = None, limit: int | None = None) -> int:
@@ -165,7 +170,7 @@ class ThreadGovernor:
         self.on_change = on_change or (lambda threads: None)
         self.cores = cores or usable_cores()
         asked = limit or self.cores
-        self._limit = min(asked, self.cores * (MAX_THREADS_PER_CORE if fixed else 1))
+        self._limit = min(asked, most_fixed_threads(self.cores) if fixed else self.cores)
         self._lock = threading.Lock()
         self.sampler = sampler or CpuSampler()
         self._apply = apply or _set_torch_threads

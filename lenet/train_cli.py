@@ -26,7 +26,7 @@ from lenet.errors import CheckpointError
 from lenet.model import ACTIVATIONS, POOLINGS
 from lenet.presets import PRESETS
 from lenet.schedule import OPTIMIZERS, SCHEDULERS
-from lenet.threads import MAX_THREADS_PER_CORE, ThreadGovernor, usable_cores
+from lenet.threads import ThreadGovernor, most_fixed_threads
 from lenet.train import (
     DEVICES,
     BatchEnd,
@@ -43,14 +43,10 @@ MODEL_FLAGS = ("activation", "pooling")
 
 def thread_count(text: str) -> int:
     """A fixed torch thread count: 1 to 4 per core of this machine."""
-    try:
-        value = positive_int(text)
-    except ValueError:
-        value = 0
+    value = int(text) if text.isascii() and text.isdigit() else 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, not {text}")
-    most = usable_cores() * MAX_THREADS_PER_CORE
-    if value > most:
+    if value > (most := most_fixed_threads()):
         raise argparse.ArgumentTypeError(f"must be at most {most} (4 per core), not {text}")
     return value
 
