@@ -16,7 +16,7 @@ if ROOT not in sys.path:  # once: this script runs again on every rerun
 import demo.preload  # noqa: E402, F401, I001  (first: every heavy import, in one thread)
 import streamlit as st  # noqa: E402, I001
 from demo import tab  # noqa: E402
-from demo.views import draw, inspect, train, train_settings  # noqa: E402
+from demo.views import class_page, draw, inspect, train, train_settings  # noqa: E402
 
 st.set_page_config(page_title="LeNet-5 Lab", page_icon="🧠", layout="wide")
 pages = [
@@ -29,6 +29,7 @@ pages = [
     ),
     st.Page(draw.render, title="Draw", icon=":material/draw:", url_path="draw"),
     st.Page(inspect.render, title="Inspect", icon=":material/biotech:", url_path="inspect"),
+    st.Page(class_page.render, title="Class", icon=":material/groups:", url_path="class"),
 ]
 train_settings.init_from_link()
 st.navigation(pages).run()

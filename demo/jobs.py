@@ -1,25 +1,24 @@
 """Training jobs for the app: one worker process per run, a snapshot for the page to draw.
 
 A `TrainingJob` waits for a slot in the server-wide queue (`demo.slots`), then runs the trainer in
-a process of its own (`demo.worker`); a listener thread in the app files the process's events
-under a lock, and the page polls `snapshot()` (a frozen copy). Nothing here calls Streamlit, so
-it is tested as plain Python.
+a process of its own (`demo.worker`, started and listened to by `demo.job_process`); a listener
+thread in the app files the process's events under a lock, and the page polls `snapshot()` (a
+frozen copy). A run with a `RunRecorder` is also kept in the run store as it goes (`lenet.store`).
+Nothing here calls Streamlit, so it is tested as plain Python.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
-import queue
 import threading
 
-import numpy as np
-import torch
-
+from demo.job_process import ProcessRun
 from demo.slots import JobSlots
 from demo.snapshot import ACTIVE, JobSnapshot
-from demo.worker import DataSource, worker_context, worker_main
+from demo.worker import DataSource
 from lenet.model import LeNet5
+from lenet.recorder import RunRecorder
 from lenet.train import BatchEnd, Evaluation, Finished, Started, TrainConfig
 
 __all__ = ["ACTIVE", "DataSource", "JobSnapshot", "TrainingJob"]
@@ -27,7 +26,7 @@ __all__ = ["ACTIVE", "DataSource", "JobSnapshot", "TrainingJob"]
 _ids = itertools.count(1)
 
 
-class TrainingJob:
+class TrainingJob(ProcessRun):
     """One training run in its own process; pause/resume/stop are honoured within a batch.
 
     A pause is "pausing" until the process acknowledges it, as the last message before it
@@ -45,9 +44,12 @@ class TrainingJob:
         slots: JobSlots,
         threads: int = 0,
         publish_s: float = 2.0,
+        recorder: RunRecorder | None = None,
     ) -> None:
         """`threads`: exactly that many torch threads; 0 (the app's way): the run's share of
-        the cores, fewer while other work is using them (`lenet.threads`)."""
+        the cores, fewer while other work is using them (`lenet.threads`). `recorder`: the
+        run's row in the run store, kept up to date from here (None: not stored)."""
+        self.recorder = recorder
         self.job_id = next(_ids)
         self.config, self.source, self.slots = config, source, slots
         self.threads, self.adapt = threads or slots.share(self), not threads
@@ -145,90 +147,9 @@ class TrainingJob:
         finally:
             self.slots.release(self)
 
-    def _run_process(self) -> None:
-        if self.adapt:  # the share among the runs training now, this one included
-            self.threads = self._shared = self.slots.share(self)
-        context = worker_context()
-        events = context.Queue()
-        control, child_end = context.Pipe()
-        process = context.Process(
-            target=worker_main,
-            name=f"lenet-train-{self.job_id}",
-            daemon=True,
-            args=(
-                self.config.to_dict(),
-                self.source,
-                events,
-                child_end,
-                self.threads,
-                self.publish_s,
-                self.adapt,
-            ),
-        )
-        process.start()
-        child_end.close()
-        with self._lock:
-            self._control = control
-            self._status = "running"
-            self._threads_now = self.threads
-            if self._pause_wanted:
-                self._ask_pause()
-            if self._cancel.is_set():
-                self._send("stop")
-                self._status = "stopping"
-        try:
-            self._listen(events, process)
-        finally:
-            with self._lock:
-                self._control = None
-            control.close()
-            process.join(10)
-            if process.is_alive():
-                process.kill()
-                process.join()
-            events.close()
-
-    def _update_share(self) -> None:
-        """Tell the process its share of the cores when the number of runs changed."""
-        if self.adapt and (share := self.slots.share(self)) != self._shared:
-            self._shared = share
-            with self._lock:
-                self._send(("share", share))
-
-    def _listen(self, events, process) -> None:
-        while True:
-            self._update_share()
-            try:
-                kind, payload = events.get(timeout=0.2)
-            except queue.Empty:
-                if not process.is_alive() and events.empty():
-                    self._end(
-                        "failed",
-                        f"the training process ended unexpectedly (exit code {process.exitcode})",
-                    )
-                    return
-                continue
-            if kind == "events":
-                for event in payload:
-                    self._record(event)
-            elif kind == "weights":
-                self._model = self._rebuild(payload)
-                self.model_version += 1
-            elif kind == "paused":
-                self._paused(payload)
-            elif kind == "threads":
-                with self._lock:
-                    self._threads_now = payload
-            elif kind == "end":
-                self._end(*payload)
-                return
-
-    def _rebuild(self, weights: dict[str, np.ndarray]) -> LeNet5:
-        model = LeNet5(self.config.model)
-        model.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
-        return model.eval()
-
     def _record(self, event) -> None:
+        if self.recorder is not None:
+            self.recorder.event(event)
         with self._lock:
             if isinstance(event, BatchEnd):
                 self._batches.append(event)
@@ -250,3 +171,5 @@ class TrainingJob:
     def _end(self, status: str, error: str | None = None) -> None:
         with self._lock:
             self._status, self._error = status, error
+        if self.recorder is not None and status not in ACTIVE:
+            self.recorder.end(status, error, self._model)

@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 import torch
 
+from demo.stored_models import RUN, run_choices, run_test_probabilities, stored_checkpoint
 from demo.text import plain, shorten
 from lenet.checkpoint import (
     DEFAULT_CHECKPOINT,
@@ -20,6 +21,7 @@ from lenet.data import MNIST
 from lenet.errors import CheckpointError
 from lenet.metrics import predict_logits
 from lenet.model import LeNet5
+from lenet.store import StoreError
 
 SHIPPED = "shipped"
 LIVE = "live"
@@ -29,7 +31,7 @@ UPLOAD_NAME_CHARS = 48  # an upload's name as shown: 273 bytes of CJK would fill
 
 @dataclass(frozen=True)
 class Choice:
-    key: str  # "shipped", "file:<name>", "live", "uploaded"
+    key: str  # "shipped", "file:<name>", "run:<id>", "live", "uploaded"
     label: str
 
 
@@ -53,6 +55,7 @@ def saved_checkpoints() -> list[Path]:
 def choices(live_available: bool, uploaded_name: str | None) -> list[Choice]:
     listed = [Choice(SHIPPED, "Shipped model (99.06%)")]
     listed += [Choice(f"file:{p.name}", f"Saved: {p.stem}") for p in saved_checkpoints()]
+    listed += [Choice(key, label) for key, label in run_choices()]
     if live_available:
         listed.append(Choice(LIVE, "The model training now (latest weights)"))
     if uploaded_name:
@@ -84,6 +87,8 @@ def test_probabilities(key: str, model: LeNet5, data: MNIST) -> torch.Tensor:
     """Softmax over the test set (10000, 10); cached per checkpoint file for the server."""
     if (path := checkpoint_path(key)) is not None:
         return _file_test_predictions(str(path), path.stat().st_mtime, data)
+    if key.startswith(RUN):
+        return run_test_probabilities(int(key[len(RUN) :]), data)
     return predict_logits(model, data.test.images).softmax(1)
 
 
@@ -120,7 +125,8 @@ def choose_model() -> tuple[str, object] | None:
         format_func=labels.get,
         key="model_choice",
         help="Which trained network reads the digit: the shipped one, one saved "
-        "from the Train page, the one training right now, or your own file.",
+        "from the Train page, one of your runs (or the class's best), the one training "
+        "right now, or your own file.",
     )
     with st.expander("Use your own checkpoint"):
         st.file_uploader(
@@ -137,6 +143,12 @@ def choose_model() -> tuple[str, object] | None:
         return f"live:{job.job_id}", job.model
     if key == UPLOADED:
         return f"upload:{upload['digest']}", upload["model"]
+    if key.startswith(RUN):
+        try:
+            return key, stored_checkpoint(int(key[len(RUN) :]))[0]
+        except (StoreError, CheckpointError) as error:
+            st.error(plain(error))
+            return None
     path = checkpoint_path(key)
     try:
         return key, model_file(path)[0]

@@ -5,13 +5,14 @@ their first imports raced (pandas, which plotly imports lazily, was seen half-in
 Inspect failed. Importing this module first means one thread does every heavy import while the
 others wait on this module's import lock, holding no other. `demo/serve.py` imports it before
 the server accepts its first connection, then runs `warm_up()` in a thread beside the first
-visits: plotly's lazy work, MNIST, the training worker server and the shipped model's statistics,
-so the first student's pages are nearly as quick as the hundredth's.
+visits: the run store, plotly's lazy work, MNIST, the training worker server and the shipped
+model's statistics, so the first student's pages are nearly as quick as the hundredth's.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sys
 
 import numpy  # noqa: F401
 import pandas  # noqa: F401  (plotly imports it lazily, on the first chart)
@@ -21,6 +22,8 @@ import plotly.io
 import torch  # noqa: F401
 
 import demo.familiar
+import demo.store_state
+import demo.views.class_page  # noqa: F401
 import demo.views.draw  # noqa: F401
 import demo.views.inspect  # noqa: F401
 import demo.views.train  # noqa: F401
@@ -31,8 +34,10 @@ from lenet.errors import DataError, LenetError
 
 
 def warm_up() -> None:
-    """Plotly's lazy imports, MNIST in memory (when present), the worker server and the shipped
-    model's 'is it a digit?' statistics, now."""
+    """The run store (opened and migrated; it says on stderr where runs go), Plotly's lazy
+    imports, MNIST in memory (when present), the worker server and the shipped model's 'is it
+    a digit?' statistics, now."""
+    print(demo.store_state.store_line(), file=sys.stderr, flush=True)
     plotly.io.to_json(go.Figure(go.Heatmap(z=[[0.0]])), validate=False)
     try:
         data = load_mnist(fetch=False)

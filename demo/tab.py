@@ -20,7 +20,7 @@ import streamlit as st
 from demo.sessions import TabTaken
 from demo.state import session_id, session_reaper
 
-RUN_KEYS = ("job", "job_values", "job_started", "runs", "saved")  # a tab's runs
+RUN_KEYS = ("job", "job_values", "job_started", "runs", "saved", "nickname")  # a tab's runs
 TOKEN_RULE = re.compile(r"[A-Za-z0-9_-]{32,64}")
 REPORT_WAIT_S = 10.0  # a page says its tab within a second or two; then it counts as new
 

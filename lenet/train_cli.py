@@ -21,6 +21,7 @@ from lenet.cli import (
     positive_int,
     run_cli,
 )
+from lenet.cli_recording import FALLBACK_NAME, Recording, default_name, nickname
 from lenet.data import load_mnist
 from lenet.errors import CheckpointError
 from lenet.model import ACTIVATIONS, POOLINGS
@@ -53,7 +54,9 @@ def thread_count(text: str) -> int:
 
 def build_parser() -> OneLineParser:
     p = OneLineParser(
-        prog="python -m lenet.train", description="Train LeNet-5 on MNIST and save the checkpoint."
+        prog="python -m lenet.train",
+        description="Train LeNet-5 on MNIST, save the checkpoint and record the run in the run "
+        "store ($LENET_DATABASE_URL, default runs/lenet.db; list it with python -m lenet.runs).",
     )
     p.add_argument(
         "--preset",
@@ -86,6 +89,12 @@ def build_parser() -> OneLineParser:
     p.add_argument("--data-dir", help="MNIST root (default: $LENET_DATA_DIR or ./data)")
     p.add_argument(
         "--out", type=Path, help="checkpoint path (default: checkpoints/lenet5_<preset>_<time>.pt)"
+    )
+    p.add_argument(
+        "--name",
+        type=nickname,
+        help="the nickname the run is recorded under (default: your login name, or "
+        f"'{FALLBACK_NAME}' when that cannot be a nickname)",
     )
     return p
 
@@ -147,12 +156,29 @@ def train(args) -> int:
     trainer = Trainer(config, data)
     adapting = "" if governor.fixed else ", fewer while other work uses the cores"
     print(f"Threads: {governor.threads} ({governor.cores} cores{adapting})", file=sys.stderr)
-    report = ConsoleReport(config.epochs)
+    report, recording = ConsoleReport(config.epochs), Recording(args.name or default_name(), config)
+
+    def on_event(event) -> None:
+        report(event)
+        recording.event(event)
+
     previous = signal.signal(signal.SIGINT, lambda *_: trainer.stop())  # Ctrl-C: stop and save
     try:
-        finished = trainer.run(governor.watch(report))
+        try:
+            finished = trainer.run(governor.watch(on_event))
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        recording.end(finished.outcome, None, trainer.model)
+        return save_outputs(args, config, governor, report, finished, trainer.model)
+    except BaseException as error:
+        recording.end("failed", " ".join(f"{type(error).__name__}: {error}".split())[:300])
+        raise
     finally:
-        signal.signal(signal.SIGINT, previous)
+        recording.close()
+
+
+def save_outputs(args, config, governor, report, finished, model) -> int:
+    """The summary, the checkpoint and the history file of a finished run; its exit status."""
     if finished.outcome == "diverged":
         print(finished.message, file=sys.stderr)
         return 1
@@ -169,11 +195,8 @@ def train(args) -> int:
         "steps": finished.step,
     }
     history = [e for e in report.history if e["event"] != "BatchEnd"]
-    save_checkpoint(
-        out,
-        trainer.model,
-        {"train_config": config.to_dict(), "metrics": metrics, "history": history},
-    )
+    meta = {"train_config": config.to_dict(), "metrics": metrics, "history": history}
+    save_checkpoint(out, model, meta)
     history_path = out.with_suffix(".history.json")
     write_json(
         history_path,

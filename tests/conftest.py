@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -13,6 +17,14 @@ from lenet.train import TrainConfig, Trainer
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "mnist-small"
 IN_CI = os.environ.get("CI") == "true"
+POSTGRES_ENV = "LENET_TEST_POSTGRES_URL"  # e.g. postgresql://lenet:lenet@localhost/lenet_test
+
+
+def pytest_configure(config) -> None:
+    """Every run the tests train (CLI and app servers included) goes to a run store of the test
+    session's own, never to runs/lenet.db of the checkout."""
+    folder = Path(tempfile.mkdtemp(prefix="lenet-test-store-"))
+    os.environ["LENET_DATABASE_URL"] = f"sqlite:///{folder / 'lenet.db'}"
 
 
 @pytest.fixture(scope="session")
@@ -49,3 +61,54 @@ def fixture_model(small_mnist):
     finished = trainer.run()
     assert finished.outcome == "done"
     return trainer.model.eval()
+
+
+def postgres_url() -> str:
+    """The test PostgreSQL server's URL. Unset: skipped outside CI, a failure under CI."""
+    url = os.environ.get(POSTGRES_ENV, "").strip()
+    if not url:
+        if IN_CI:
+            pytest.fail(f"{POSTGRES_ENV} is not set under CI: .ci/run starts PostgreSQL")
+        pytest.skip(f"no PostgreSQL to test against ({POSTGRES_ENV} is not set)")
+    return url
+
+
+@contextmanager
+def postgres_schema(url: str) -> Iterator[str]:
+    """A URL whose tables live in a schema of their own, dropped afterwards: each test starts
+    from an empty database, and two test sessions on one server never meet."""
+    import sqlalchemy as sa
+
+    from lenet.store_engine import parse_url
+
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(parse_url(url), poolclass=sa.pool.NullPool)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        own = parse_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield own.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> Iterator[str]:
+    """An empty run store's URL: a SQLite file in a temporary folder, or PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'lenet.db'}"
+        return
+    with postgres_schema(postgres_url()) as url:
+        yield url
+
+
+@pytest.fixture
+def store(store_url):
+    """An open, empty, migrated run store on each backend."""
+    from lenet.store import open_store
+
+    opened = open_store(store_url)
+    yield opened
+    opened.close()

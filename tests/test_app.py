@@ -64,6 +64,10 @@ def run_until(at: AppTest, predicate, timeout: float = 90) -> None:
         at.run()
 
 
+def model_name(at):
+    return next(t for t in at.text_input if t.label == "Model name")
+
+
 def test_train_page_controls_are_present_bounded_and_explained(app):
     at = app.run()
     assert not at.exception
@@ -106,7 +110,7 @@ def test_save_model_writes_a_checkpoint_and_refuses_to_overwrite(app, tmp_path):
     at = app.run()
     button(at, "Start training").click().run()
     run_until(at, lambda a: "done" in status_text(a))
-    at.text_input[0].set_value("my_first_net")
+    model_name(at).set_value("my_first_net")
     button(at, "Save model").click().run()
     assert (tmp_path / "my_first_net.pt").is_file()
     assert "Saved as my_first_net.pt" in at.success[0].value
@@ -218,27 +222,30 @@ def test_a_full_disk_when_saving_loses_nothing(app, tmp_path, monkeypatch):
 
     with monkeypatch.context() as patched:
         patched.setattr(checkpoint.torch, "save", disk_full)
-        at.text_input[0].set_value("my_net")
+        model_name(at).set_value("my_net")
         button(at, "Save model").click().run()
     assert any("No space left on device" in e.value for e in at.error)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.pt"]
     assert (tmp_path / "keep.pt").read_bytes() == b"an earlier model"
-    at.text_input[0].set_value("keep")
+    model_name(at).set_value("keep")
     button(at, "Save model").click().run()
     assert any("keep.pt already exists" in e.value for e in at.error)
     assert (tmp_path / "keep.pt").read_bytes() == b"an earlier model"
 
 
-def test_every_finished_run_stays_savable_and_numbered_from_one(app, tmp_path):
+def test_every_finished_run_stays_savable_and_numbered_as_in_the_store(app, tmp_path):
     app.query_params.update(preset="quick", train_size="1000", batch_size="100")
     at = app.run()
+    ids = []
     for _ in range(2):
         button(at, "Start training").click().run()
+        ids.append(at.session_state["job"].recorder.run_id)
         run_until(at, lambda a: "done" in status_text(a))
+    assert ids[1] > ids[0]
     run_metric = next(m for m in at.metric if m.label == "Run")
-    assert run_metric.value == "#2 finished"  # the session's second run, whatever the server's
+    assert run_metric.value == f"#{ids[1]} finished"  # its number in the class's run store
     rows = [m.value for m in at.markdown if m.value.startswith("**#")]
-    assert [row[:5] for row in rows] == ["**#2*", "**#1*"]
+    assert [row.split("**")[1] for row in rows] == [f"#{ids[1]}", f"#{ids[0]}"]
     names = [t for t in at.text_input if t.label == "Model name"]
     assert len(names) == 3  # the current result, and both runs in the table
     names[2].set_value("the_first_run")  # run #1, from the table

@@ -58,6 +58,7 @@ def test_train_writes_checkpoint_and_history(tmp_path, full_mnist):
     assert "Epoch 001/001 | Train " in done.stdout and "| Validation " in done.stdout
     assert "Test accuracy" in done.stdout and f"Saved {out}" in done.stdout
     assert "Threads: " in done.stderr  # how many it starts with, said once it is about to train
+    assert done.stdout.strip().splitlines()[-1].startswith("Recorded as run ")  # every run is
     model, meta = load_checkpoint(out)
     assert meta["train_config"]["train_size"] == 3000 and meta["train_config"]["seed"] == 3
     assert 0.8 < meta["metrics"]["test_accuracy"] <= 1
@@ -80,6 +81,9 @@ def test_train_writes_checkpoint_and_history(tmp_path, full_mnist):
         (["--threads", "0"], "argument --threads: must be a whole number of 1 or more, not 0"),
         (["--threads", "two"], "argument --threads: must be a whole number of 1 or more, not two"),
         (["--threads", "100000"], "argument --threads: must be at most"),
+        (["--name", "=SUM(A1)"], "argument --name: A nickname is 1 to 24 letters"),
+        (["--name", "x" * 25], "argument --name: A nickname is 1 to 24 letters"),
+        (["--name", "  "], "argument --name: Give a nickname"),
     ],
 )
 def test_train_bad_flags_one_line_exit_2(flags, fragment):

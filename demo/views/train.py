@@ -15,10 +15,12 @@ import streamlit as st
 
 from demo import tab
 from demo.jobs import JobSnapshot, TrainingJob
+from demo.nickname import nickname, nickname_ui
 from demo.settings import FIELDS, config_from_settings, describe, settings_to_query
 from demo.slots import train_threads
 from demo.state import data_source, job_slots, mnist, session_id, session_reaper
-from demo.views import train_results
+from demo.store_state import server_owner, store_notice, store_problem, store_writer
+from demo.views import train_results, train_runs
 from demo.views.train_live import (
     inside_view,
     live_charts,
@@ -30,6 +32,8 @@ from demo.views.train_live import (
 from demo.views.train_settings import apply_settings, current_settings, settings_ui
 from lenet.errors import ConfigError
 from lenet.presets import PRESETS
+from lenet.recorder import RunRecorder
+from lenet.store import StoreError
 
 POLL_S = 1.0
 
@@ -46,13 +50,27 @@ def start_job() -> str | None:
     previous: TrainingJob | None = st.session_state.get("job")
     if previous is not None and not previous.snapshot().active:  # kept in the runs table
         train_results.remember_run(previous.snapshot(), previous, st.session_state["job_values"])
-    job = TrainingJob(config, data_source(), job_slots(), train_threads()).start()
+    job = TrainingJob(
+        config, data_source(), job_slots(), train_threads(), recorder=recorder(config, values)
+    ).start()
     st.session_state["job"] = job
     st.session_state["job_values"] = values
     st.session_state["job_started"] = datetime.now()
     st.session_state.pop("tab_adopted", None)  # a new run: no longer the one before a reload
     session_reaper().watch(session_id(), job)
     return None
+
+
+def recorder(config, values: dict) -> RunRecorder | None:
+    """The new run's row in the run store (None without a store: the run lives in the tab)."""
+    writer = store_writer()
+    if writer is None:
+        return None
+    try:
+        return RunRecorder(writer, nickname(), config, values, "app", server_owner())
+    except StoreError as error:
+        writer.problem = str(error)
+        return None
 
 
 def on_start() -> None:
@@ -180,6 +198,9 @@ def render() -> None:
         return
     job: TrainingJob | None = st.session_state.get("job")
     active = job is not None and job.snapshot().active
+    nickname_ui(disabled=active)
+    if problem := store_problem() or st.session_state.pop("store_read_error", None):
+        st.warning(store_notice(problem), icon=":material/cloud_off:")
     locked = st.session_state["locked"]
     with st.sidebar:
         st.header("Settings")
@@ -191,5 +212,5 @@ def render() -> None:
     settings_summary(locked)
     polling = active or tab.pending()  # a run to follow, or the tab's answer to wait for
     st.fragment(run_every=POLL_S if polling else None)(live_body)()
-    train_results.compare_runs(locked or active, apply_settings)
+    train_runs.compare_runs(nickname(), locked or active, apply_settings)
     train_results.share_box(current_settings(), locked)

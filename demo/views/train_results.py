@@ -1,10 +1,9 @@
-"""The Train page's lower half: a finished run's results, every run of the session (each savable
-and downloadable until the tab closes), and the share link."""
+"""The Train page's lower half: a finished run's results with Save and Download (for any run of
+the session or of the run store), and the share link. The runs table is `train_runs`."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -13,8 +12,12 @@ import streamlit as st
 from demo import train_charts
 from demo.jobs import JobSnapshot, TrainingJob
 from demo.settings import FIELDS, describe, settings_to_query
+from demo.stored_models import stored_checkpoint
+from lenet import recorder
 from lenet.checkpoint import DEFAULT_CHECKPOINT, checkpoint_bytes, checkpoint_dir, save_checkpoint
 from lenet.errors import CheckpointError
+from lenet.model import LeNet5
+from lenet.store import StoreError
 from lenet.train import Finished, TrainConfig, event_to_dict
 
 NAME_RULE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
@@ -22,14 +25,17 @@ NAME_RULE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 
 def remember_run(snap: JobSnapshot, job: TrainingJob, values: dict) -> dict:
     """Keep a finished run for the session: settings, curve, result and its trained model, so
-    it stays savable and downloadable after later runs. Numbered 1, 2, ... per session."""
+    it stays savable and downloadable after later runs. Numbered as in the run store (1, 2, ...
+    per session when it is not stored)."""
     runs: list[dict] = st.session_state.setdefault("runs", [])
     for run in runs:
         if run["job_id"] == snap.job_id:
             return run
+    run_id = job.recorder.run_id if job.recorder is not None else None
     run = {
         "job_id": snap.job_id,
-        "number": len(runs) + 1,
+        "run_id": run_id,
+        "number": run_id or len(runs) + 1,
         "label": describe(values),
         "values": dict(values),
         "evaluations": snap.evaluations,
@@ -38,6 +44,7 @@ def remember_run(snap: JobSnapshot, job: TrainingJob, values: dict) -> dict:
         "snap": snap,
         "model": job.model,
         "ended": datetime.now(),
+        "optimizer": snap.config.optimizer,
     }
     runs.append(run)
     return run
@@ -45,23 +52,20 @@ def remember_run(snap: JobSnapshot, job: TrainingJob, values: dict) -> dict:
 
 def savable(run: dict) -> bool:
     """A run whose network is worth keeping: it finished or was stopped, with weights."""
-    return run["model"] is not None and run["outcome"] in ("done", "stopped")
+    has_weights = run["model"] is not None or run.get("stored_weights", False)
+    return has_weights and run["outcome"] in ("done", "stopped")
+
+
+def run_checkpoint(run: dict) -> tuple[LeNet5, dict]:
+    """(model, checkpoint meta) of a run of this session or of the run store."""
+    if run["model"] is not None:
+        return run["model"], checkpoint_meta(run["snap"], f"run{run['number']}")
+    return stored_checkpoint(run["run_id"])
 
 
 def checkpoint_meta(snap: JobSnapshot, name: str) -> dict:
-    finished = snap.finished
-    return {
-        "name": name,
-        "train_config": snap.config.to_dict(),
-        "metrics": {
-            "test_accuracy": finished.test_accuracy,
-            "per_class_accuracy": list(finished.per_class_accuracy),
-            "seconds": finished.seconds,
-            "outcome": finished.outcome,
-            "steps": finished.step,
-        },
-        "history": [event_to_dict(e) for e in snap.evaluations],
-    }
+    curves = [event_to_dict(e) for e in snap.evaluations]
+    return recorder.checkpoint_meta(snap.config, snap.finished, curves, name)
 
 
 def save_model(run: dict, name: str) -> None:
@@ -76,8 +80,9 @@ def save_model(run: dict, name: str) -> None:
         st.error(f"{path.name} already exists: choose another name (nothing was overwritten).")
         return
     try:
-        save_checkpoint(path, run["model"], checkpoint_meta(run["snap"], name), overwrite=False)
-    except CheckpointError as error:
+        model, meta = run_checkpoint(run)
+        save_checkpoint(path, model, {**meta, "name": name}, overwrite=False)
+    except (CheckpointError, StoreError) as error:
         st.error(str(error))
         return
     st.session_state.setdefault("saved", {})[run["job_id"]] = path.name
@@ -158,13 +163,13 @@ def outcome(snap: JobSnapshot, job: TrainingJob, values: dict) -> None:
 def save_controls(run: dict, where: str) -> None:
     """Save on the server under a name, or download: for any finished run of the session."""
     saved = st.session_state.get("saved", {}).get(run["job_id"])
-    number, snap = run["number"], run["snap"]
+    number = run["number"]
     # beside each other under a result; one above the other in the runs table's narrow popover
     left, right = st.columns([3, 2], vertical_alignment="bottom") if where == "result" else (st, st)
     with left.form(f"save_{where}_{run['job_id']}", border=False):
         name = st.text_input(
             "Model name",
-            value=f"lenet5_{snap.config.optimizer}_run{number}_{run['ended']:%H%M%S}",
+            value=f"lenet5_{run['optimizer']}_run{number}_{run['ended']:%H%M%S}",
             help="Letters, digits, '-' and '_'. The model is saved in the "
             "checkpoints folder on the server, where the Draw and Inspect pages find it.",
             disabled=saved is not None,
@@ -179,45 +184,12 @@ def save_controls(run: dict, where: str) -> None:
         left.caption(f"Saved as {saved}.")
     right.download_button(
         "Download the model (.pt)",
-        data=lambda: checkpoint_bytes(run["model"], checkpoint_meta(snap, f"run{number}")),
+        data=lambda: checkpoint_bytes(*run_checkpoint(run)),
         file_name=f"lenet5_run{number}.pt",
         mime="application/octet-stream",
         help="A checkpoint file for `python -m lenet.predict --checkpoint` or another server.",
         key=f"download_{where}_{run['job_id']}",
     )
-
-
-def compare_runs(disabled: bool, apply_settings: Callable[[dict], None]) -> None:
-    """Every run of the session: their validation curves, and each one's result, Save and
-    Download (kept until the tab closes) and Restore settings."""
-    runs = st.session_state.get("runs", [])
-    if not runs:
-        return
-    st.subheader("Your runs")
-    curves = [(f"#{r['number']} {r['label']}", r["evaluations"]) for r in runs if r["evaluations"]]
-    if curves:
-        st.plotly_chart(train_charts.comparison_figure(curves), key="compare_chart")
-    st.caption(
-        "Every run stays here, savable and downloadable, until you close this tab (a reload "
-        "keeps them): save the ones you want to keep."
-    )
-    for run in reversed(runs):
-        left, middle, keep, restore = st.columns([5, 2, 2, 2], vertical_alignment="center")
-        left.markdown(f"**#{run['number']}** {run['label']}")
-        accuracy = run["test_accuracy"]
-        middle.markdown(run["outcome"] + (f" · **{accuracy:.2%}**" if accuracy else ""))
-        if savable(run):
-            with keep.popover("Save or download", width="stretch"):
-                save_controls(run, "table")
-        restore.button(
-            "Restore settings",
-            key=f"restore_{run['job_id']}",
-            disabled=disabled,
-            on_click=apply_settings,
-            args=(run["values"],),
-            width="stretch",
-            help="Put this run's settings back in the controls in the sidebar.",
-        )
 
 
 def share_box(values: dict, locked: bool) -> None:

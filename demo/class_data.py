@@ -1,0 +1,123 @@
+"""The Class page's data, in plain Python (no Streamlit): stored runs -> the leaderboard's rows,
+the CSV a teacher downloads, hidden names for projection, and the runs whose curves are drawn.
+Rows are `lenet.store.RunRow` summaries; short settings and CSV cells are `lenet.run_table`'s."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, tzinfo
+
+from lenet import run_table
+from lenet.run_table import short_settings
+from lenet.store import ACTIVE, RunRow
+
+FINISHED = ("done", "stopped")  # ranked by test accuracy; every other status after them
+STATUS_SHOWN = {"done": "finished", "stopped": "stopped early"}
+
+
+def _group(row: RunRow) -> int:
+    if row.status in FINISHED and row.test_accuracy is not None:
+        return 0
+    return 1 if row.status in ACTIVE else 2
+
+
+def ranked(rows: Iterable[RunRow]) -> list[RunRow]:
+    """Best test accuracy first (earlier run first on a tie); then runs in progress, then
+    interrupted, failed and diverged ones, newest first."""
+
+    def order(row: RunRow) -> tuple:
+        group = _group(row)
+        return (group, -row.test_accuracy, row.id) if group == 0 else (group, -row.id, 0)
+
+    return sorted(rows, key=order)
+
+
+def ranks(rows: Sequence[RunRow]) -> list[int | None]:
+    """Competition ranks (1, 2, 2, 4) of ranked rows; None for runs without a result."""
+    out: list[int | None] = []
+    for i, row in enumerate(rows):
+        if _group(row) != 0:
+            out.append(None)
+        elif i and out[-1] is not None and row.test_accuracy == rows[i - 1].test_accuracy:
+            out.append(out[-1])
+        else:
+            out.append(i + 1)
+    return out
+
+
+def shown_names(rows: Iterable[RunRow], hide: bool) -> dict[int, str]:
+    """Run id -> the name shown; hidden: "Student 1..n", one number per nickname (any case),
+    numbered in the order the students first trained, the same in table, charts and CSV."""
+    rows = sorted(rows, key=lambda r: r.id)
+    if not hide:
+        return {r.id: r.name for r in rows}
+    numbers: dict[str, int] = {}
+    for row in rows:
+        numbers.setdefault(row.name.casefold(), len(numbers) + 1)
+    return {r.id: f"Student {numbers[r.name.casefold()]}" for r in rows}
+
+
+def when(stamp: datetime, zone: tzinfo | None, today: date) -> str:
+    """'14:05' for a time of `today`, else '3 Mar' (with the year when it is not this one)."""
+    local = stamp.astimezone(zone)
+    if local.date() == today:
+        return f"{local:%H:%M}"
+    return f"{local.day} {local:%b}" + ("" if local.year == today.year else f" {local.year}")
+
+
+def leaderboard(
+    rows: Sequence[RunRow], names: dict[int, str], zone: tzinfo | None, today: date
+) -> list[dict]:
+    """The leaderboard's rows, best first (see `ranked`), as the page shows them."""
+    order = ranked(rows)
+    return [
+        {
+            "Rank": rank,
+            "Nickname": names.get(row.id, row.name),
+            "Test accuracy": None if row.test_accuracy is None else 100 * row.test_accuracy,
+            "Status": STATUS_SHOWN.get(row.status, row.status),
+            "Settings": short_settings(row.settings),
+            "Training time": row.seconds,
+            "When": when(row.created_at, zone, today),
+            "Run": row.id,
+        }
+        for rank, row in zip(ranks(order), order, strict=True)
+    ]
+
+
+def csv_bytes(rows: Sequence[RunRow], names: dict[int, str]) -> bytes:
+    """The leaderboard as CSV, best first (`lenet.run_table`: the CLI's export has the same
+    columns); `names` as shown (hidden for projection)."""
+    return run_table.csv_bytes(ranked(rows), names)
+
+
+def matching(
+    rows: Sequence[RunRow],
+    names: dict[int, str],
+    nicknames: Sequence[str] = (),
+    optimizers: Sequence[str] = (),
+    text: str = "",
+) -> list[RunRow]:
+    """Rows (in their order) of the chosen nicknames and optimizers (none chosen: all) whose
+    name or short settings contain `text` (any case)."""
+    wanted = text.strip().casefold()
+    return [
+        row
+        for row in rows
+        if (not nicknames or names.get(row.id, row.name) in nicknames)
+        and (not optimizers or row.settings.get("optimizer") in optimizers)
+        and (
+            not wanted
+            or wanted in f"{names.get(row.id, row.name)} {short_settings(row.settings)}".casefold()
+        )
+    ]
+
+
+def curve_runs(rows: Sequence[RunRow], cap: int) -> list[RunRow]:
+    """The runs whose curves are drawn: the first `cap` of ranked rows that have begun and did
+    not diverge (a blown-up run's curve flattens everyone else's)."""
+    return [row for row in rows if row.status not in ("queued", "diverged")][:cap]
+
+
+def optimizers(rows: Iterable[RunRow]) -> list[str]:
+    return sorted({str(row.settings.get("optimizer", "?")) for row in rows})

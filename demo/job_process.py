@@ -1,0 +1,100 @@
+"""A training job's process, as the job's listener thread sees it: started with the run's share
+of the cores, told when that share changes, and listened to until it ends (`demo.jobs`)."""
+
+from __future__ import annotations
+
+import queue
+
+import numpy as np
+import torch
+
+from demo.worker import worker_context, worker_main
+from lenet.model import LeNet5
+
+
+class ProcessRun:
+    """The part of `demo.jobs.TrainingJob` that owns the worker process (a mixin: the job's
+    state, lock and `_record`/`_end`/`_paused` are the job's own)."""
+
+    def _run_process(self) -> None:
+        if self.adapt:  # the share among the runs training now, this one included
+            self.threads = self._shared = self.slots.share(self)
+        context = worker_context()
+        events = context.Queue()
+        control, child_end = context.Pipe()
+        process = context.Process(
+            target=worker_main,
+            name=f"lenet-train-{self.job_id}",
+            daemon=True,
+            args=(
+                self.config.to_dict(),
+                self.source,
+                events,
+                child_end,
+                self.threads,
+                self.publish_s,
+                self.adapt,
+            ),
+        )
+        process.start()
+        child_end.close()
+        with self._lock:
+            self._control = control
+            self._status = "running"
+            self._threads_now = self.threads
+            if self._pause_wanted:
+                self._ask_pause()
+            if self._cancel.is_set():
+                self._send("stop")
+                self._status = "stopping"
+        try:
+            self._listen(events, process)
+        finally:
+            with self._lock:
+                self._control = None
+            control.close()
+            process.join(10)
+            if process.is_alive():
+                process.kill()
+                process.join()
+            events.close()
+
+    def _update_share(self) -> None:
+        """Tell the process its share of the cores when the number of runs changed."""
+        if self.adapt and (share := self.slots.share(self)) != self._shared:
+            self._shared = share
+            with self._lock:
+                self._send(("share", share))
+
+    def _listen(self, events, process) -> None:
+        while True:
+            self._update_share()
+            try:
+                kind, payload = events.get(timeout=0.2)
+            except queue.Empty:
+                if not process.is_alive() and events.empty():
+                    self._end(
+                        "failed",
+                        f"the training process ended unexpectedly (exit code {process.exitcode})",
+                    )
+                    return
+                continue
+            if kind == "events":
+                for event in payload:
+                    self._record(event)
+            elif kind == "weights":
+                self._model = self._rebuild(payload)
+                self.model_version += 1
+            elif kind == "paused":
+                self._paused(payload)
+            elif kind == "threads":
+                with self._lock:
+                    self._threads_now = payload
+            elif kind == "end":
+                self._end(*payload)
+                return
+
+    def _rebuild(self, weights: dict[str, np.ndarray]) -> LeNet5:
+        model = LeNet5(self.config.model)
+        model.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
+        return model.eval()

@@ -1,0 +1,73 @@
+"""Stored runs as models for the Draw and Inspect pages: the student's own runs (by nickname)
+and the class's best, loaded from the run store through the safe checkpoint loader."""
+
+from __future__ import annotations
+
+import streamlit as st
+import torch
+
+from demo.nickname import nickname
+from demo.store_state import run_store
+from lenet.checkpoint import load_checkpoint_bytes
+from lenet.data import MNIST
+from lenet.metrics import predict_logits
+from lenet.model import LeNet5
+from lenet.store import RunRow, StoreError
+
+RUN = "run:"
+OWN_RUNS = 8  # the student's newest runs with weights
+CLASS_BEST = 5  # and the class's best
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def stored_checkpoint(run_id: int) -> tuple[LeNet5, dict]:
+    """A stored run's model in eval mode and what its checkpoint says of it (train config,
+    metrics, history); shared read-only (a run's weights never change once written).
+    Raises StoreError or CheckpointError."""
+    store = run_store()
+    data = store.checkpoint(run_id) if store is not None else None
+    if data is None:
+        raise StoreError(f"run {run_id} has no stored weights (deleted?)")
+    model, meta = load_checkpoint_bytes(data, f"run {run_id}")
+    return model, {k: meta[k] for k in ("train_config", "metrics", "history") if k in meta}
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _run_test_predictions(run_id: int, _data: MNIST) -> torch.Tensor:
+    return predict_logits(stored_checkpoint(run_id)[0], _data.test.images).softmax(1)
+
+
+def run_test_probabilities(run_id: int, data: MNIST) -> torch.Tensor:
+    """Softmax over the test set (10000, 10) of a stored run; cached for the server."""
+    return _run_test_predictions(run_id, data)
+
+
+def label(row: RunRow, own: bool) -> str:
+    who = "yours" if own else row.name
+    return f"Run {row.id} ({who}): {row.test_accuracy:.2%}, {row.settings.get('optimizer', '?')}"
+
+
+@st.cache_data(ttl=3, show_spinner=False, max_entries=256)
+def _choices(name: str) -> list[tuple[str, str]]:
+    store = run_store()
+    if store is None:
+        return []
+    rows = [r for r in store.runs() if r.status in ("done", "stopped") and r.test_accuracy]
+    with_weights = store.with_weights([r.id for r in rows])
+    rows = [r for r in rows if r.id in with_weights]
+    key = name.casefold()
+    own = [r for r in rows if r.name.casefold() == key][:OWN_RUNS]
+    taken = {r.id for r in own}
+    best = sorted((r for r in rows if r.id not in taken), key=lambda r: -r.test_accuracy)
+    return [(f"{RUN}{r.id}", label(r, True)) for r in own] + [
+        (f"{RUN}{r.id}", label(r, False)) for r in best[:CLASS_BEST]
+    ]
+
+
+def run_choices() -> list[tuple[str, str]]:
+    """(choice key, label) of the stored runs a student may pick: theirs first, then the
+    class's best; none when there is no store or it cannot be read."""
+    try:
+        return _choices(nickname())
+    except StoreError:
+        return []

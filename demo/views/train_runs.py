@@ -1,0 +1,130 @@
+"""The Train page's "Your runs": every run of this nickname, from this tab and the run store.
+
+A run trained in this tab is there at once (with its model in memory); the run store adds the
+nickname's runs from before a reload, a server restart or another computer, each with its curve,
+result, Save, Download and Restore settings. Without a store, the tab's runs only, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from demo import train_charts
+from demo.settings import describe, settings_from_config
+from demo.store_state import run_store
+from demo.views.train_results import savable, save_controls
+from lenet.store import RunRow, StoreError
+from lenet.train import Evaluation, TrainConfig
+
+EVALUATION_FIELDS = tuple(Evaluation.__dataclass_fields__)
+
+
+def evaluations(curves) -> list[Evaluation]:
+    """A stored curve (a list of evaluation dicts) as the events the charts draw."""
+    found = []
+    for point in curves:
+        try:
+            found.append(Evaluation(**{k: point[k] for k in EVALUATION_FIELDS}))
+        except (KeyError, TypeError):
+            continue  # a point this version cannot read is left out of the chart
+    return found
+
+
+def values_of(row: RunRow) -> dict:
+    """The Train page's settings for a stored run (a CLI run has none of its own: from its
+    train config, on top of the Classic preset)."""
+    if row.app_settings:
+        return dict(row.app_settings)
+    return settings_from_config(TrainConfig.from_dict(row.settings), "classic")
+
+
+def stored_run(row: RunRow, with_weights: bool) -> dict:
+    values = values_of(row)
+    return {
+        "job_id": f"stored{row.id}",
+        "run_id": row.id,
+        "number": row.id,
+        "label": describe(values),
+        "values": values,
+        "evaluations": evaluations(row.curves),
+        "outcome": row.status,
+        "test_accuracy": row.test_accuracy,
+        "snap": None,
+        "model": None,
+        "stored_weights": with_weights,
+        "ended": (row.finished_at or row.created_at).astimezone(),
+        "optimizer": values["optimizer"],
+        "source": row.source,
+    }
+
+
+def stored_runs(nickname: str, known: set[int]) -> list[dict]:
+    """The nickname's runs in the store that this tab does not hold already."""
+    store = run_store()
+    if store is None:
+        return []
+    try:
+        rows = [r for r in store.runs(name=nickname, with_curves=True) if r.id not in known]
+        weights = store.with_weights([r.id for r in rows])
+    except StoreError as error:
+        st.session_state["store_read_error"] = str(error)
+        return []
+    return [stored_run(row, row.id in weights) for row in rows]
+
+
+def your_runs(nickname: str) -> list[dict]:
+    """This tab's finished runs and the nickname's stored ones, newest first."""
+    job = st.session_state.get("job")
+    mine: list[dict] = st.session_state.get("runs", [])
+    known = {r["run_id"] for r in mine if r.get("run_id")}
+    if job is not None and job.recorder is not None:
+        known.add(job.recorder.run_id)  # the run on the page above
+    runs = mine + stored_runs(nickname, known)
+    return sorted(runs, key=lambda r: r["ended"].timestamp(), reverse=True)
+
+
+def status_text(run: dict) -> str:
+    accuracy = run["test_accuracy"]
+    where = " · from the CLI" if run.get("source") == "cli" else ""
+    return run["outcome"] + (f" · **{accuracy:.2%}**" if accuracy else "") + where
+
+
+def compare_runs(nickname: str, disabled: bool, apply_settings: Callable[[dict], None]) -> None:
+    """Every run of the nickname: their validation curves, and each one's result, Save and
+    Download and Restore settings."""
+    runs = your_runs(nickname)
+    if not runs:
+        return
+    st.subheader("Your runs")
+    curves = [(f"#{r['number']} {r['label']}", r["evaluations"]) for r in runs if r["evaluations"]]
+    if curves:
+        st.plotly_chart(train_charts.comparison_figure(curves[::-1]), key="compare_chart")
+    if run_store() is not None:
+        st.caption(
+            f"Every run of **{nickname}** is kept on the server: give the same nickname after a "
+            "reload or on another day to find them here again. Save a model to use it on the "
+            "Draw and Inspect pages by name."
+        )
+    else:
+        st.caption(
+            "Every run stays here, savable and downloadable, until you close this tab (a reload "
+            "keeps them): save the ones you want to keep."
+        )
+    for run in runs:
+        left, middle, keep, restore = st.columns([5, 2, 2, 2], vertical_alignment="center")
+        left.markdown(f"**#{run['number']}** {run['label']}")
+        middle.markdown(status_text(run))
+        if savable(run):
+            with keep.popover("Save or download", width="stretch"):
+                save_controls(run, "table")
+        restore.button(
+            "Restore settings",
+            key=f"restore_{run['job_id']}",
+            disabled=disabled,
+            on_click=apply_settings,
+            args=(run["values"],),
+            width="stretch",
+            help="Put this run's settings back in the controls in the sidebar.",
+        )

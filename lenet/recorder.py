@@ -1,0 +1,157 @@
+"""Recording a training run in the run store while it trains, for the app and the CLI.
+
+A `RunRecorder` creates the run's row at once (so a store that cannot take it says so before
+training starts) and then follows the trainer's events: running, every evaluation's curves, and
+the end with results and weights. Those later writes go through a `StoreWriter`, one thread per
+process that writes in order and retries, so a slow or locked database never holds up training
+or a page; a write that still fails is kept as `problem` for the app or CLI to report.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+
+from lenet.checkpoint import checkpoint_bytes
+from lenet.model import LeNet5
+from lenet.store import RunStore, StoreError
+from lenet.train import Evaluation, Finished, Started, TrainConfig, event_to_dict
+
+logger = logging.getLogger(__name__)
+
+
+class StoreWriter:
+    """Store writes on a thread of their own, in the order they were asked for."""
+
+    def __init__(self, store: RunStore) -> None:
+        self.store = store
+        self.problem: str | None = None  # why the last write failed, in one line; None after
+        # a write that worked (the store was fixed: runs are being saved again)
+        self._queue: queue.Queue[Callable[[RunStore], None]] = queue.Queue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, write: Callable[[RunStore], None]) -> None:
+        self._queue.put(write)
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="lenet-store", daemon=True)
+                self._thread.start()
+
+    def flush(self, timeout: float = 60.0) -> bool:
+        """Wait until every write asked for so far is done; False if that took too long."""
+        done = threading.Event()
+        self.submit(_Flush(done))
+        return done.wait(timeout)
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                write = self._queue.get(timeout=30.0)
+            except queue.Empty:
+                with self._lock:
+                    if self._queue.empty():
+                        self._thread = None
+                        return
+                continue
+            try:
+                write(self.store)
+                if not isinstance(write, _Flush):
+                    self.problem = None
+            except StoreError as error:
+                self.problem = str(error)
+                logger.warning("run store: %s", error)
+            except Exception:  # a bug must not end the thread that every later write needs
+                logger.exception("run store write failed")
+                self.problem = "a run could not be saved in the run store (see the server log)"
+
+
+class _Flush:
+    """A place in the queue that `flush` waits for; not a write."""
+
+    def __init__(self, done: threading.Event) -> None:
+        self.done = done
+
+    def __call__(self, _store: RunStore) -> None:
+        self.done.set()
+
+
+def result_of(finished: Finished | None, message: str | None = None) -> dict:
+    """The columns a run's end fills in."""
+    if finished is None:
+        return {"message": message}
+    return {
+        "test_accuracy": finished.test_accuracy,
+        "per_class": list(finished.per_class_accuracy),
+        "seconds": finished.seconds,
+        "steps": finished.step,
+        "message": message or finished.message or None,
+    }
+
+
+def checkpoint_meta(config: TrainConfig, finished: Finished, curves: list[dict], name: str) -> dict:
+    """What a checkpoint of a finished run carries besides its weights."""
+    return {
+        "name": name,
+        "train_config": config.to_dict(),
+        "metrics": {
+            "test_accuracy": finished.test_accuracy,
+            "per_class_accuracy": list(finished.per_class_accuracy),
+            "seconds": finished.seconds,
+            "outcome": finished.outcome,
+            "steps": finished.step,
+        },
+        "history": list(curves),
+    }
+
+
+class RunRecorder:
+    """One run's row, kept up to date from the trainer's events (see the module docstring)."""
+
+    def __init__(
+        self,
+        writer: StoreWriter,
+        name: str,
+        config: TrainConfig,
+        app_settings: dict | None = None,
+        source: str = "app",
+        owner: str = "",
+    ) -> None:
+        """Creates the row now: raises StoreError (one line) when the store cannot take it."""
+        self.writer, self.config = writer, config
+        self.run_id = writer.store.create(name, config.to_dict(), app_settings, source, owner)
+        self.curves: list[dict] = []
+        self.finished: Finished | None = None
+        self._ended = False
+
+    def event(self, event) -> None:
+        """A trainer event: Started, each Evaluation and Finished change the row."""
+        run_id = self.run_id
+        if isinstance(event, Started):
+            self.writer.submit(lambda store: store.update(run_id, status="running"))
+        elif isinstance(event, Evaluation):
+            self.curves.append(event_to_dict(event))
+            curves = list(self.curves)
+            self.writer.submit(lambda store: store.update(run_id, curves=curves))
+        elif isinstance(event, Finished):
+            self.finished = event
+
+    def end(self, status: str, message: str | None = None, model: LeNet5 | None = None) -> None:
+        """The run ended (done, stopped, diverged or failed): results and, for a run that
+        finished or was stopped after training, its weights. Only the first call counts."""
+        if self._ended:
+            return
+        self._ended = True
+        run_id, curves, finished = self.run_id, list(self.curves), self.finished
+        keep = model is not None and finished is not None and status in ("done", "stopped")
+        name = f"run{run_id}"
+
+        def write(store: RunStore) -> None:
+            data = None
+            if keep:
+                data = checkpoint_bytes(model, checkpoint_meta(self.config, finished, curves, name))
+            store.finish(run_id, status, curves, result_of(finished, message), data)
+
+        self.writer.submit(write)

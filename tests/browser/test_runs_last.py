@@ -1,0 +1,118 @@
+"""Runs that last, in Chromium: two students train, a third sees both on the Class page, the
+server restarts (same port, same run store) and keeps them, and the first student gets their
+run back by nickname after a reload."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from benchmarks.serving import free_port, start_app, wait_healthy
+from tests.browser.conftest import save_screenshot
+
+pytestmark = pytest.mark.browser
+
+QUICK = "?preset=quick"
+
+
+def status(tab) -> str:
+    return tab.locator("p", has_text="Status:").first.inner_text()
+
+
+def wait_until(predicate, timeout: float = 90) -> None:
+    deadline = time.time() + timeout
+    while not predicate():
+        assert time.time() < deadline, "timed out"
+        time.sleep(0.3)
+
+
+def give_nickname(tab, name: str) -> None:
+    field = tab.get_by_role("textbox", name="Your nickname")
+    field.fill(name)
+    field.press("Enter")
+    expect(field).to_have_value(name)
+    time.sleep(0.5)  # the rerun that keeps it
+
+
+def start_quick_run(tab, url: str, name: str) -> None:
+    tab.goto(f"{url}/{QUICK}")
+    tab.get_by_role("button", name="Start training").wait_for(timeout=60_000)
+    give_nickname(tab, name)
+    tab.get_by_role("button", name="Start training").click()
+
+
+def cell(tab, text: str):
+    """A leaderboard cell holding exactly `text` (the table is drawn on a canvas; its cells
+    are also in the page for screen readers)."""
+    return tab.locator('[role="gridcell"]', has_text=re.compile(rf"^{re.escape(text)}$")).first
+
+
+def run_number(tab) -> str:
+    metric = tab.locator('[data-testid="stMetric"]', has_text="Run")
+    text = metric.locator('[data-testid="stMetricValue"]').inner_text()
+    return re.search(r"#(\d+)", text).group(1)
+
+
+@pytest.fixture
+def server(tmp_path, browser):
+    """A server of this test's own, restartable on the same port with the same run store."""
+    port = free_port()
+    env = {
+        "LENET_DATABASE_URL": f"sqlite:///{tmp_path / 'class.db'}",
+        "LENET_CHECKPOINT_DIR": str(tmp_path / "checkpoints"),
+        "LENET_MAX_JOBS": "2",
+    }
+    state = {"process": None, "url": f"http://127.0.0.1:{port}"}
+
+    def start() -> None:
+        state["process"] = start_app(port, env)
+        wait_healthy(state["url"])
+
+    def stop() -> None:
+        state["process"].terminate()
+        state["process"].wait(10)
+
+    start()
+    yield state, start, stop
+    stop()
+
+
+def test_two_runs_reach_the_class_page_survive_a_restart_and_come_back(browser, server):
+    (state, start, stop) = server
+    url = state["url"]
+    contexts = [browser.new_context(viewport={"width": 1440, "height": 1000}) for _ in range(3)]
+    ada, alan, teacher = (c.new_page() for c in contexts)
+    try:
+        start_quick_run(ada, url, "Ada")
+        start_quick_run(alan, url, "Alan")
+        wait_until(lambda: "done" in status(ada) and "done" in status(alan), timeout=180)
+        ada_run, alan_run = run_number(ada), run_number(alan)
+        assert ada_run != alan_run
+        teacher.goto(f"{url}/class")
+        expect(cell(teacher, "Ada")).to_be_attached(timeout=30_000)
+        expect(cell(teacher, "Alan")).to_be_attached()
+        save_screenshot(teacher, "class-page")
+        stop()
+        start()  # a server restart: same port, same store, nothing in memory
+        teacher.goto(f"{url}/class")
+        expect(cell(teacher, "Ada")).to_be_attached(timeout=30_000)
+        expect(cell(teacher, "Alan")).to_be_attached()
+        ada.reload()
+        ada.get_by_role("button", name="Start training").wait_for(timeout=60_000)
+        expect(ada.get_by_text("Your runs", exact=True)).to_have_count(
+            0
+        )  # a new server: who is this?
+        give_nickname(ada, "ada")
+        expect(ada.get_by_text("Your runs", exact=True)).to_be_visible(timeout=15_000)
+        row = ada.get_by_text(re.compile(rf"^#{ada_run}$"))
+        expect(row.first).to_be_visible()
+        expect(ada.get_by_text(f"#{alan_run}", exact=True)).to_have_count(0)
+        ada.get_by_role("button", name="Save or download").first.click()
+        expect(ada.get_by_role("button", name="Download the model (.pt)").first).to_be_visible()
+        save_screenshot(ada, "runs-come-back")
+    finally:
+        for context in contexts:
+            context.close()

@@ -1,0 +1,142 @@
+"""The app and the run store (AppTest, MNIST fixture): every run is stored under the student's
+nickname, comes back to a new session that gives the same nickname, can be chosen on the Draw
+page; a store that cannot be opened leaves the app working, with one notice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import demo.state
+import demo.store_state
+import demo.stored_models
+import demo.views.train
+from lenet.checkpoint import load_checkpoint_bytes
+from lenet.store import open_store
+from tests.test_app import APP, button, run_until, status_text
+from tests.test_jobs import FIXTURE
+
+DRAW_APP = str(Path(__file__).resolve().parent / "apps" / "draw_page.py")
+
+
+def fresh_store_caches() -> None:
+    demo.store_state._opened.clear()
+    demo.stored_models.stored_checkpoint.clear()
+    demo.stored_models._choices.clear()
+
+
+@pytest.fixture
+def store_url(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'class.db'}"
+    monkeypatch.setenv("LENET_DATABASE_URL", url)
+    fresh_store_caches()
+    yield url
+    fresh_store_caches()
+
+
+@pytest.fixture
+def app(small_mnist, monkeypatch, tmp_path, store_url):
+    monkeypatch.setattr(demo.state, "_verified_mnist", lambda: small_mnist)
+    monkeypatch.setattr(demo.views.train, "data_source", lambda: FIXTURE)
+    monkeypatch.setenv("LENET_CHECKPOINT_DIR", str(tmp_path / "checkpoints"))
+    return lambda: AppTest.from_file(APP, default_timeout=60)
+
+
+def nickname_field(at: AppTest):
+    return next(t for t in at.text_input if t.key == "nickname_input")
+
+
+def train_quick(at: AppTest, name: str) -> None:
+    nickname_field(at).set_value(name).run()
+    button(at, "Start training").click().run()
+    run_until(at, lambda a: "done" in status_text(a))
+
+
+def test_a_run_is_stored_under_the_nickname_with_curves_results_and_weights(app, store_url):
+    at = app()
+    at.query_params.update(preset="quick", train_size="1000", batch_size="100")
+    at.run()
+    assert nickname_field(at).value.startswith("guest-")  # never nameless
+    train_quick(at, "  Ada  Lovelace ")
+    job = at.session_state["job"]
+    store = open_store(store_url)
+    [row] = store.runs(with_curves=True)
+    assert row.id == job.recorder.run_id and row.name == "Ada Lovelace"
+    assert (row.status, row.source) == ("done", "app")
+    assert row.settings["train_size"] == 1000 and row.app_settings["preset"] == "quick"
+    snap = job.snapshot()
+    assert [c["val_accuracy"] for c in row.curves] == [e.val_accuracy for e in snap.evaluations]
+    assert row.test_accuracy == pytest.approx(snap.finished.test_accuracy)
+    assert len(row.per_class) == 10 and row.seconds > 0 and row.steps == snap.finished.step
+    model, meta = load_checkpoint_bytes(store.checkpoint(row.id), "stored")
+    for name, tensor in job.model.state_dict().items():
+        assert model.state_dict()[name].equal(tensor), name
+    assert meta["metrics"]["outcome"] == "done"
+    store.close()
+
+
+def test_a_new_session_gets_its_runs_back_by_nickname(app):
+    first = app()
+    first.query_params.update(preset="quick", train_size="1000", batch_size="100")
+    first.run()
+    train_quick(first, "grace")
+    run_id = first.session_state["job"].recorder.run_id
+    other = app()  # another student: sees nothing of grace's
+    other.run()
+    assert not any(s.value == "Your runs" for s in other.subheader)
+    again = app()  # grace after a server restart (a new session, nothing in memory)
+    again.run()
+    nickname_field(again).set_value("GRACE").run()  # any case
+    assert any(s.value == "Your runs" for s in again.subheader)
+    rows = [m.value for m in again.markdown if m.value.startswith("**#")]
+    assert [row.split("**")[1] for row in rows] == [f"#{run_id}"]
+    assert any(m.value.startswith("done · **") for m in again.markdown)
+    names = [t for t in again.text_input if t.label == "Model name"]
+    names[0].set_value("graces_net")
+    next(b for b in again.button if b.label == "Save model").click().run()
+    assert "Saved as graces_net.pt" in again.success[0].value
+    assert len(list(again.get("download_button"))) == 1
+
+
+def test_the_draw_page_offers_the_students_stored_runs(app, small_mnist, monkeypatch):
+    at = app()
+    at.query_params.update(preset="quick", train_size="1000", batch_size="100")
+    at.run()
+    train_quick(at, "hopper")
+    run_id = at.session_state["job"].recorder.run_id
+    demo.stored_models._choices.clear()
+    draw = AppTest.from_file(DRAW_APP, default_timeout=60)
+    draw.session_state["nickname"] = "hopper"
+    draw.run()
+    chooser = next(s for s in draw.selectbox if s.key == "model_choice")
+    assert any(o.startswith(f"Run {run_id} (yours): ") for o in chooser.options)
+    chooser.set_value(f"run:{run_id}").run()
+    assert not draw.exception and not draw.error
+    assert draw.session_state["model_choice"] == f"run:{run_id}"
+
+
+def test_a_store_that_cannot_open_leaves_training_working_with_one_notice(
+    app, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("LENET_DATABASE_URL", f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
+    fresh_store_caches()
+    at = app()
+    at.query_params.update(preset="quick", train_size="1000", batch_size="100")
+    at.run()
+    notices = [w.value for w in at.warning if "not being saved" in w.value]
+    assert len(notices) == 1 and "does not exist" in notices[0] and "\n" not in notices[0]
+    train_quick(at, "lin")
+    assert not at.exception and at.session_state["job"].recorder is None
+    rows = [m.value for m in at.markdown if m.value.startswith("**#")]
+    assert [row.split("**")[1] for row in rows] == ["#1"]  # numbered in the tab, as before
+
+
+def test_a_bad_nickname_is_refused_in_one_line_and_the_old_one_kept(app):
+    at = app()
+    at.run()
+    before = nickname_field(at).value
+    nickname_field(at).set_value("=cmd|' /C calc'!A0").run()
+    assert any(e.value.startswith("A nickname is 1 to 24") for e in at.error)
+    assert nickname_field(at).value == before == at.session_state["nickname"]
