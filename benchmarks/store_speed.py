@@ -118,7 +118,9 @@ def measure(url: str, runs: int, weights: bytes, seed: int = 0) -> dict:
 
 @contextmanager
 def postgres_schema(url: str) -> Iterator[str]:
-    """A URL whose tables live in a new schema of their own, dropped afterwards."""
+    """A URL whose tables live in a new schema of their own, dropped afterwards (the tests'
+    `store_url` fixture uses it too: each test starts from an empty database, and two test
+    sessions on one server never meet)."""
     schema = f"bench_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(parse_url(url), poolclass=sa.pool.NullPool)
     with admin.begin() as conn:

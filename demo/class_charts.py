@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from demo.charts import BLUE, GREY, ORANGE, TOP, figure, line
+from demo.train_charts import waiting_note
 
 OPTIMIZER_COLOURS = {"sgd": BLUE, "adam": ORANGE, "adamw": "#2ca02c"}
 LEGEND_MOST = 8  # more traces than this: names on hover only (a legend of 50 hides the chart)
@@ -31,7 +32,7 @@ def curves_figure(series: Sequence[tuple[str, str, Sequence[dict]]]) -> go.Figur
         )
         traces.append(trace)
     legend = len(series) <= LEGEND_MOST
-    notes = [] if series else [_note("no curves match the filters")]
+    notes = [] if series else waiting_note("no curves match the filters")
     return figure(
         "Validation accuracy of the class",
         traces,
@@ -68,7 +69,7 @@ def lr_figure(points: Sequence[dict]) -> go.Figure:
         xaxis={"type": "log", "exponentformat": "power"},
         yaxis={"ticksuffix": "%", "range": [bottom - 1, 100.5]},
         hovermode="closest",
-        annotations=[] if points else [_note("appears when the first run finishes")],
+        annotations=[] if points else waiting_note("appears when the first run finishes"),
         margin={"l": 55, "r": 15, "t": TOP, "b": 95},
     )
 
@@ -99,15 +100,3 @@ def _scatter(label: str, group: list[dict], bottom: float) -> dict:
 def _escape(text: str) -> str:
     """Text for a hover label, which Plotly reads as HTML."""
     return text.replace("&", "&amp;").replace("<", "&lt;")
-
-
-def _note(text: str) -> dict:
-    return {
-        "text": text,
-        "showarrow": False,
-        "x": 0.5,
-        "y": 0.5,
-        "xref": "paper",
-        "yref": "paper",
-        "font": {"color": GREY},
-    }

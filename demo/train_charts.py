@@ -22,7 +22,7 @@ def _epoch_axis(total_epochs: float | None, empty: bool = False) -> dict:
     return {"range": [0, 1]} if empty else {}
 
 
-def _waiting(text: str) -> list[dict]:
+def waiting_note(text: str) -> list[dict]:
     """A grey note in the middle of an empty chart."""
     return [
         {
@@ -53,7 +53,7 @@ def loss_figure(
 ) -> go.Figure:
     """Minibatch loss, raw and as a running mean (over ~5% of the run), against epochs; the loss
     axis starts at 0 (an empty chart shows 0 to 2.5: a new network starts near ln 10 = 2.3)."""
-    traces, yaxis, notes = [], {"range": [0, 2.5]}, _waiting("appears after the first batch")
+    traces, yaxis, notes = [], {"range": [0, 2.5]}, waiting_note("appears after the first batch")
     if batches:
         losses = [b.loss for b in batches]
         window = max(5, min(50, (total_steps or len(batches)) // 20))
@@ -81,7 +81,7 @@ def accuracy_figure(
 ) -> go.Figure:
     """Train (running, since the previous evaluation) and validation accuracy, in percent."""
     yaxis: dict = {"ticksuffix": "%", "range": [0, 100]}
-    annotations = _waiting("appears after the first evaluation")
+    annotations = waiting_note("appears after the first evaluation")
     traces = []
     if evaluations:
         epochs = [e.epoch for e in evaluations]
@@ -129,7 +129,7 @@ def lr_figure(batches: Sequence[BatchEnd], total_epochs: float | None = None) ->
         yaxis={"range": [0, 1.25 * max(rates)], "exponentformat": "e"}
         if rates and max(rates) > 0
         else {"range": [0, 1], "showticklabels": False},
-        annotations=[] if rates else _waiting("appears after the first batch"),
+        annotations=[] if rates else waiting_note("appears after the first batch"),
     )
 
 

@@ -21,7 +21,7 @@ import torch
 import lenet
 from lenet.checkpoint_guard import check_weights, model_config, shown
 from lenet.data import IMAGE_SIZE, NORM_MEAN, NORM_STD
-from lenet.errors import CheckpointError
+from lenet.errors import CheckpointError, LenetError
 from lenet.model import LeNet5
 from lenet.safe_load import read_checkpoint
 from lenet.safe_unpickle import Refused, RefusedObject
@@ -70,16 +70,31 @@ def save_checkpoint(
     path: Path | str, model: LeNet5, meta: dict | None = None, overwrite: bool = True
 ) -> Path:
     """Write model + meta to `path` via a temporary file and a rename; returns the path.
-    With `overwrite=False` an existing file is never replaced, even by a save racing this one
-    (the temporary file is hard-linked into place, which fails if the name is taken)."""
+    With `overwrite=False` an existing file is never replaced, even by a save racing this one."""
     path = Path(path)
-    payload = checkpoint_payload(model, meta)
-    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CheckpointError(f"could not save {path}: {error.strerror or error}") from error
+    return write_file(path, checkpoint_bytes(model, meta), overwrite)
+
+
+def write_file(
+    path: Path | str,
+    data: bytes,
+    overwrite: bool,
+    error: type[LenetError] = CheckpointError,
+    verb: str = "save",
+) -> Path:
+    """Write `data` to `path` through a temporary file beside it, synced, then renamed into
+    place: never a half-written file. With `overwrite=False` an existing file is refused, even
+    one a racing writer creates (the temporary file is hard-linked into place, which fails if the
+    name is taken). Failures raise `error` with one line."""
+    path, tmp = Path(path), None
+    try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; others may read it
@@ -87,12 +102,12 @@ def save_checkpoint(
             os.replace(tmp, path)
         else:
             os.link(tmp, path)  # atomic, and refuses an existing name
-    except FileExistsError as error:
-        raise CheckpointError(
+    except FileExistsError as exc:
+        raise error(
             f"{path.name} already exists: choose another name (nothing was overwritten)."
-        ) from error
-    except OSError as error:
-        raise CheckpointError(f"could not save {path}: {error.strerror or error}") from error
+        ) from exc
+    except OSError as exc:
+        raise error(f"could not {verb} {path}: {exc.strerror or exc}") from exc
     finally:
         if tmp and os.path.exists(tmp):
             os.remove(tmp)

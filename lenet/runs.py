@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 from pathlib import Path
 
-from lenet.checkpoint import load_checkpoint_bytes
+from lenet.checkpoint import load_checkpoint_bytes, write_file
 from lenet.cli import OneLineParser, positive_int, run_cli
 from lenet.cli_recording import nickname
 from lenet.errors import LenetError
@@ -86,29 +84,9 @@ def list_runs(store: RunStore, args) -> int:
 
 
 def write_new(path: Path, data: bytes, replace: bool) -> None:
-    """Write `data` through a temporary file beside `path` and a rename; with `replace` False
-    an existing file is refused, never overwritten (the rename is a hard link)."""
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(tmp, 0o644)
-        if replace:
-            os.replace(tmp, path)
-        else:
-            os.link(tmp, path)  # atomic, and refuses a name that is taken
-    except FileExistsError:
-        raise RunsError(
-            f"{path} already exists: choose another name (nothing was overwritten)"
-        ) from None
-    except OSError as error:
-        raise RunsError(f"could not write {path}: {error.strerror or error}") from error
-    finally:
-        if tmp and os.path.exists(tmp):
-            os.remove(tmp)
+    """Write `data` atomically; with `replace` False an existing file is refused, never
+    overwritten (`lenet.checkpoint.write_file`)."""
+    write_file(path, data, overwrite=replace, error=RunsError, verb="write")
 
 
 def export(store: RunStore, args) -> int:

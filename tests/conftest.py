@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from benchmarks.store_speed import postgres_schema
 from lenet.data import MNIST, file_problems, load_mnist, load_raw_folder, raw_dir
 from lenet.model import ModelConfig
 from lenet.train import TrainConfig, Trainer
@@ -71,27 +70,6 @@ def postgres_url() -> str:
             pytest.fail(f"{POSTGRES_ENV} is not set under CI: .ci/run starts PostgreSQL")
         pytest.skip(f"no PostgreSQL to test against ({POSTGRES_ENV} is not set)")
     return url
-
-
-@contextmanager
-def postgres_schema(url: str) -> Iterator[str]:
-    """A URL whose tables live in a schema of their own, dropped afterwards: each test starts
-    from an empty database, and two test sessions on one server never meet."""
-    import sqlalchemy as sa
-
-    from lenet.store_engine import parse_url
-
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(parse_url(url), poolclass=sa.pool.NullPool)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        own = parse_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield own.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -216,12 +216,11 @@ def test_a_full_disk_when_saving_loses_nothing(app, tmp_path, monkeypatch):
     button(at, "Start training").click().run()
     run_until(at, lambda a: "done" in status_text(a))
 
-    def disk_full(obj, f, *args, **kwargs):
-        f.write(b"partial")
+    def disk_full(fd):  # the disk fills up while the file is written
         raise OSError(28, "No space left on device")
 
     with monkeypatch.context() as patched:
-        patched.setattr(checkpoint.torch, "save", disk_full)
+        patched.setattr(checkpoint.os, "fsync", disk_full)
         model_name(at).set_value("my_net")
         button(at, "Save model").click().run()
     assert any("No space left on device" in e.value for e in at.error)

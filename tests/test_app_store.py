@@ -140,3 +140,19 @@ def test_a_bad_nickname_is_refused_in_one_line_and_the_old_one_kept(app):
     nickname_field(at).set_value("=cmd|' /C calc'!A0").run()
     assert any(e.value.startswith("A nickname is 1 to 24") for e in at.error)
     assert nickname_field(at).value == before == at.session_state["nickname"]
+
+
+def test_a_restarted_server_marks_the_runs_it_was_training_as_interrupted(store_url):
+    from lenet.store import process_owner
+
+    store = open_store(store_url)
+    ours = store.create("ada", {"lr": 0.1}, owner=demo.store_state.server_owner(), status="running")
+    queued = store.create("alan", {"lr": 0.1}, owner=demo.store_state.server_owner())
+    elsewhere = store.create("cli", {"lr": 0.1}, owner=process_owner("cli"), status="running")
+    fresh_store_caches()
+    assert demo.store_state.run_store() is not None  # the server starts again
+    status = {row.id: row.status for row in store.runs()}
+    assert status == {ours: "interrupted", queued: "interrupted", elsewhere: "running"}
+    assert "restarted" in store.run(ours).message
+    assert demo.store_state.store_line().startswith("Runs: stored in ")
+    store.close()

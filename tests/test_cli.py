@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,8 @@ from tests.test_preprocess import place
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`python -m ARGS` from the project's root, with `env` added to the environment."""
     return subprocess.run(
         [sys.executable, "-m", *args],
         cwd=ROOT,
@@ -26,6 +28,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=600,
         check=False,
+        env={**os.environ, **(env or {})},
     )
 
 

@@ -9,7 +9,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from lenet.checkpoint import load_checkpoint, load_checkpoint_bytes
 from lenet.data import file_problems, raw_dir
 from lenet.model import LeNet5
 from lenet.store import open_store
+from tests import test_cli as cli
 from tests.test_store_reliability import read_only
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,23 +29,10 @@ UNREACHABLE = "postgresql://x:secretpw@127.0.0.1:1/none"
 
 def run(*args: str, url: str, **env: str) -> subprocess.CompletedProcess:
     """`python -m ARGS` with the run store at `url`."""
-    return subprocess.run(
-        [sys.executable, "-m", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env={**os.environ, "LENET_DATABASE_URL": url, **env},
-    )
+    return cli.run(*args, env={"LENET_DATABASE_URL": url, **env})
 
 
-def one_line(done: subprocess.CompletedProcess, code: int = 2) -> str:
-    assert done.returncode == code, done.stderr
-    assert "Traceback" not in done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    return lines[0]
+one_line = cli.assert_one_line_error
 
 
 def store_lines(err: str) -> list[str]:
