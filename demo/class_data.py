@@ -46,15 +46,17 @@ def ranks(rows: Sequence[RunRow]) -> list[int | None]:
 
 
 def shown_names(rows: Iterable[RunRow], hide: bool) -> dict[int, str]:
-    """Run id -> the name shown; hidden: "Student 1..n", one number per nickname (any case),
-    numbered in the order the students first trained, the same in table, charts and CSV."""
+    """Run id -> the name shown: one per student (nicknames the same in any case), the spelling
+    of their first run; hidden: "Student 1..n", numbered in the order the students first
+    trained. The same in the table, the charts and the CSV."""
+    first: dict[str, str] = {}  # casefolded nickname -> its first spelling, in order of arrival
     rows = sorted(rows, key=lambda r: r.id)
-    if not hide:
-        return {r.id: r.name for r in rows}
-    numbers: dict[str, int] = {}
     for row in rows:
-        numbers.setdefault(row.name.casefold(), len(numbers) + 1)
-    return {r.id: f"Student {numbers[r.name.casefold()]}" for r in rows}
+        first.setdefault(row.name.casefold(), row.name)
+    if hide:
+        numbers = {key: f"Student {n}" for n, key in enumerate(first, start=1)}
+        return {r.id: numbers[r.name.casefold()] for r in rows}
+    return {r.id: first[r.name.casefold()] for r in rows}
 
 
 def when(stamp: datetime, zone: tzinfo | None, today: date) -> str:

@@ -1,6 +1,6 @@
 """The student's nickname: whose runs they are in the run store and on the Class page.
 
-No accounts: a session starts as a guest ("guest-4821"), and the student types their own name.
+No accounts: a session starts as a guest ("guest-k7q2mx"), and the student types their own name.
 A reload keeps it (it travels with the tab's runs, `demo.tab`); after a server restart, giving
 the same nickname again brings the runs back (`demo.views.train_runs`).
 """
@@ -11,13 +11,19 @@ import secrets
 
 import streamlit as st
 
+from demo.store_state import run_store
+from demo.text import plain
 from lenet.store import StoreError, check_name
 
 GUEST = "guest-"
 
 
+GUEST_CHARS = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
+
+
 def guest_name() -> str:
-    return f"{GUEST}{1000 + secrets.randbelow(9000)}"
+    """A guest nickname no other tab will draw (31^6: about 900 million)."""
+    return GUEST + "".join(secrets.choice(GUEST_CHARS) for _ in range(6))
 
 
 def nickname() -> str:
@@ -34,7 +40,25 @@ def on_change() -> None:
         st.session_state["nickname_error"] = str(error)
         st.session_state["nickname_input"] = nickname()  # the field shows the name in use
         return
+    if name.casefold() != nickname().casefold() and (found := others_runs(name)):
+        them = "it is" if found == 1 else "they are"
+        st.session_state["nickname_note"] = (
+            f"**{plain(name)}** already has {found} run{'s' * (found != 1)} on this server, "
+            f"shown in *Your runs* below: if {them} not yours, choose another nickname."
+        )
     st.session_state["nickname"] = st.session_state["nickname_input"] = name
+
+
+def others_runs(name: str) -> int:
+    """How many runs of `name` the run store holds that this tab did not train."""
+    store = run_store()
+    if store is None:
+        return 0
+    mine = {r.get("run_id") for r in st.session_state.get("runs") or []}
+    try:
+        return len([r for r in store.runs(name=name, limit=100) if r.id not in mine])
+    except StoreError:
+        return 0
 
 
 def nickname_ui(disabled: bool) -> str:
@@ -59,11 +83,20 @@ def nickname_ui(disabled: bool) -> str:
     name = nickname()
     if name.startswith(GUEST):
         note.caption(
-            f"Your runs are kept as **{name}** and shown so on the **Class** page: type your "
-            "own nickname to find them again after a reload or on another day."
+            f"Your runs are kept as **{plain(name)}** and shown so on the **Class** page: type "
+            "your own nickname to find them again after a reload or on another day."
         )
     else:
-        note.caption(f"Your runs are kept as **{name}** and shown so on the **Class** page.")
+        note.caption(f"Your runs are kept as **{plain(name)}** and shown so on the **Class** page.")
     if error := st.session_state.pop("nickname_error", None):
         st.error(error)
+    if note := st.session_state.pop("nickname_note", None):
+        st.info(note, icon=":material/group:")
+    if st.session_state.pop("nickname_restored", False):
+        st.info(
+            f"Welcome back, **{plain(name)}**: this tab kept your nickname, so your runs are in "
+            "*Your runs* below (a run that was training when the server restarted shows as "
+            "interrupted).",
+            icon=":material/restart_alt:",
+        )
     return name

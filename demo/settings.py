@@ -1,8 +1,9 @@
 """The Train page's settings as plain values: presets, bounds, help text, and the share link.
 
-A teacher's link carries the settings in its query string (`?preset=fast&epochs=3&lock=1`).
-Reading a link never raises: each value that is unknown or out of range is dropped with a notice
-the page shows, and the rest are used.
+A teacher's link carries the settings in its query string (`?preset=fast&epochs=3&lock=1`),
+and `hide=1` hides students' names on the Class page for projection (no key needed: hiding only
+takes information away). Reading a link never raises: each value that is unknown or out of range
+is dropped with a notice the page shows, and the rest are used.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ DEVICES = ("auto", "cpu", "cuda")
 
 # a preset by its key or by the name the page shows it by (`quick`, `Quick demo`), in any case
 PRESET_NAMES = {n.casefold(): key for key, p in PRESETS.items() for n in (key, p.name)}
-# what a teacher may write for `lock`, in any case
+# what a teacher may write for `lock` and `hide`, in any case
 LOCK_WORDS = dict.fromkeys(("1", "true", "yes", "on"), True) | dict.fromkeys(
     ("0", "false", "no", "off"), False
 )
@@ -201,7 +202,7 @@ def settings_from_query(params: Mapping[str, str]) -> tuple[dict, list[str], boo
     values = preset_settings(preset)
     for written, text in params.items():
         key = written.lower() if written.isascii() else written
-        if key in ("preset", "lock"):
+        if key in ("preset", "lock", "hide"):
             continue
         if key not in FIELDS:
             notices.append(notice(written, text, "there is no setting of that name"))
@@ -213,7 +214,18 @@ def settings_from_query(params: Mapping[str, str]) -> tuple[dict, list[str], boo
     lock = named.get("lock", "0")
     if lock.lower() not in LOCK_WORDS:
         notices.append(notice("lock", lock, "it must be 1 (locked) or 0"))
+    if hide_notice := hide_from_query(params)[1]:
+        notices.append(hide_notice)
     return values, at_most_a_few(notices), LOCK_WORDS.get(lock.lower(), False)
+
+
+def hide_from_query(params: Mapping[str, str]) -> tuple[bool, str | None]:
+    """(names hidden?, a notice when `hide` is not a yes/no word) from a link's query."""
+    named = {(k.lower() if k.isascii() else k): v for k, v in params.items()}
+    hide = named.get("hide", "0")
+    if hide.lower() in LOCK_WORDS:
+        return LOCK_WORDS[hide.lower()], None
+    return False, notice("hide", hide, "it must be 1 (names hidden on the Class page) or 0")
 
 
 def link_value(key: str, text: str):
@@ -223,13 +235,16 @@ def link_value(key: str, text: str):
     return FIELDS[key].parse(text)
 
 
-def settings_to_query(values: Mapping, locked: bool = False) -> dict[str, str]:
-    """The query string for a link: the preset plus every setting that differs from it."""
+def settings_to_query(values: Mapping, locked: bool = False, hide: bool = False) -> dict[str, str]:
+    """The query string for a link: the preset plus every setting that differs from it (and
+    `lock=1`, `hide=1` when asked)."""
     base = preset_settings(values["preset"])
     query = {"preset": values["preset"]}
     query.update({k: str(v) for k, v in values.items() if k in FIELDS and v != base.get(k)})
     if locked:
         query["lock"] = "1"
+    if hide:
+        query["hide"] = "1"
     return query
 
 

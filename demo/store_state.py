@@ -2,19 +2,23 @@
 
 When it cannot be opened (a read-only, damaged or missing database, an unreachable server), the
 app keeps working: drawing and inspecting as ever, runs kept in each tab as before there was a
-store, and one notice saying why. A store that fails later (a disk filling up) is reported the
-same way, by the write that failed.
+store, and one notice saying why; it is tried again every 30 s. A store that fails later (a disk
+filling up) is reported the same way, by the write that failed, until the write goes through.
 """
 
 from __future__ import annotations
 
 import logging
 import socket
+import threading
+import time
 
 import streamlit as st
 
 from lenet.recorder import StoreWriter
-from lenet.store import RunStore, StoreError, open_store
+from lenet.store import HEARTBEAT_S, RunStore, StoreError, open_store
+
+REOPEN_S = 30.0  # a store that could not be opened is tried again after this long
 
 logger = logging.getLogger(__name__)
 
@@ -26,35 +30,69 @@ def server_owner() -> str:
     return f"app:{socket.gethostname()}:{port}"[:120]
 
 
+class ServerStore:
+    """The server's store and writer, or why there is none. A store that could not be opened
+    is tried again after REOPEN_S (a database server restarting must not cost the lesson). Once
+    open, a heartbeat thread says every HEARTBEAT_S that this server's runs in progress are
+    still training, and marks as interrupted the runs nobody has spoken for in STALE_S (a
+    server or CLI that died, a server restarted on another port)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.store: RunStore | None = None
+        self.writer: StoreWriter | None = None
+        self.problem: str | None = None
+        self._failed_at = float("-inf")
+
+    def get(self) -> tuple[RunStore | None, StoreWriter | None, str | None]:
+        with self._lock:
+            if self.store is None and time.monotonic() - self._failed_at >= REOPEN_S:
+                self._open()
+            return self.store, self.writer, self.problem
+
+    def _open(self) -> None:
+        try:
+            store = open_store()
+            lost = store.interrupt(server_owner()) + store.expire()
+        except StoreError as error:
+            logger.warning("run store unavailable: %s", error)
+            self.problem, self._failed_at = str(error), time.monotonic()
+            return
+        if lost:
+            logger.info("run store: %d runs lost by a previous server marked interrupted", lost)
+        self.store, self.writer, self.problem = store, StoreWriter(store), None
+        owner = server_owner()
+        threading.Thread(target=self._beat, args=(store, owner), name="lenet-heartbeat",
+                         daemon=True).start()  # fmt: skip
+
+    @staticmethod
+    def _beat(store: RunStore, owner: str) -> None:
+        while True:
+            time.sleep(HEARTBEAT_S)
+            try:
+                store.touch(owner)
+                store.expire()
+            except StoreError as error:  # the writes say so to the students
+                logger.info("run store heartbeat: %s", error)
+
+
 @st.cache_resource(show_spinner=False)
-def _opened() -> tuple[RunStore | None, StoreWriter | None, str | None]:
-    try:
-        store = open_store()
-    except StoreError as error:
-        logger.warning("run store unavailable: %s", error)
-        return None, None, str(error)
-    try:
-        lost = store.interrupt(server_owner())
-    except StoreError as error:
-        logger.warning("run store: %s", error)
-        return store, StoreWriter(store), str(error)
-    if lost:
-        logger.info("run store: %d runs from before the restart marked interrupted", lost)
-    return store, StoreWriter(store), None
+def server_store() -> ServerStore:
+    return ServerStore()
 
 
 def run_store() -> RunStore | None:
     """The store, or None when it could not be opened (`store_problem` says why)."""
-    return _opened()[0]
+    return server_store().get()[0]
 
 
 def store_writer() -> StoreWriter | None:
-    return _opened()[1]
+    return server_store().get()[1]
 
 
 def store_problem() -> str | None:
     """Why runs are not being stored right now, in one line; None while all is well."""
-    _, writer, problem = _opened()
+    _, writer, problem = server_store().get()
     return problem or (writer.problem if writer is not None else None)
 
 

@@ -8,6 +8,7 @@ import torch
 
 from demo.nickname import nickname
 from demo.store_state import run_store
+from demo.teacher import hidden_names
 from lenet.checkpoint import load_checkpoint_bytes
 from lenet.data import MNIST
 from lenet.metrics import predict_logits
@@ -42,25 +43,25 @@ def run_test_probabilities(run_id: int, data: MNIST) -> torch.Tensor:
     return _run_test_predictions(run_id, data)
 
 
-def label(row: RunRow, own: bool) -> str:
-    who = "yours" if own else row.name
+def label(row: RunRow, own: bool, hidden: bool = False) -> str:
+    """'Run 12 (yours): 95.33%, adamw'; another's run names its student, or "a classmate"
+    while names are hidden (the teacher's switch or the link's hide=1)."""
+    who = "yours" if own else ("a classmate" if hidden else row.name)
     return f"Run {row.id} ({who}): {row.test_accuracy:.2%}, {row.settings.get('optimizer', '?')}"
 
 
 @st.cache_data(ttl=3, show_spinner=False, max_entries=256)
-def _choices(name: str) -> list[tuple[str, str]]:
+def _choices(name: str, hidden: bool) -> list[tuple[str, str]]:
     store = run_store()
     if store is None:
         return []
-    rows = [r for r in store.runs() if r.status in ("done", "stopped") and r.test_accuracy]
-    with_weights = store.with_weights([r.id for r in rows])
-    rows = [r for r in rows if r.id in with_weights]
-    key = name.casefold()
-    own = [r for r in rows if r.name.casefold() == key][:OWN_RUNS]
+    own = store.with_weights_of(name, best=False, limit=OWN_RUNS)
     taken = {r.id for r in own}
-    best = sorted((r for r in rows if r.id not in taken), key=lambda r: -r.test_accuracy)
+    best = [
+        r for r in store.with_weights_of(None, True, CLASS_BEST + OWN_RUNS) if r.id not in taken
+    ]
     return [(f"{RUN}{r.id}", label(r, True)) for r in own] + [
-        (f"{RUN}{r.id}", label(r, False)) for r in best[:CLASS_BEST]
+        (f"{RUN}{r.id}", label(r, False, hidden)) for r in best[:CLASS_BEST]
     ]
 
 
@@ -68,6 +69,6 @@ def run_choices() -> list[tuple[str, str]]:
     """(choice key, label) of the stored runs a student may pick: theirs first, then the
     class's best; none when there is no store or it cannot be read."""
     try:
-        return _choices(nickname())
+        return _choices(nickname(), hidden_names())
     except StoreError:
         return []

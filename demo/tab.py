@@ -6,7 +6,8 @@ tabs); a tiny component reads it and sends it back, and the session adopts what 
 `TabRegistry` (`demo.sessions`) holds for it. The token is `secrets.token_urlsafe`, made here.
 A duplicated tab copies sessionStorage: while the original is connected, the copy gets a token
 of its own. The page that goes away marks the tab as left (`pagehide`), so the reload's session
-takes the tab over even if the old session still looks connected for a moment.
+takes the tab over even if the old session still looks connected for a moment. The tab also
+keeps the student's nickname there: a server that restarted (and so knows no tab) takes it back.
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ import time
 
 import streamlit as st
 
+from demo.nickname import GUEST
 from demo.sessions import TabTaken
 from demo.state import session_id, session_reaper
+from lenet.store import StoreError, check_name
 
 RUN_KEYS = ("job", "job_values", "job_started", "runs", "saved", "nickname")  # a tab's runs
 TOKEN_RULE = re.compile(r"[A-Za-z0-9_-]{32,64}")
 REPORT_WAIT_S = 10.0  # a page says its tab within a second or two; then it counts as new
 
 TAB_JS = """
-const KEY = "lenet.tab", LEFT = "lenet.tab.left";
+const KEY = "lenet.tab", LEFT = "lenet.tab.left", NICK = "lenet.nickname";
 export default function ({ data, setStateValue, parentElement }) {
   const slot = parentElement.closest?.('[data-testid="stElementContainer"]');
   if (slot) slot.style.display = "none";  // takes no room on the page
@@ -45,7 +48,10 @@ export default function ({ data, setStateValue, parentElement }) {
   }
   if (token !== data.known) {
     if (store) store.removeItem(LEFT);
-    setStateValue("tab", { token, handover });
+    const nickname = store ? store.getItem(NICK) : null;  // the tab's, for a server that forgot
+    setStateValue("tab", { token, handover, nickname });
+  } else if (store && data.nickname) {
+    store.setItem(NICK, data.nickname);  // only once the server knows the tab
   }
 }
 """
@@ -89,6 +95,22 @@ def on_report() -> None:
     # A run started before the tab was known stays; else a reload takes over the tab's runs.
     if state is not mine and st.session_state.get("job") is None:
         adopt(state)
+    elif state is mine:  # a tab this server does not know: restarted since, perhaps
+        restore_nickname(report.get("nickname"))
+
+
+def restore_nickname(saved: object) -> None:
+    """The nickname the tab kept in its own storage, for a session that has not chosen one:
+    after a server restart the student's runs come back without retyping it."""
+    if not isinstance(saved, str) or not (st.session_state.get("nickname") or GUEST).startswith(
+        GUEST
+    ):
+        return
+    try:
+        st.session_state["nickname"] = check_name(saved)
+    except StoreError:
+        return
+    st.session_state["nickname_restored"] = True
 
 
 def identify() -> None:
@@ -102,6 +124,7 @@ def identify() -> None:
             "fresh": fresh,
             "known": st.session_state.get("tab_token"),
             "replace": st.session_state.get("tab_replace"),
+            "nickname": st.session_state.get("nickname"),
         },
         on_tab_change=on_report,
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 
 from lenet.errors import LenetError
 
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a command killed by SIGPIPE (`yes | head -1`)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -56,9 +58,17 @@ for _type, _name in (
 
 
 def run_cli(main: Callable[[], int]) -> int:
-    """Run a CLI body; a project error becomes one line on stderr and exit status 2."""
+    """Run a CLI body; a project error becomes one line on stderr and exit status 2; output
+    into a pipe closed early (`| head -1`) ends quietly with status 141."""
     try:
-        return main()
+        code = main()
+        sys.stdout.flush()  # here, not at exit: a closed pipe is caught below
+        return code
+    except BrokenPipeError:
+        # Python's advice (docs: signal, "Note on SIGPIPE"): stdout to devnull, so the flush at
+        # exit does not fail again with a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except LenetError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -8,15 +8,18 @@ checkpoint, unrecorded.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import sys
+import threading
 
 from lenet.model import LeNet5
 from lenet.recorder import RunRecorder, StoreWriter
-from lenet.store import StoreError, check_name, open_store, process_owner
+from lenet.store import HEARTBEAT_S, StoreError, check_name, open_store, process_owner
 from lenet.train import TrainConfig
 
 FALLBACK_NAME = "cli"  # the nickname of a run when the login name cannot be one
+FLUSH_S = 30.0  # how long the end of a run waits for a store that cannot take its writes
 
 
 def nickname(text: str) -> str:
@@ -48,10 +51,21 @@ class Recording:
             return
         try:
             owner = process_owner("cli")
-            self.recorder = RunRecorder(StoreWriter(store), name, config, None, "cli", owner)
+            store.expire()  # runs whose trainer died long ago are not "running" any more
+            writer = StoreWriter(store, quiet=True)  # a problem is said once, in one line, here
+            self.recorder = RunRecorder(writer, name, config, None, "cli", owner)
         except StoreError as error:
             store.close()
             not_recorded(error)
+            return
+        self._beating = threading.Event()
+        threading.Thread(target=self._beat, args=(store, owner), daemon=True).start()
+
+    def _beat(self, store, owner: str) -> None:
+        """Say every HEARTBEAT_S that this run is still training (see RunStore.expire)."""
+        while not self._beating.wait(HEARTBEAT_S):
+            with contextlib.suppress(StoreError):
+                store.touch(owner)
 
     def event(self, event) -> None:
         if self.recorder is not None:
@@ -67,11 +81,12 @@ class Recording:
         """Wait for the row's last writes, then say where the run is, or why it is not."""
         if self.recorder is None:
             return
+        self._beating.set()
         writer = self.recorder.writer
-        flushed = writer.flush()
+        flushed = writer.flush(FLUSH_S)
         writer.store.close()
         if not flushed or writer.problem:
-            not_recorded(writer.problem or "still busy after a minute", "fully ")
+            not_recorded(writer.problem or "still busy", "fully ")
             return
         status = "" if self.status == "done" else f", {self.status}"
         print(

@@ -3,8 +3,10 @@
 A `RunRecorder` creates the run's row at once (so a store that cannot take it says so before
 training starts) and then follows the trainer's events: running, every evaluation's curves, and
 the end with results and weights. Those later writes go through a `StoreWriter`, one thread per
-process that writes in order and retries, so a slow or locked database never holds up training
-or a page; a write that still fails is kept as `problem` for the app or CLI to report.
+process that writes in order, so a slow or locked database never holds up training or a page. A
+write the database cannot take now (locked, read-only, unreachable) is tried again every few
+seconds, the writes after it waiting in order, and its reason is `problem` meanwhile, for the
+app or CLI to report; nothing is lost if the database comes back within the hour.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 
 from lenet.checkpoint import checkpoint_bytes
@@ -20,13 +23,16 @@ from lenet.store import RunStore, StoreError
 from lenet.train import Evaluation, Finished, Started, TrainConfig, event_to_dict
 
 logger = logging.getLogger(__name__)
+RETRY_S = 5.0  # a write the database could not take now is tried again this often...
+GIVE_UP_S = 3600.0  # ...for up to an hour (a lesson), then given up with the problem kept
 
 
 class StoreWriter:
     """Store writes on a thread of their own, in the order they were asked for."""
 
-    def __init__(self, store: RunStore) -> None:
-        self.store = store
+    def __init__(self, store: RunStore, quiet: bool = False) -> None:
+        """`quiet`: the caller reports `problem` itself (nothing logged)."""
+        self.store, self.quiet = store, quiet
         self.problem: str | None = None  # why the last write failed, in one line; None after
         # a write that worked (the store was fixed: runs are being saved again)
         self._queue: queue.Queue[Callable[[RunStore], None]] = queue.Queue()
@@ -56,16 +62,29 @@ class StoreWriter:
                         self._thread = None
                         return
                 continue
+            self._run(write)
+
+    def _run(self, write: Callable[[RunStore], None]) -> None:
+        """One write; one the database may take later (locked, read-only, unreachable) is tried
+        again every RETRY_S for up to GIVE_UP_S, the later writes waiting behind it in order."""
+        give_up = time.monotonic() + GIVE_UP_S
+        while True:
             try:
                 write(self.store)
-                if not isinstance(write, _Flush):
-                    self.problem = None
             except StoreError as error:
+                if self.problem != str(error) and not self.quiet:
+                    logger.warning("run store: %s", error)
                 self.problem = str(error)
-                logger.warning("run store: %s", error)
+                if error.later and time.monotonic() < give_up and not isinstance(write, _Flush):
+                    time.sleep(RETRY_S)
+                    continue
             except Exception:  # a bug must not end the thread that every later write needs
                 logger.exception("run store write failed")
                 self.problem = "a run could not be saved in the run store (see the server log)"
+            else:
+                if not isinstance(write, _Flush):
+                    self.problem = None
+            return
 
 
 class _Flush:

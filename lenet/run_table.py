@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import fields
 
@@ -27,6 +28,7 @@ CSV_COLUMNS = (
     + SETTING_KEYS
     + ["message"]
 )
+ACCURACY_DECIMALS = 6  # accuracies are stored as float32: more digits are noise
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
 
 
@@ -48,22 +50,31 @@ def short_settings(settings: dict) -> str:
 
 
 def cell(value: object) -> object:
-    """A CSV cell no spreadsheet runs as a formula: text starting = + - @ (or a tab) gets a '."""
+    """A CSV cell no spreadsheet runs as a formula: text whose first character other than a
+    space is = + - @ (or their fullwidth forms), or that starts with a tab or CR, gets a '."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        first = unicodedata.normalize("NFKC", value.lstrip(" ")[:1])
+        if value.startswith(FORMULA_START) or first in FORMULA_START:
+            return "'" + value
     return value
 
 
 def csv_row(row: RunRow, name: str | None = None) -> list:
     """One run's CSV cells; `name` replaces the nickname (hidden names for projection)."""
     settings = {**row.settings, **(row.settings.get("model") or {})}
-    digits = (list(row.per_class or []) + [None] * 10)[:10]
+    digits = [_fraction(d) for d in (list(row.per_class or []) + [None] * 10)[:10]]
     stamps = [s.isoformat() if s else None for s in (row.created_at, row.finished_at)]
-    values = [row.id, name or row.name, row.status, row.source, *stamps, row.test_accuracy]
+    values = [row.id, name or row.name, row.status, row.source, *stamps]
+    values.append(_fraction(row.test_accuracy))
     values += [*digits, row.seconds, row.steps, *(settings.get(k) for k in SETTING_KEYS)]
     return [cell(v) for v in [*values, row.message]]
+
+
+def _fraction(value: object) -> object:
+    """An accuracy (a fraction, 0-1) to 6 decimals: 0.9533, not 0.9532999992370605."""
+    return round(value, ACCURACY_DECIMALS) if isinstance(value, float) else value
 
 
 def csv_bytes(rows: Iterable[RunRow], names: Mapping[int, str] | None = None) -> bytes:

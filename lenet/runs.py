@@ -45,6 +45,11 @@ def percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.2%}"
 
 
+def number(value: float | None, spec: str) -> str:
+    """`value` formatted, or "-" when the run did not record it."""
+    return "-" if value is None else format(value, spec)
+
+
 def table(header: list[str], rows: list[list[str]], right: set[int]) -> str:
     """Plain text columns; the columns in `right` (numbers) aligned right."""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
@@ -96,6 +101,13 @@ def export(store: RunStore, args) -> int:
     return 0
 
 
+def curves_shown(count: int) -> str:
+    """What `curve_table` shows of `count` evaluations, in words."""
+    if count <= CURVE_ROWS:
+        return f"{count} evaluation{'' if count == 1 else 's'}"
+    return f"{CURVE_ROWS} of {count} evaluations, evenly spread from the first to the last"
+
+
 def curve_table(curves: list[dict]) -> str:
     """At most CURVE_ROWS evaluations, evenly spread, the last always among them."""
     count = len(curves)
@@ -103,12 +115,20 @@ def curve_table(curves: list[dict]) -> str:
     shown = [curves[i] for i in picked] if count > CURVE_ROWS else curves
     header = ["Step", "Epoch", "Train loss", "Train acc", "Val loss", "Val acc"]
     cells = [
-        [str(e.get("step")), f"{e.get('epoch', 0):.2f}", f"{e.get('train_loss', 0):.4f}",
-         percent(e.get("train_accuracy")), f"{e.get('val_loss', 0):.4f}",
-         percent(e.get("val_accuracy"))]
+        [number(e.get("step"), ""), number(e.get("epoch"), ".2f"),
+         number(e.get("train_loss"), ".4f"), percent(e.get("train_accuracy")),
+         number(e.get("val_loss"), ".4f"), percent(e.get("val_accuracy"))]
         for e in shown
     ]  # fmt: skip
     return table(header, cells, right=set(range(6)))
+
+
+def setting(settings: dict, key: str) -> str:
+    """A stored setting as text: "-" when the run did not record it; train_size None is all."""
+    value = settings.get(key)
+    if value is None:
+        return "all" if key == "train_size" and key in settings else "-"
+    return str(value)
 
 
 def show(store: RunStore, args) -> int:
@@ -122,15 +142,16 @@ def show(store: RunStore, args) -> int:
     stored = bool(store.with_weights([row.id]))
     settings = {**row.settings, **(row.settings.get("model") or {})}
     print(f"Run {row.id} by {row.name} ({row.source}): {row.status}, created {when(row)}")
-    print("Settings: " + ", ".join(f"{k} {settings.get(k)}" for k in SETTING_KEYS))
+    print("Settings: " + ", ".join(f"{k} {setting(settings, k)}" for k in SETTING_KEYS))
     if row.message:
         print(f"Outcome: {row.message}")
     seconds = "-" if row.seconds is None else f"{row.seconds:.1f} s"
-    print(f"Test accuracy {percent(row.test_accuracy)}; training {seconds}, {row.steps} steps")
+    steps = "-" if row.steps is None else str(row.steps)
+    print(f"Test accuracy {percent(row.test_accuracy)}; training {seconds}; steps {steps}")
     if row.per_class:
         print("Per digit: " + "  ".join(f"{d}: {percent(a)}" for d, a in enumerate(row.per_class)))
     if row.curves:
-        print(f"Curves ({len(row.curves)} evaluations):")
+        print(f"Curves ({curves_shown(len(row.curves))}):")
         print(curve_table(list(row.curves)))
     print(f"Weights: {'stored (--checkpoint OUT.pt saves them)' if stored else 'not stored'}")
     if args.checkpoint is not None:

@@ -8,12 +8,7 @@ every SQL statement of the project; `lenet.store_engine` opens, migrates and ret
 
 from __future__ import annotations
 
-import os
-import re
-import socket
-import unicodedata
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
@@ -28,13 +23,30 @@ from lenet.store_engine import (
     shown,
     sqlite_file_problem,
 )
+from lenet.store_rows import (
+    ACTIVE,
+    STATUSES,
+    RunRow,
+    check_name,
+    curve_points,
+    name_key,
+    now,
+    process_owner,
+)
 
-__all__ = ["ACTIVE", "RunRow", "RunStore", "StoreError", "check_name", "open_store"]
+__all__ = [
+    "ACTIVE",
+    "RunRow",
+    "RunStore",
+    "StoreError",
+    "check_name",
+    "name_key",
+    "open_store",
+    "process_owner",
+]
 
-ACTIVE = ("queued", "running")
-STATUSES = ACTIVE + ("done", "stopped", "diverged", "failed", "interrupted")
-NAME_CHARS = 24
-_NAME = re.compile(r"^\w[\w .'-]*$")
+STALE_S = 300.0  # a run in progress with no word for this long has lost its trainer
+HEARTBEAT_S = 60.0  # how often a trainer says its runs in progress are still going
 
 metadata = sa.MetaData()
 runs = sa.Table(
@@ -66,78 +78,6 @@ weights = sa.Table(
     sa.Column("checkpoint", sa.LargeBinary, nullable=False),
 )
 SUMMARY = [c for c in runs.c if c.name != "curves"]
-
-
-def check_name(raw: str) -> str:
-    """A nickname as stored: trimmed, NFC; 1 to 24 letters, digits, spaces, . ' - or _,
-    starting with a letter or digit (so a CSV cell never starts a formula). Raises StoreError."""
-    name = " ".join(unicodedata.normalize("NFC", raw or "").split())
-    if not name:
-        raise StoreError("Give a nickname: your runs are kept under it.")
-    if len(name) > NAME_CHARS or not _NAME.match(name) or name[0] == "_":
-        raise StoreError(
-            f"A nickname is 1 to {NAME_CHARS} letters, digits, spaces, '.', \"'\", '-' or '_', "
-            "starting with a letter or digit."
-        )
-    return name
-
-
-def name_key(name: str) -> str:
-    """What nickname lookups compare: "Alice" and "alice " are the same student."""
-    return check_name(name).casefold()
-
-
-def process_owner(source: str = "cli") -> str:
-    """Who trains a run: this host and process (a CLI) or this host and port (an app server)."""
-    return f"{source}:{socket.gethostname()}:{os.getpid()}"[:120]
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:  # SQLite keeps no zone: we wrote UTC
-        value = value.replace(tzinfo=UTC)
-    return value
-
-
-@dataclass(frozen=True)
-class RunRow:
-    """One stored run; `curves` is empty unless asked for (a list of evaluation dicts)."""
-
-    id: int
-    name: str
-    source: str
-    status: str
-    created_at: datetime
-    updated_at: datetime | None
-    finished_at: datetime | None
-    settings: dict
-    app_settings: dict | None
-    test_accuracy: float | None
-    per_class: list | None
-    seconds: float | None
-    steps: int | None
-    message: str | None
-    owner: str = ""
-    curves: tuple = ()
-
-    @classmethod
-    def of(cls, row) -> RunRow:
-        data = dict(row._mapping)
-        data.pop("name_key", None)
-        for key in ("created_at", "updated_at", "finished_at"):
-            data[key] = _utc(data[key])
-        data["curves"] = tuple(data.get("curves") or ())
-        return cls(**data)
-
-    def to_dict(self) -> dict:
-        """Plain JSON values (times as ISO strings), as `python -m lenet.runs list --json`."""
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "curves"}
-        for key in ("created_at", "updated_at", "finished_at"):
-            out[key] = out[key].isoformat() if out[key] else None
-        return out
 
 
 class RunStore:
@@ -235,7 +175,7 @@ class RunStore:
         if not run_ids:
             return {}
         query = sa.select(runs.c.id, runs.c.curves).where(runs.c.id.in_(run_ids))
-        return self._read(lambda c: {r.id: list(r.curves or ()) for r in c.execute(query)})
+        return self._read(lambda c: {r.id: list(curve_points(r.curves)) for r in c.execute(query)})
 
     def run(self, run_id: int) -> RunRow | None:
         query = sa.select(runs).where(runs.c.id == run_id)
@@ -283,6 +223,41 @@ class RunStore:
         )  # fmt: skip
         return self._write(lambda c: c.execute(query).rowcount)
 
+    def touch(self, owner: str) -> int:
+        """`owner` is still training its runs in progress (a heartbeat, paused runs too)."""
+        query = (
+            runs.update()
+            .where(runs.c.owner == owner, runs.c.status.in_(ACTIVE))
+            .values(updated_at=now())
+        )
+        return self._write(lambda c: c.execute(query).rowcount)
+
+    def expire(self, stale_s: float = STALE_S) -> int:
+        """Mark as interrupted the runs in progress that nobody has spoken for in `stale_s`
+        seconds (their server or CLI died, or moved); how many."""
+        stamp = now()
+        silent = runs.c.updated_at < stamp - timedelta(seconds=stale_s)
+        query = (
+            runs.update()
+            .where(runs.c.status.in_(ACTIVE), silent)
+            .values(status="interrupted", finished_at=stamp, updated_at=stamp,
+                    message="Its server or command line stopped while it was training.")
+        )  # fmt: skip
+        return self._write(lambda c: c.execute(query).rowcount)
+
+    def with_weights_of(self, name: str | None, best: bool, limit: int) -> list[RunRow]:
+        """Finished runs that have weights: a nickname's newest, or everyone's best first."""
+        query = (
+            sa.select(*SUMMARY)
+            .join(weights, weights.c.run_id == runs.c.id)
+            .where(runs.c.status.in_(("done", "stopped")), runs.c.test_accuracy.is_not(None))
+            .order_by(runs.c.test_accuracy.desc() if best else runs.c.id.desc())
+            .limit(limit)
+        )
+        if name is not None:
+            query = query.where(runs.c.name_key == name_key(name))
+        return self._read(lambda c: [RunRow.of(r) for r in c.execute(query)])
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -293,7 +268,10 @@ def open_store(url: str | None = None) -> RunStore:
     parsed = parse_url(url or database_url())
     if parsed.get_backend_name() == "sqlite" and (why := sqlite_file_problem(parsed)):
         raise StoreError(why)
-    store = RunStore(parsed)
+    try:
+        store = RunStore(parsed)
+    except Exception as error:  # a driver missing or refusing its options: still one line
+        raise StoreError(f"cannot open the run store at {shown(parsed)}: {error}") from error
     try:
         retrying(lambda: migrate(store.engine), "open", parsed)
     except StoreError:

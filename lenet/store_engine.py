@@ -26,6 +26,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from lenet.errors import LenetError
 
 DATABASE_ENV = "LENET_DATABASE_URL"
+DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")  # what requirements.txt installs
 DEFAULT_DB = Path(__file__).resolve().parents[1] / "runs" / "lenet.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_S = 30.0  # how long a SQLite writer waits for the lock before a retry
@@ -37,7 +38,13 @@ T = TypeVar("T")
 
 
 class StoreError(LenetError):
-    """The run store cannot be opened, read or written: one line saying why."""
+    """The run store cannot be opened, read or written: one line saying why. `later`: the
+    database may take the same write later (it was locked, read-only, unreachable, out of
+    space), unlike a write it refused for its content."""
+
+    def __init__(self, message: str, later: bool = False) -> None:
+        super().__init__(message)
+        self.later = later
 
 
 def database_url() -> str:
@@ -54,10 +61,15 @@ def parse_url(raw: str) -> URL:
         raise StoreError(f"{DATABASE_ENV} is not a database URL: {hidden!r}") from error
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
-    if url.get_backend_name() not in ("sqlite", "postgresql"):
+    if url.drivername not in DRIVERS:
         raise StoreError(
             f"{DATABASE_ENV}: only sqlite:///FILE and postgresql://... are supported, "
-            f"not {url.get_backend_name()}"
+            f"not {url.drivername}"
+        )
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        raise StoreError(
+            f"{DATABASE_ENV}: a SQLite run store is a file (sqlite:///path/to/runs.db): one in "
+            "memory would forget every run"
         )
     return url
 
@@ -66,7 +78,8 @@ def shown(url: URL) -> str:
     """The database as messages name it: the file for SQLite, the URL without its password."""
     if url.get_backend_name() == "sqlite":
         return url.database or ":memory:"
-    return url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
+    plain = url.set(drivername=url.get_backend_name(), query={})  # a query may hold a password
+    return plain.render_as_string(hide_password=True)
 
 
 def sqlite_file_problem(url: URL) -> str | None:
@@ -130,10 +143,11 @@ def retrying(work: Callable[[], T], what: str, url: URL) -> T:
             return work()
         except exc.OperationalError as error:
             if attempt == RETRIES or not transient(error):
-                raise StoreError(problem(error, what, url)) from error
+                raise StoreError(problem(error, what, url), later=True) from error
             time.sleep(0.05 * 2**attempt)
-        except exc.SQLAlchemyError as error:
-            raise StoreError(problem(error, what, url)) from error
+        except exc.SQLAlchemyError as error:  # refused: the same write will not do, unless
+            denied = "permission denied" in str(error).lower()  # someone grants it meanwhile
+            raise StoreError(problem(error, what, url), later=denied) from error
     raise AssertionError("unreachable")
 
 
@@ -175,7 +189,12 @@ def schema_connection(engine: Engine) -> Iterator[Connection]:
                     lock = sa.text("SELECT pg_advisory_xact_lock(:id)")
                     connection.execute(lock, {"id": MIGRATION_LOCK})
                 yield connection
-                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                changed = connection.info.pop("migrated", False)
+                if (
+                    sqlite
+                    and changed
+                    and connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                ):
                     raise StoreError(f"{shown(engine.url)}: a schema change broke a run's link")
         finally:
             if sqlite and not connection.invalidated:
@@ -204,4 +223,5 @@ def migrate(engine: Engine) -> str:
         if current != head:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+            connection.info["migrated"] = True  # checked before the commit
     return head

@@ -162,12 +162,15 @@ def train(args) -> int:
         report(event)
         recording.event(event)
 
-    previous = signal.signal(signal.SIGINT, lambda *_: trainer.stop())  # Ctrl-C: stop and save
+    # Ctrl-C, a closed terminal or a polite kill: stop, save and record the run as stopped
+    stopping = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, lambda *_: trainer.stop()) for sig in stopping}
     try:
         try:
             finished = trainer.run(governor.watch(on_event))
         finally:
-            signal.signal(signal.SIGINT, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         recording.end(finished.outcome, None, trainer.model)
         return save_outputs(args, config, governor, report, finished, trainer.model)
     except BaseException as error:

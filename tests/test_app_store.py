@@ -22,7 +22,7 @@ DRAW_APP = str(Path(__file__).resolve().parent / "apps" / "draw_page.py")
 
 
 def fresh_store_caches() -> None:
-    demo.store_state._opened.clear()
+    demo.store_state.server_store.clear()
     demo.stored_models.stored_checkpoint.clear()
     demo.stored_models._choices.clear()
 
@@ -156,3 +156,60 @@ def test_a_restarted_server_marks_the_runs_it_was_training_as_interrupted(store_
     assert "restarted" in store.run(ours).message
     assert demo.store_state.store_line().startswith("Runs: stored in ")
     store.close()
+
+
+def test_a_run_the_teacher_deleted_leaves_your_runs(app, store_url):
+    at = app()
+    at.query_params.update(preset="quick", train_size="1000", batch_size="100")
+    at.run()
+    train_quick(at, "ivy")
+    first = at.session_state["job"].recorder.run_id
+    button(at, "Start training").click().run()
+    run_until(at, lambda a: "done" in status_text(a))
+    store = open_store(store_url)
+    assert store.delete(first)
+    store.close()
+    at.run()
+    rows = [m.value.split("**")[1] for m in at.markdown if m.value.startswith("**#")]
+    assert f"#{first}" not in rows and len(rows) == 1
+
+
+def test_a_nickname_that_has_runs_says_so_and_shows_why_a_run_ended(app, store_url):
+    store = open_store(store_url)
+    lost = store.create("Maya", {"lr": 0.005, "optimizer": "adamw"}, owner="app:gone:1")
+    store.interrupt("app:gone:1")
+    store.close()
+    at = app()
+    at.run()
+    nickname_field(at).set_value("maya").run()
+    notes = [i.value for i in at.info if "already has" in i.value]
+    assert notes == [
+        "**maya** already has 1 run on this server, shown in *Your runs* below: if it is not "
+        "yours, choose another nickname."
+    ]
+    row = next(m.value for m in at.markdown if m.value.startswith("interrupted"))
+    assert "The server restarted while this run was training." in row
+    assert f"#{lost}" in [m.value.split("**")[1] for m in at.markdown if m.value.startswith("**#")]
+
+
+def test_the_draw_page_hides_classmates_names_when_the_class_hides_them(app, store_url):
+    import demo.teacher
+
+    store = open_store(store_url)
+    best = store.create("Zed", {"optimizer": "sgd"})
+    store.finish(best, "done", [], {"test_accuracy": 0.99}, checkpoint=b"w")
+    store.close()
+    labels = {}
+    for hidden in (False, True):
+        demo.stored_models._choices.clear()
+        draw = AppTest.from_file(DRAW_APP, default_timeout=60)
+        draw.session_state["nickname"] = "someone-else"
+        demo.teacher._hidden_for_all().set(hidden)
+        draw.run()
+        chooser = next(s for s in draw.selectbox if s.key == "model_choice")
+        labels[hidden] = [o for o in chooser.options if o.startswith(f"Run {best} ")]
+    demo.teacher._hidden_for_all().set(False)
+    assert labels == {
+        False: [f"Run {best} (Zed): 99.00%, sgd"],
+        True: [f"Run {best} (a classmate): 99.00%, sgd"],
+    }

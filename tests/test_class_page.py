@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import demo.views.class_page as class_page
-from demo import class_charts, class_data, teacher
+from demo import class_charts, class_data, teacher, teacher_key
 from lenet import run_table
 from lenet.presets import PRESETS
 from lenet.store import RunStore, open_store
@@ -65,9 +65,12 @@ def store(tmp_path):
 
 
 def class_app() -> None:
-    from demo.views import class_page
+    """The Class page as demo/app.py runs it: the link read first, the address bar kept after."""
+    from demo.views import class_page, train_settings
 
+    train_settings.init_from_link()
     class_page.render()
+    train_settings.sync_link()
 
 
 @pytest.fixture
@@ -75,6 +78,8 @@ def page(store, monkeypatch):
     """The Class page over `store`, the server started with the teacher key KEY."""
     monkeypatch.setattr(class_page, "run_store", lambda: store)
     monkeypatch.setenv(teacher.ENV, KEY)
+    teacher._gates.clear()  # the server's count of wrong keys starts afresh
+    teacher._hidden_for_all.clear()  # and names are shown
     return AppTest.from_function(class_app, default_timeout=30)
 
 
@@ -182,7 +187,8 @@ def test_key_gate_waits_after_five_wrong_keys():
     assert gate.attempt(KEY, KEY, now=1.0) == "wait"  # even the right key waits
     assert gate.wait_s(1.0) == 29
     assert gate.attempt(KEY, KEY, now=31.0) == "open" and gate.failures == 0
-    assert teacher.key_matches(f" {KEY} ", KEY) and not teacher.key_matches(KEY[:-1], KEY)
+    assert teacher_key.key_matches(f" {KEY} ", KEY)
+    assert not teacher_key.key_matches(KEY[:-1], KEY)
 
 
 def test_lr_chart_colours_by_optimizer_and_marks_diverged():
@@ -252,18 +258,69 @@ def test_without_the_key_nothing_can_be_deleted(store, page):
     assert not at.toggle and len(store.runs()) == 1
 
 
-def test_the_key_unlocks_hidden_names_everywhere(store, page):
+def test_the_key_hides_names_for_everyone_until_turned_off(store, page):
     add_run(store, "Ana", 0.97)
     add_run(store, "Ben", 0.99)
-    at = unlock(page.run())
+    student = page.run()  # a student's tab, open before the teacher hides the names
+    at = unlock(AppTest.from_function(class_app, default_timeout=30).run())
     at.toggle(key=teacher.HIDE).set_value(True).run()
-    assert list(table(at)["Nickname"]) == ["Student 2", "Student 1"]
-    assert [t["name"] for t in figure_data(at, "Validation accuracy")] == ["Student 2", "Student 1"]
-    hovers = [point[0] for t in figure_data(at, "What worked") for point in t["customdata"]]
-    assert sorted(hovers) == ["Student 1", "Student 2"]
-    assert "Ana" not in json.dumps([json.loads(c.proto.spec) for c in at.get("plotly_chart")])
+    assert teacher.names_hidden_for_all()
+    for view in (at, student.run(), AppTest.from_function(class_app).run()):  # reloads too
+        assert list(table(view)["Nickname"]) == ["Student 2", "Student 1"]
+        curves_drawn = figure_data(view, "Validation accuracy")
+        assert [t["name"] for t in curves_drawn] == ["Student 2", "Student 1"]
+        hovers = [point[0] for t in figure_data(view, "What worked") for point in t["customdata"]]
+        assert sorted(hovers) == ["Student 1", "Student 2"]
+        charts = json.dumps([json.loads(c.proto.spec) for c in view.get("plotly_chart")])
+        assert "Ana" not in charts and "Ana" not in view.markdown[0].value
+        assert any("hidden by the teacher" in c.value for c in view.caption)
+    assert not student.toggle  # only the key turns it off
     button(at, "Lock").click().run()
-    assert list(table(at)["Nickname"]) == ["Ben", "Ana"]
+    assert list(table(at)["Nickname"]) == ["Student 2", "Student 1"]  # locking keeps it on
+    unlock(at).toggle(key=teacher.HIDE).set_value(False).run()
+    assert list(table(student.run())["Nickname"]) == ["Ben", "Ana"]
+
+
+def test_the_link_hides_names_without_a_key_and_stays_in_the_address_bar(store, page):
+    add_run(store, "Ana", 0.97)
+    add_run(store, "Ben", 0.99)
+    page.query_params["hide"] = "1"
+    at = page.run()
+    assert not at.exception and not at.warning
+    assert list(table(at)["Nickname"]) == ["Student 2", "Student 1"]
+    assert any("hidden by this link (hide=1)" in c.value for c in at.caption)
+    assert at.query_params["hide"] == "1" and at.query_params["preset"] == "classic"
+    at.run()  # a rerun (and every page: sync_link) keeps it
+    assert at.query_params["hide"] == "1"
+    assert not teacher.names_hidden_for_all()  # this view only
+    shown = AppTest.from_function(class_app, default_timeout=30).run()
+    assert list(table(shown)["Nickname"]) == ["Ben", "Ana"] and "hide" not in shown.query_params
+
+
+@pytest.mark.parametrize("word", ["0", "off", "No", "maybe"])
+def test_the_link_can_say_no_and_a_bad_word_is_a_notice(store, page, word):
+    add_run(store, "Ana", 0.97)
+    page.query_params["hide"] = word
+    at = page.run()
+    assert list(table(at)["Nickname"]) == ["Ana"] and "hide" not in at.query_params
+    if word == "maybe":
+        assert [w.value for w in at.warning] == [
+            "Ignored `hide=maybe` from the link: it must be 1 (names hidden on the Class page) "
+            "or 0."
+        ]
+    else:
+        assert not at.warning
+
+
+def test_the_teacher_section_comes_first_and_tells_of_hide_1(page, store):
+    add_run(store, "Ana", 0.97)
+    at = page.run()
+    (section,) = at.expander
+    assert section.label == "Teacher" and not section.proto.expanded
+    assert "/class?hide=1" in section.caption[0].value
+    types = [element.type for element in at.main.children.values()]
+    assert types[:3] == ["title", "caption", "expander"]  # before the board, not after it
+    assert at.dataframe and at.main.children[3].dataframe
 
 
 def test_delete_and_clear_need_a_confirm(store, page):
@@ -273,6 +330,7 @@ def test_delete_and_clear_need_a_confirm(store, page):
     at.selectbox(key="class_delete_choice").set_value(gone).run()
     button(at, "Delete this run").click().run()
     assert len(store.runs()) == 2  # asked, not done
+    assert "Delete run #2 by Ben (99.00% (done), adamw lr 0.003" in at.warning[0].value
     button(at, "Yes, delete").click().run()
     assert [r.id for r in store.runs()] == [keep] and store.checkpoint(gone) is None
     assert list(table(at)["Nickname"]) == ["Ana"]
@@ -283,6 +341,22 @@ def test_delete_and_clear_need_a_confirm(store, page):
     button(at, "Clear the class").click().run()
     button(at, "Yes, delete").click().run()
     assert store.runs() == [] and "No runs yet" in at.info[0].value
+
+
+def test_a_run_chosen_while_running_is_deleted_after_it_finished(store, page):
+    running = add_run(store, "Ana", None, status="running")
+    at = unlock(page.run())
+    at.selectbox(key="class_delete_choice").set_value(running).run()
+    assert "running" not in at.selectbox(key="class_delete_choice").options[0]  # a stable label
+    store.finish(running, "done", curves(0.97), {"test_accuracy": 0.97})  # meanwhile
+    late = add_run(store, "Ben", 0.99)  # a run started after the key was given
+    at.run()
+    choice = at.selectbox(key="class_delete_choice")
+    assert choice.value == running and len(choice.options) == 2 and f"#{late}" in choice.options[0]
+    button(at, "Delete this run").click().run()
+    assert "(97.00% (done)," in at.warning[0].value  # its result now, in the confirm step
+    button(at, "Yes, delete").click().run()
+    assert [r.id for r in store.runs()] == [late]
 
 
 def test_no_teacher_key_says_how_to_set_one(store, page, monkeypatch):
@@ -308,3 +382,64 @@ def test_no_store_is_one_notice(page, monkeypatch):
     assert not at.exception and len(at.warning) == 1
     assert "runs/lenet.db is read-only" in at.warning[0].value
     assert not at.dataframe
+
+
+def test_wrong_keys_are_counted_for_the_whole_server_not_per_tab(page):
+    def new_tab() -> AppTest:
+        return AppTest.from_function(class_app, default_timeout=30).run()
+
+    for _ in range(teacher.FREE_TRIES):
+        at = new_tab()  # a new session each time: no fresh count
+        key = next(t for t in at.text_input if t.label == "Teacher key")
+        key.set_value("not the key").run()
+        assert any("not the teacher key" in e.value for e in at.error)
+    at = new_tab()
+    next(t for t in at.text_input if t.label == "Teacher key").set_value(KEY).run()
+    assert any(e.value.startswith("Too many wrong keys") for e in at.error)
+    assert not any(b.label.startswith("Delete") for b in at.button)  # the right key waits too
+
+
+def test_one_student_is_one_spelling_everywhere(store, page):
+    add_run(store, "Maya", 0.97)
+    add_run(store, "Ben", 0.95)
+    add_run(store, "maya", 0.99)
+    at = page.run()
+    assert list(table(at)["Nickname"]) == ["Maya", "Maya", "Ben"]  # her first run's spelling
+    assert "**3 runs** by 2 students" in at.markdown[0].value
+    assert at.multiselect(key="class_names").options == ["Ben", "Maya"]
+    assert [t["name"] for t in figure_data(at, "Validation accuracy")] == ["Maya", "Maya", "Ben"]
+    rows = store.runs()
+    text = class_data.csv_bytes(rows, class_data.shown_names(rows, hide=False)).decode()
+    assert "maya" not in text and text.count("Maya") == 2
+
+
+def test_the_leaderboard_shows_a_class_of_35_before_it_scrolls():
+    assert class_page.table_height(40) == 35 * 36 + 3  # the header and 35 rows, then it scrolls
+    assert class_page.table_height(3) == 35 * 4 + 3
+    nickname = class_page.COLUMNS["Nickname"]
+    assert nickname["width"] >= 24 * 8  # a 24-character nickname is not cut
+
+
+def test_identical_runs_are_separate_dots_and_ticks_are_decades():
+    same = {"lr": 3e-3, "accuracy": 0.99, "optimizer": "adamw", "settings": "s"}
+    points = [{**same, "name": n} for n in ("A", "B", "C")]
+    points.append({"lr": 0.1, "accuracy": 0.98, "optimizer": "sgd", "name": "D", "settings": "s"})
+    fig = class_charts.lr_figure(points)
+    adamw = fig.data[0]
+    assert len(set(adamw.x)) == 3 and list(adamw.y) == [99.0] * 3
+    assert all(abs(x / 3e-3 - 1) < 0.1 for x in adamw.x)  # side by side, near their rate
+    assert [c[2] for c in adamw.customdata] == [3e-3] * 3  # the hover says the real rate
+    assert list(class_charts.lr_figure(points).data[0].x) == list(adamw.x)  # the same each time
+    assert fig.layout.xaxis.dtick == 1 and fig.layout.xaxis.tickfont.size >= 14
+    assert list(fig.layout.xaxis.range) == [-3.05, 0.05]  # 10^-3 .. 10^0: decades labelled
+    assert list(fig.data[1].x) == [0.1]  # alone at its rate: where it is
+
+
+def test_csv_accuracies_are_rounded_fractions_and_statuses_as_stored(store):
+    run = store.create("Ana", settings())
+    noisy = 0.9532999992370605
+    store.finish(run, "stopped", [], {"test_accuracy": noisy, "per_class": [noisy] * 10})
+    rows = store.runs()
+    (line,) = csv.DictReader(io.StringIO(class_data.csv_bytes(rows, {}).decode("utf-8-sig")))
+    assert line["test_accuracy"] == "0.9533" and line["accuracy_digit_0"] == "0.9533"
+    assert line["status"] == "stopped"

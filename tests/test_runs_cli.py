@@ -207,14 +207,16 @@ def test_a_diverged_run_is_recorded_as_diverged(in_process, capsys):
     assert "Recorded as run 1 (nickname Ana, diverged) in " in capsys.readouterr().out
 
 
-def test_ctrl_c_records_a_stopped_run_with_its_weights(in_process, monkeypatch, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_ctrl_c_records_a_stopped_run_with_its_weights(in_process, monkeypatch, tmp_path, sig):
+    """Ctrl-C, a polite kill or the terminal closing: the run stops, saves and is stored."""
     report, pressed = train_cli.ConsoleReport.__call__, []
 
-    def interrupted(self, event) -> None:  # Ctrl-C once, at the first evaluation
+    def interrupted(self, event) -> None:  # the signal once, at the first evaluation
         report(self, event)
         if type(event).__name__ == "Evaluation" and not pressed:
             pressed.append(event.step)
-            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), sig)
 
     monkeypatch.setattr(train_cli.ConsoleReport, "__call__", interrupted)
     assert in_process("--epochs", "3", "--evals-per-epoch", "2", "--name", "Ana") == 0
@@ -270,3 +272,53 @@ def test_new_files_are_written_whole_and_never_over_another(tmp_path):
     assert path.read_bytes() == b"mine"
     runs.write_new(path, b"table", replace=True)
     assert path.read_bytes() == b"table" and [p.name for p in tmp_path.iterdir()] == ["w.pt"]
+
+
+def test_show_a_run_without_results_prints_dashes_and_says_which_evaluations(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'lenet.db'}"
+    store = open_store(url)
+    store.create("Ana", {"optimizer": "sgd", "model": {}})  # queued: no results yet
+    long = store.create("Ben", {"optimizer": "sgd", "model": {}})
+    evaluations = [
+        {"step": 10 * i, "epoch": i / 7, "train_loss": 0.5, "val_accuracy": 0.9} for i in range(14)
+    ]
+    store.finish(long, "done", evaluations, {"test_accuracy": 0.95, "seconds": 3.0, "steps": 140})
+    store.close()
+    assert runs.main(["--database", url, "show", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "Test accuracy -; training -; steps -\n" in text and "None" not in text
+    assert runs.main(["--database", url, "show", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "training 3.0 s; steps 140" in text
+    assert "Curves (10 of 14 evaluations, evenly spread from the first to the last):" in text
+    assert text.count("\n 130   1.86 ") == 1  # the last evaluation is among them
+    assert "None" not in text  # val_loss and train accuracy were not recorded: "-"
+
+
+def test_a_pipe_closed_early_ends_quietly(tmp_path):
+    url = f"sqlite:///{tmp_path / 'lenet.db'}"
+    store = open_store(url)
+    for i in range(3000):  # more than a pipe's buffer holds
+        store.create(f"S{i}", {"optimizer": "sgd", "model": {}})
+    store.close()
+    env = {**os.environ, "LENET_DATABASE_URL": url}
+    done = subprocess.run(
+        ["bash", "-c", "set -o pipefail; python -m lenet.runs list | head -1"],
+        capture_output=True,
+        text=True,
+        env={**env, "PATH": f"{Path(os.sys.executable).parent}:{env['PATH']}"},
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.stdout.split()[:3] == ["Run", "Nickname", "Status"]
+    assert done.stderr == "" and done.returncode == 141  # as `yes | head -1`
+    with subprocess.Popen(
+        [os.sys.executable, "-m", "lenet.runs", "list", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    ) as listing:
+        assert json.loads(listing.stdout.readline())["name"] == "S2999"
+        listing.stdout.close()  # the reader goes away after the first line
+        assert listing.wait(60) == 141 and listing.stderr.read() == b""

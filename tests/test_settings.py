@@ -405,3 +405,18 @@ def test_every_value_a_share_link_writes_is_read_back():
     for name, field in FIELDS.items():
         written = field.choices or (field.low, field.high)
         assert [field.parse(str(value)) for value in written] == list(written), name
+
+
+def test_hide_is_a_known_link_word_like_lock():
+    from demo.settings import hide_from_query
+
+    for word in ("1", "true", "Yes", "ON"):
+        assert hide_from_query({"Hide": word}) == (True, None)
+        assert settings_from_query({"hide": word})[1] == []  # no "no setting of that name"
+    assert hide_from_query({"hide": "off"}) == hide_from_query({}) == (False, None)
+    hidden, note = hide_from_query({"hide": "maybe"})
+    assert not hidden and note.startswith("Ignored `hide=maybe` from the link: it must be 1")
+    assert note in settings_from_query({"hide": "maybe"})[1]
+    values = settings_from_query({})[0]
+    assert settings_to_query(values, hide=True) == {"preset": "classic", "hide": "1"}
+    assert "hide" not in settings_to_query(values)

@@ -285,10 +285,19 @@ def unwritable(store: RunStore, path: Path | None):
             conn.exec_driver_sql("GRANT INSERT, UPDATE ON runs TO CURRENT_USER")
 
 
-def test_a_store_that_fails_later_says_so_and_carries_on_when_fixed(store_url, monkeypatch):
+def wait_for(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_store_that_fails_later_says_so_and_takes_the_write_when_fixed(store_url, monkeypatch):
+    from lenet import recorder
     from lenet.recorder import StoreWriter
 
     monkeypatch.setattr(store_engine, "RETRIES", 1)
+    monkeypatch.setattr(recorder, "RETRY_S", 0.1)
     store = open_store(store_url)
     sqlite = store.engine.dialect.name == "sqlite"
     if sqlite and os.geteuid() != 0:
@@ -298,11 +307,10 @@ def test_a_store_that_fails_later_says_so_and_carries_on_when_fixed(store_url, m
     run_id = store.create("Alice", {})
     with unwritable(store, Path(store.url.database) if sqlite else None):
         writer.submit(lambda s: s.update(run_id, status="running"))
-        assert writer.flush(60)
-        assert writer.problem and "\n" not in writer.problem, writer.problem
-        assert store.where in writer.problem
-    assert store.run(run_id).status == "queued"
-    writer.submit(lambda s: s.finish(run_id, "done", [], checkpoint=b"weights"))
+        writer.submit(lambda s: s.finish(run_id, "done", [], checkpoint=b"weights"))
+        wait_for(lambda: writer.problem is not None)
+        assert "\n" not in writer.problem and store.where in writer.problem, writer.problem
+        assert not writer.flush(0.5)  # the writes wait, in order, for the store to come back
     assert writer.flush(60)
     assert writer.problem is None
     assert store.run(run_id).status == "done" and store.checkpoint(run_id) == b"weights"
@@ -310,19 +318,21 @@ def test_a_store_that_fails_later_says_so_and_carries_on_when_fixed(store_url, m
 
 
 def test_a_writer_that_meets_a_lock_says_so_and_carries_on(tmp_path, monkeypatch):
+    from lenet import recorder
     from lenet.recorder import StoreWriter
 
     monkeypatch.setattr(store_engine, "BUSY_S", 0.05)
+    monkeypatch.setattr(recorder, "RETRY_S", 0.1)
     path = tmp_path / "lenet.db"
     store = open_store(f"sqlite:///{path}")
     writer = StoreWriter(store)
     run_id = store.create("Alice", {})
     with write_lock(path):
         writer.submit(lambda s: s.update(run_id, status="running"))
-        assert writer.flush(60)
-        assert writer.problem and "locked" in writer.problem and str(path) in writer.problem
-    writer.submit(lambda s: s.update(run_id, curves=[{"step": 1}]))
+        writer.submit(lambda s: s.update(run_id, curves=[{"step": 1}]))
+        wait_for(lambda: writer.problem is not None)
+        assert "locked" in writer.problem and str(path) in writer.problem
     assert writer.flush(60) and writer.problem is None
-    assert store.run(run_id).status == "queued"  # the write that failed is not replayed
+    assert store.run(run_id).status == "running"  # the write that met the lock, replayed
     assert store.curves([run_id]) == {run_id: [{"step": 1}]}
     store.close()

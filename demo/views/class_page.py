@@ -1,7 +1,8 @@
 """The Class page: every run of the class from the run store, for the teacher's projector and the
 students' phones: a leaderboard that updates as runs finish, everyone's validation curves, what
-worked as a class, and a CSV. The teacher key unlocks hiding names, deleting a run and clearing
-the class; without it nothing here changes a run."""
+worked as a class, and a CSV. The teacher key unlocks hiding names for everyone, deleting a run
+and clearing the class; without it nothing here changes a run. The link's `hide=1` hides names in
+one view without a key (a projector's bookmark)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,16 @@ import streamlit as st
 
 from demo import class_charts, class_data
 from demo.store_state import run_store, store_notice, store_problem
-from demo.teacher import hidden_names, teacher_section
+from demo.teacher import (
+    REFRESH_S,
+    hidden_names,
+    names_hidden_for_all,
+    teacher_section,
+)
+from demo.text import plain
 from lenet.store import RunRow, RunStore, StoreError
 
-REFRESH_S = 5  # how often the page looks for new and finished runs (a cheap query when none)
+ROWS_SHOWN, ROW_PX = 35, 35  # the leaderboard shows this many rows before it scrolls
 CURVE_CAP = 50  # curves drawn at most: the best of those the filters leave
 EMPTY = "No runs yet: runs from the Train page and `python -m lenet.train --name NAME` appear here."
 COLUMNS_SHOWN = (
@@ -25,6 +32,7 @@ COLUMNS_SHOWN = (
 )  # fmt: skip
 COLUMNS = {
     "Rank": st.column_config.NumberColumn(width=60, help="Best test accuracy first"),
+    "Nickname": st.column_config.TextColumn(width=220, help="A student's runs: one spelling"),
     "Test accuracy": st.column_config.NumberColumn(
         format="%.2f%%", help="Share of the 10,000 MNIST test images read right"
     ),
@@ -66,12 +74,14 @@ def render() -> None:
         f"Every run of the class, from the Train page and the command line; this page looks "
         f"for new and finished runs every {REFRESH_S} seconds."
     )
+    if notice := st.session_state.get("hide_notice"):
+        st.warning(notice, icon=":material/link_off:")  # Markdown built safely: demo.link_values
     store = run_store()
     if store is None:
         st.warning(store_notice(store_problem() or "the run store could not be opened"))
         return
-    board(store)
     teacher_section(store)
+    board(store)
 
 
 @st.fragment(run_every=REFRESH_S)
@@ -87,6 +97,9 @@ def board(store: RunStore) -> None:
         st.info(EMPTY, icon=":material/groups:")
         return
     hide = hidden_names()
+    if hide:
+        why = "by the teacher, for everyone" if names_hidden_for_all() else "by this link (hide=1)"
+        st.caption(f"Names are hidden {why}: each student is a number.")
     names = class_data.shown_names(rows, hide)
     zone = browser_zone()
     day = datetime.now(zone).date().isoformat()
@@ -108,15 +121,15 @@ def leaderboard_table(board: pd.DataFrame, rows: list[RunRow], names: dict[int, 
     active = sum(r.status in ("queued", "running") for r in rows)
     best = ""
     if len(ranked):
-        best = f"; best {ranked['Test accuracy'].iloc[0]:.2f}% by {ranked['Nickname'].iloc[0]}"
-    st.markdown(
-        f"**{len(rows)} runs** by {len(set(names.values()))} students, {active} in progress{best}."
-    )
+        leader = plain(ranked["Nickname"].iloc[0])
+        best = f"; best {ranked['Test accuracy'].iloc[0]:.2f}% by {leader}"
+    students = len({name.casefold() for name in names.values()})
+    st.markdown(f"**{len(rows)} runs** by {students} students, {active} in progress{best}.")
     st.dataframe(
         board,
         hide_index=True,
         column_config=COLUMNS,
-        height=min(460, 38 + 35 * len(board)),
+        height=table_height(len(board)),
         placeholder="–",
         key="class_table",
     )
@@ -130,6 +143,12 @@ def leaderboard_table(board: pd.DataFrame, rows: list[RunRow], names: dict[int, 
         help="Every run with all its settings, test accuracy per digit, time and steps, "
         "for a spreadsheet (names as shown here).",
     )
+
+
+def table_height(rows: int) -> int:
+    """Pixels for the header and up to ROWS_SHOWN rows (a class on a projector), then it
+    scrolls."""
+    return ROW_PX * (min(rows, ROWS_SHOWN) + 1) + 3
 
 
 def curves_section(store: RunStore, changed: tuple, rows: list[RunRow], names: dict) -> None:

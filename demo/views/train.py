@@ -68,8 +68,8 @@ def recorder(config, values: dict) -> RunRecorder | None:
         return None
     try:
         return RunRecorder(writer, nickname(), config, values, "app", server_owner())
-    except StoreError as error:
-        writer.problem = str(error)
+    except StoreError as error:  # this run only: it lives in the tab, and the tab says why
+        st.session_state["store_read_error"] = str(error)
         return None
 
 

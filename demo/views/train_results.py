@@ -185,7 +185,7 @@ def save_controls(run: dict, where: str) -> None:
     right.download_button(
         "Download the model (.pt)",
         data=lambda: checkpoint_bytes(*run_checkpoint(run)),
-        file_name=f"lenet5_run{number}.pt",
+        file_name=f"lenet5_{run['optimizer']}_run{number}.pt",
         mime="application/octet-stream",
         help="A checkpoint file for `python -m lenet.predict --checkpoint` or another server.",
         key=f"download_{where}_{run['job_id']}",

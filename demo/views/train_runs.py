@@ -12,9 +12,18 @@ from collections.abc import Callable
 import streamlit as st
 
 from demo import train_charts
-from demo.settings import describe, settings_from_config
+from demo.settings import (
+    FIELDS,
+    describe,
+    preset_settings,
+    settings_from_config,
+    settings_from_query,
+    settings_to_query,
+)
 from demo.store_state import run_store
+from demo.text import plain
 from demo.views.train_results import savable, save_controls
+from lenet.errors import ConfigError
 from lenet.store import RunRow, StoreError
 from lenet.train import Evaluation, TrainConfig
 
@@ -33,11 +42,22 @@ def evaluations(curves) -> list[Evaluation]:
 
 
 def values_of(row: RunRow) -> dict:
-    """The Train page's settings for a stored run (a CLI run has none of its own: from its
-    train config, on top of the Classic preset)."""
-    if row.app_settings:
-        return dict(row.app_settings)
-    return settings_from_config(TrainConfig.from_dict(row.settings), "classic")
+    """The Train page's settings for a stored run: its own (a run stored by another version may
+    lack some: the preset's fill them), else, for a CLI run, from its train config on top of the
+    Classic preset; values the controls cannot take fall back to the Classic preset's."""
+    app = row.app_settings or {}
+    try:
+        if app:
+            values = {**preset_settings(str(app.get("preset", "classic"))), **app}
+            values = {k: values[k] for k in FIELDS}
+        else:
+            values = settings_from_config(TrainConfig.from_dict(row.settings), "classic")
+        if settings_from_query(settings_to_query(values))[1]:  # a value the controls cannot show
+            raise ValueError("out of range")
+        describe(values)
+        return values
+    except (ConfigError, KeyError, TypeError, ValueError):
+        return preset_settings("classic")
 
 
 def stored_run(row: RunRow, with_weights: bool) -> dict:
@@ -57,6 +77,7 @@ def stored_run(row: RunRow, with_weights: bool) -> dict:
         "ended": (row.finished_at or row.created_at).astimezone(),
         "optimizer": values["optimizer"],
         "source": row.source,
+        "message": row.message,
     }
 
 
@@ -74,10 +95,22 @@ def stored_runs(nickname: str, known: set[int]) -> list[dict]:
     return [stored_run(row, row.id in weights) for row in rows]
 
 
+def still_stored(runs: list[dict]) -> list[dict]:
+    """The tab's runs without those the teacher deleted from the store since."""
+    store, ids = run_store(), [r["run_id"] for r in runs if r.get("run_id")]
+    if store is None or not ids:
+        return runs
+    try:
+        there = set(store.curves(ids))
+    except StoreError:
+        return runs
+    return [r for r in runs if not r.get("run_id") or r["run_id"] in there]
+
+
 def your_runs(nickname: str) -> list[dict]:
     """This tab's finished runs and the nickname's stored ones, newest first."""
     job = st.session_state.get("job")
-    mine: list[dict] = st.session_state.get("runs", [])
+    mine: list[dict] = still_stored(st.session_state.get("runs", []))
     known = {r["run_id"] for r in mine if r.get("run_id")}
     if job is not None and job.recorder is not None:
         known.add(job.recorder.run_id)  # the run on the page above
@@ -88,7 +121,13 @@ def your_runs(nickname: str) -> list[dict]:
 def status_text(run: dict) -> str:
     accuracy = run["test_accuracy"]
     where = " · from the CLI" if run.get("source") == "cli" else ""
-    return run["outcome"] + (f" · **{accuracy:.2%}**" if accuracy else "") + where
+    why = run.get("message") if run["outcome"] in ("interrupted", "failed") else None
+    return (
+        run["outcome"]
+        + (f" · **{accuracy:.2%}**" if accuracy else "")
+        + where
+        + (f"  \n:gray[{plain(why)}]" if why else "")
+    )
 
 
 def compare_runs(nickname: str, disabled: bool, apply_settings: Callable[[dict], None]) -> None:
@@ -103,9 +142,9 @@ def compare_runs(nickname: str, disabled: bool, apply_settings: Callable[[dict],
         st.plotly_chart(train_charts.comparison_figure(curves[::-1]), key="compare_chart")
     if run_store() is not None:
         st.caption(
-            f"Every run of **{nickname}** is kept on the server: give the same nickname after a "
-            "reload or on another day to find them here again. Save a model to use it on the "
-            "Draw and Inspect pages by name."
+            f"Every run of **{plain(nickname)}** is kept on the server: give the same nickname "
+            "after a reload or on another day to find them here again; the Draw and Inspect "
+            "pages offer them as models too."
         )
     else:
         st.caption(

@@ -13,7 +13,13 @@ from __future__ import annotations
 import streamlit as st
 import torch
 
-from demo.settings import FIELDS, preset_settings, settings_from_query, settings_to_query
+from demo.settings import (
+    FIELDS,
+    hide_from_query,
+    preset_settings,
+    settings_from_query,
+    settings_to_query,
+)
 from lenet.presets import PRESETS
 
 
@@ -37,11 +43,15 @@ def apply_settings(values: dict) -> None:
 
 def init_from_link() -> None:
     """Once per session, whichever page it opens on: the settings from the link (or the
-    Classic preset), with a notice for each ignored parameter."""
+    Classic preset), with a notice for each ignored parameter; `lock` and `hide` (names hidden
+    on the Class page) too."""
     if "settings" in st.session_state:
         return
-    values, notices, locked = settings_from_query(st.query_params.to_dict())
+    query = st.query_params.to_dict()
+    values, notices, locked = settings_from_query(query)
+    hide, hide_notice = hide_from_query(query)
     st.session_state.update(settings=values, link_notices=notices, locked=locked, runs=[], job=None)
+    st.session_state.update(hide_names=hide, hide_notice=hide_notice)
 
 
 def refill_controls() -> None:
@@ -185,7 +195,9 @@ def settings_ui(disabled: bool) -> None:
 
 
 def sync_link() -> None:
-    """Keep the address bar's query string equal to the session's settings (on every page)."""
-    wanted = settings_to_query(current_settings(), st.session_state["locked"])
+    """Keep the address bar's query string equal to the session's settings (on every page),
+    with `lock=1` and `hide=1` while they are set."""
+    state = st.session_state
+    wanted = settings_to_query(current_settings(), state["locked"], state.get("hide_names", False))
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -101,21 +102,35 @@ def test_a_locked_link_survives_switching_pages_and_a_reload(page, app_url):
     assert page.get_by_text("lr 0.05").first.is_visible()  # the summary above the run
 
 
+def finished_run(page, after: int, timeout: float = 120) -> int:
+    """The number of the run the page shows as finished, once it is later than `after`."""
+    finished = page.locator('[data-testid="stMetricValue"]', has_text=re.compile(r"#\d+ finished"))
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for text in finished.all_inner_texts():
+            number = int(re.search(r"#(\d+)", text).group(1))
+            if number > after:
+                return number
+        time.sleep(0.3)
+    raise AssertionError(f"no run after #{after} finished")
+
+
 def test_an_earlier_run_stays_savable_after_a_new_one(page, app_url, tmp_path):
     page.goto(f"{app_url}/?preset=quick&train_size=2000")
     start = page.get_by_role("button", name="Start training")
     run = page.locator('[data-testid="stMetric"]', has_text="Run")
-    for number in (1, 2):
+    numbers: list[int] = []  # as the class's run store numbers them
+    for _ in range(2):
         start.wait_for(timeout=60_000)
         start.click()
-        page.get_by_text(f"#{number} finished").wait_for(timeout=120_000)
-    assert run.first.is_visible()
+        numbers.append(finished_run(page, after=numbers[-1] if numbers else 0))
+    assert run.first.is_visible() and numbers[1] > numbers[0]
     keep = page.get_by_role("button", name="Save or download")
-    assert keep.count() == 2  # run 2 and run 1, newest first
+    assert keep.count() == 2  # the second run and the first, newest first
     keep.nth(1).click()
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the model (.pt)").last.click()
-    assert download.value.suggested_filename == "lenet5_run1.pt"
+    assert download.value.suggested_filename == f"lenet5_adamw_run{numbers[0]}.pt"
     saved = tmp_path / "run1.pt"
     download.value.save_as(saved)
     from lenet.checkpoint import load_checkpoint

@@ -1,6 +1,8 @@
 """The Class page in Chromium, on a server of its own over a run store filled through RunStore:
-the leaderboard best first, a run finishing while the page is open, names hidden with the
-teacher key, and a phone-width page that does not scroll sideways."""
+the leaderboard best first, a run finishing while the page is open, names hidden for everyone
+with the teacher key (the key box at the top), a run to delete offered without a click, a
+projector's `?hide=1` link that survives a reload, a class of 30 on one screen, and a
+phone-width page that does not scroll sideways."""
 
 from __future__ import annotations
 
@@ -54,13 +56,40 @@ def test_the_class_page_follows_the_store(class_url, page):
     wait_for_names(page, ["Eli", "Ben", "Ana", "Cleo", "Dev"])
     save_screenshot(page, "class_page", height=2300)
 
-    page.get_by_text("Teacher", exact=True).click()
+    teacher = page.get_by_text("Teacher", exact=True)
+    grid = page.locator('[data-testid="stDataFrame"]')
+    assert teacher.bounding_box()["y"] < grid.bounding_box()["y"]  # first, not at the bottom
+    teacher.click()
+    assert "/class?hide=1" in page.get_by_text("For a projector").inner_text()
     field = page.get_by_label("Teacher key", exact=True)
     field.fill(KEY)
     field.press("Enter")
-    page.get_by_text("Hide names (for projection)").click()
-    wait_for_names(page, ["Student 5", "Student 2", "Student 1", "Student 3", "Student 4"])
+    page.get_by_text("Hide names for everyone").click()
+    hidden = ["Student 5", "Student 2", "Student 1", "Student 3", "Student 4"]
+    wait_for_names(page, hidden)
     assert page.get_by_text("best 99.50% by Student 5").count() == 1
+    student = page.context.browser.new_page(viewport={"width": 1440, "height": 1000})
+    student.goto(f"{url}/class")  # another student's tab, without the key
+    student.wait_for_function(DRAWN, timeout=60_000)
+    wait_for_names(student, hidden)
+    student.reload()  # survives a reload
+    student.wait_for_function(DRAWN, timeout=60_000)
+    wait_for_names(student, hidden)
+    student.close()
+
+    late = add_run(store, "Fay", None, status="running")  # started after the key was given
+    wait_for_names(page, [*hidden[:4], "Student 6", hidden[4]])  # in progress: before Dev
+    time.sleep(1)  # the delete list's own refresh follows the board's
+    page.get_by_role("combobox", name="Run to delete").click()
+    assert page.get_by_role("option", name=f"#{late} · Student 6").count() == 1
+    page.get_by_role("option", name=f"#{late} · Student 6").click()
+    store.finish(late, "done", [], {"test_accuracy": 0.5})  # it finishes while chosen
+    time.sleep(6)
+    page.get_by_role("button", name="Delete this run").click()
+    page.get_by_text("50.00% (done)").wait_for(timeout=10_000)
+    page.get_by_role("button", name="Yes, delete").click()
+    wait_for_names(page, hidden)
+    assert store.run(late) is None
 
 
 def test_the_class_page_fits_a_phone(class_url, browser):
@@ -77,3 +106,38 @@ def test_the_class_page_fits_a_phone(class_url, browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=str(ARTIFACTS / "class_page_phone.png"))
     context.close()
+
+
+@pytest.fixture
+def class_of_30(app_url, tmp_path):
+    """A server of its own over 30 runs, one student as Maya and maya, one nickname 24 long."""
+    url = f"sqlite:///{tmp_path / 'class30.db'}"
+    store = open_store(url)
+    names = ["Maya", "maya", "Alexandria-Konstantinos"[:23] + "X"]
+    names += [f"Student{i:02d}" for i in range(27)]
+    for i, name in enumerate(names):
+        add_run(store, name, 0.95 + i / 1000, optimizer="sgd" if i % 2 else "adamw", lr=0.05)
+    with running_app({"LENET_DATABASE_URL": url, "LENET_TEACHER_KEY": KEY}) as (served, _):
+        yield served, names
+    store.close()
+
+
+def test_a_projector_link_hides_names_and_a_class_of_30_fits(class_of_30, page):
+    url, names = class_of_30
+    page.goto(f"{url}/class?hide=1")
+    page.wait_for_function(DRAWN, timeout=60_000)
+    time.sleep(2)
+    shown = nicknames(page)
+    assert len(shown) == 30 and all(n.startswith("Student ") for n in shown)  # no inner scroll
+    assert len(set(shown)) == 29  # Maya and maya: one student
+    page.reload()
+    page.wait_for_function(DRAWN, timeout=60_000)
+    time.sleep(2)
+    assert all(n.startswith("Student ") for n in nicknames(page)) and "hide=1" in page.url
+    save_screenshot(page, "class_projector", height=1000)
+    page.goto(f"{url}/class")
+    page.wait_for_function(DRAWN, timeout=60_000)
+    time.sleep(2)
+    assert "maya" not in nicknames(page) and nicknames(page).count("Maya") == 2
+    assert page.get_by_text("30 runs by 29 students").count() == 1
+    save_screenshot(page, "class_30_runs", height=2600)

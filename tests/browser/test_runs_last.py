@@ -1,6 +1,7 @@
 """Runs that last, in Chromium: two students train, a third sees both on the Class page, the
-server restarts (same port, same run store) and keeps them, and the first student gets their
-run back by nickname after a reload."""
+server restarts (same port, same run store) and keeps them; the first student's tab gets her
+run back after a reload (the tab kept her nickname), and so does another computer once she gives
+her nickname."""
 
 from __future__ import annotations
 
@@ -100,19 +101,26 @@ def test_two_runs_reach_the_class_page_survive_a_restart_and_come_back(browser, 
         teacher.goto(f"{url}/class")
         expect(cell(teacher, "Ada")).to_be_attached(timeout=30_000)
         expect(cell(teacher, "Alan")).to_be_attached()
-        ada.reload()
-        ada.get_by_role("button", name="Start training").wait_for(timeout=60_000)
-        expect(ada.get_by_text("Your runs", exact=True)).to_have_count(
-            0
-        )  # a new server: who is this?
-        give_nickname(ada, "ada")
-        expect(ada.get_by_text("Your runs", exact=True)).to_be_visible(timeout=15_000)
-        row = ada.get_by_text(re.compile(rf"^#{ada_run}$"))
-        expect(row.first).to_be_visible()
+        ada.reload()  # the tab kept its nickname: the restarted server takes it back
+        expect(ada.get_by_text("Welcome back,")).to_be_visible(timeout=60_000)
+        expect(ada.get_by_role("textbox", name="Your nickname")).to_have_value("Ada")
+        expect(ada.get_by_role("heading", name="Your runs")).to_be_visible(timeout=15_000)
+        expect(ada.get_by_text(re.compile(rf"^#{ada_run}$")).first).to_be_visible()
         expect(ada.get_by_text(f"#{alan_run}", exact=True)).to_have_count(0)
-        ada.get_by_role("button", name="Save or download").first.click()
-        expect(ada.get_by_role("button", name="Download the model (.pt)").first).to_be_visible()
-        save_screenshot(ada, "runs-come-back")
+        laptop = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
+        try:  # the same student on another computer: a guest until she gives her nickname
+            laptop.goto(f"{url}/{QUICK}")
+            laptop.get_by_role("button", name="Start training").wait_for(timeout=60_000)
+            expect(laptop.get_by_role("heading", name="Your runs")).to_have_count(0)
+            give_nickname(laptop, "ada")
+            expect(laptop.get_by_text("already has 1 run on this server, shown in")).to_be_visible()
+            expect(laptop.get_by_text(re.compile(rf"^#{ada_run}$")).first).to_be_visible()
+            save_screenshot(laptop, "runs-come-back", height=1250)
+            laptop.get_by_role("button", name="Save or download").first.click()
+            download = laptop.get_by_role("button", name="Download the model (.pt)").first
+            expect(download).to_be_visible()
+        finally:
+            laptop.context.close()
     finally:
         for context in contexts:
             context.close()
