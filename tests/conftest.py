@@ -72,6 +72,18 @@ def postgres_url() -> str:
     return url
 
 
+@pytest.fixture
+def spawn(monkeypatch):
+    """multiprocessing's spawn context, safe after AppTest: AppTest leaves `__main__` pointing
+    at a temporary script of its own, which every spawned child would try to run first."""
+    import multiprocessing
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
+    return multiprocessing.get_context("spawn")
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path) -> Iterator[str]:
     """An empty run store's URL: a SQLite file in a temporary folder, or PostgreSQL."""

@@ -5,7 +5,6 @@ fresh store at once both open it."""
 
 from __future__ import annotations
 
-import multiprocessing
 import shutil
 import sqlite3
 from pathlib import Path
@@ -128,8 +127,7 @@ def open_and_count(url: str, barrier) -> None:
     store.close()
 
 
-def test_two_servers_starting_on_a_fresh_store_both_open_it(store_url):
-    spawn = multiprocessing.get_context("spawn")
+def test_two_servers_starting_on_a_fresh_store_both_open_it(store_url, spawn):
     barrier = spawn.Barrier(3)
     servers = [spawn.Process(target=open_and_count, args=(store_url, barrier)) for _ in range(3)]
     for server in servers:

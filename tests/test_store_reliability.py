@@ -7,7 +7,6 @@ folder is made with `chattr +i` (immutable, which stops root too) when running a
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import random
 import shutil
@@ -66,9 +65,8 @@ def write_runs(url: str, barrier, first: int) -> None:
         raise SystemExit(f"{len(failures)} writers failed: {failures[0]!r}")
 
 
-def test_thirty_writers_finishing_at_once_lose_no_row(store_url):
+def test_thirty_writers_finishing_at_once_lose_no_row(store_url, spawn):
     open_store(store_url).close()  # migrated before the crowd arrives
-    spawn = multiprocessing.get_context("spawn")
     barrier = spawn.Barrier(PROCESSES * THREADS)
     processes = [
         spawn.Process(target=write_runs, args=(store_url, barrier, p * THREADS))
