@@ -16,7 +16,7 @@ import time
 import streamlit as st
 
 from lenet.recorder import StoreWriter
-from lenet.store import HEARTBEAT_S, RunStore, StoreError, open_store
+from lenet.store import HEARTBEAT_S, RunRow, RunStore, StoreError, open_store
 
 REOPEN_S = 30.0  # a store that could not be opened is tried again after this long
 
@@ -43,12 +43,25 @@ class ServerStore:
         self.writer: StoreWriter | None = None
         self.problem: str | None = None
         self._failed_at = float("-inf")
+        self._reopening = False
 
     def get(self) -> tuple[RunStore | None, StoreWriter | None, str | None]:
+        """The first call opens the store (callers wait for it: no run may start unrecorded);
+        a later retry runs in one caller while the others go on with the notice (an unreachable
+        server can take seconds to say so)."""
         with self._lock:
-            if self.store is None and time.monotonic() - self._failed_at >= REOPEN_S:
+            first = self._failed_at == float("-inf") and self.store is None
+            if first:
                 self._open()
-            return self.store, self.writer, self.problem
+            due = self.store is None and time.monotonic() - self._failed_at >= REOPEN_S
+            if not due or self._reopening:
+                return self.store, self.writer, self.problem
+            self._reopening = True
+        try:
+            self._open()
+        finally:
+            self._reopening = False
+        return self.store, self.writer, self.problem
 
     def _open(self) -> None:
         try:
@@ -60,7 +73,9 @@ class ServerStore:
             return
         if lost:
             logger.info("run store: %d runs lost by a previous server marked interrupted", lost)
-        self.store, self.writer, self.problem = store, StoreWriter(store), None
+        # the writer first: a reader that sees the store (opened outside the lock) has it too
+        self.writer, self.problem = StoreWriter(store), None
+        self.store = store
         owner = server_owner()
         threading.Thread(target=self._beat, args=(store, owner), name="lenet-heartbeat",
                          daemon=True).start()  # fmt: skip
@@ -94,6 +109,18 @@ def store_problem() -> str | None:
     """Why runs are not being stored right now, in one line; None while all is well."""
     _, writer, problem = server_store().get()
     return problem or (writer.problem if writer is not None else None)
+
+
+@st.cache_data(max_entries=4, ttl=3600, show_spinner=False)
+def _summaries(_store: RunStore, where: str, changed: tuple) -> list[RunRow]:
+    return _store.runs()
+
+
+def class_runs(store: RunStore) -> tuple[tuple, list[RunRow]]:
+    """(the store's change marker, every run's summary, newest first): read again only when
+    the store changed, however many Class pages poll it. Raises StoreError."""
+    changed = store.changed()
+    return changed, _summaries(store, store.where, changed)
 
 
 def store_notice(problem: str) -> str:

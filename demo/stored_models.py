@@ -34,13 +34,9 @@ def stored_checkpoint(run_id: int) -> tuple[LeNet5, dict]:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _run_test_predictions(run_id: int, _data: MNIST) -> torch.Tensor:
-    return predict_logits(stored_checkpoint(run_id)[0], _data.test.images).softmax(1)
-
-
-def run_test_probabilities(run_id: int, data: MNIST) -> torch.Tensor:
+def run_test_probabilities(run_id: int, _data: MNIST) -> torch.Tensor:
     """Softmax over the test set (10000, 10) of a stored run; cached for the server."""
-    return _run_test_predictions(run_id, data)
+    return predict_logits(stored_checkpoint(run_id)[0], _data.test.images).softmax(1)
 
 
 def label(row: RunRow, own: bool, hidden: bool = False) -> str:

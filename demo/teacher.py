@@ -13,6 +13,7 @@ import time
 import streamlit as st
 
 from demo import class_data
+from demo.store_state import class_runs
 from demo.teacher_key import (  # noqa: F401  (ENV, FREE_TRIES, KeyGate, _gates: for tests)
     ENV,
     FREE_TRIES,
@@ -135,7 +136,7 @@ def teacher_section(store: RunStore) -> None:
 def delete_tools(store: RunStore) -> None:
     """Delete a run or clear the class, each confirmed first; the runs offered follow the store."""
     try:
-        rows = class_data.ranked(store.runs())
+        rows = class_data.ranked(class_runs(store)[1])
     except StoreError as error:
         st.error(str(error))
         return
@@ -196,7 +197,8 @@ def confirm(store: RunStore, rows: dict[int, RunRow], names: dict[int, str]) -> 
         if action == "delete" and (row := rows.get(target)) is not None:
             st.warning(
                 f"Delete run #{row.id} by {plain(names[row.id])} ({_outcome(row)}, "
-                f"{class_data.short_settings(row.settings)}) for good, with its curves and weights?"
+                f"{plain(class_data.short_settings(row.settings))}) for good, with its curves "
+                "and weights?"
             )
         elif action == "delete":
             st.info(f"Run #{target} is already gone.")

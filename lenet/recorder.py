@@ -110,18 +110,23 @@ def result_of(finished: Finished | None, message: str | None = None) -> dict:
     }
 
 
+def metrics_of(finished: Finished) -> dict:
+    """A finished run's results as its checkpoint and history file keep them."""
+    return {
+        "test_accuracy": finished.test_accuracy,
+        "per_class_accuracy": list(finished.per_class_accuracy),
+        "seconds": finished.seconds,
+        "outcome": finished.outcome,
+        "steps": finished.step,
+    }
+
+
 def checkpoint_meta(config: TrainConfig, finished: Finished, curves: list[dict], name: str) -> dict:
     """What a checkpoint of a finished run carries besides its weights."""
     return {
         "name": name,
         "train_config": config.to_dict(),
-        "metrics": {
-            "test_accuracy": finished.test_accuracy,
-            "per_class_accuracy": list(finished.per_class_accuracy),
-            "seconds": finished.seconds,
-            "outcome": finished.outcome,
-            "steps": finished.step,
-        },
+        "metrics": metrics_of(finished),
         "history": list(curves),
     }
 

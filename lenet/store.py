@@ -177,6 +177,11 @@ class RunStore:
         query = sa.select(runs.c.id, runs.c.curves).where(runs.c.id.in_(run_ids))
         return self._read(lambda c: {r.id: list(curve_points(r.curves)) for r in c.execute(query)})
 
+    def existing(self, run_ids: list[int]) -> set[int]:
+        """Which of these runs are still stored (the teacher may have deleted some)."""
+        query = sa.select(runs.c.id).where(runs.c.id.in_(run_ids))
+        return self._read(lambda c: set(c.execute(query).scalars())) if run_ids else set()
+
     def run(self, run_id: int) -> RunRow | None:
         query = sa.select(runs).where(runs.c.id == run_id)
         row = self._read(lambda c: c.execute(query).first())

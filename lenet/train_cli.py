@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from lenet.checkpoint import CHECKPOINT_DIR, save_checkpoint
+from lenet.checkpoint import CHECKPOINT_DIR, save_checkpoint, write_file
 from lenet.cli import (
     OneLineParser,
     fraction,
@@ -23,9 +23,9 @@ from lenet.cli import (
 )
 from lenet.cli_recording import FALLBACK_NAME, Recording, default_name, nickname
 from lenet.data import load_mnist
-from lenet.errors import CheckpointError
 from lenet.model import ACTIVATIONS, POOLINGS
 from lenet.presets import PRESETS
+from lenet.recorder import metrics_of
 from lenet.schedule import OPTIMIZERS, SCHEDULERS
 from lenet.threads import ThreadGovernor, most_fixed_threads
 from lenet.train import (
@@ -190,13 +190,7 @@ def save_outputs(args, config, governor, report, finished, model) -> int:
         f"{finished.step} steps, {finished.seconds:.1f} s)"
     )
     out = args.out or CHECKPOINT_DIR / f"lenet5_{args.preset}_{time.strftime('%Y%m%d-%H%M%S')}.pt"
-    metrics = {
-        "test_accuracy": finished.test_accuracy,
-        "per_class_accuracy": list(finished.per_class_accuracy),
-        "seconds": finished.seconds,
-        "outcome": finished.outcome,
-        "steps": finished.step,
-    }
+    metrics = metrics_of(finished)
     history = [e for e in report.history if e["event"] != "BatchEnd"]
     meta = {"train_config": config.to_dict(), "metrics": metrics, "history": history}
     save_checkpoint(out, model, meta)
@@ -215,11 +209,5 @@ def save_outputs(args, config, governor, report, finished, model) -> int:
 
 
 def write_json(path: Path, payload: dict) -> None:
-    """Write JSON through a temporary file and a rename."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(json.dumps(payload))
-        tmp.replace(path)
-    except OSError as error:
-        tmp.unlink(missing_ok=True)
-        raise CheckpointError(f"could not write {path}: {error.strerror or error}") from error
+    """Write JSON whole or not at all (`lenet.checkpoint.write_file`)."""
+    write_file(path, json.dumps(payload).encode(), overwrite=True, verb="write")

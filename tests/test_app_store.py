@@ -213,3 +213,16 @@ def test_the_draw_page_hides_classmates_names_when_the_class_hides_them(app, sto
         False: [f"Run {best} (Zed): 99.00%, sgd"],
         True: [f"Run {best} (a classmate): 99.00%, sgd"],
     }
+
+
+def test_a_store_that_could_not_open_is_tried_again(tmp_path, monkeypatch):
+    folder = tmp_path / "later"
+    monkeypatch.setenv("LENET_DATABASE_URL", f"sqlite:///{folder / 'class.db'}")
+    monkeypatch.setattr(demo.store_state, "REOPEN_S", 0.0)
+    server = demo.store_state.ServerStore()
+    store, writer, problem = server.get()
+    assert store is None and writer is None and "does not exist" in problem
+    folder.mkdir()  # the teacher fixes it: no restart needed
+    store, writer, problem = server.get()
+    assert store is not None and writer is not None and problem is None
+    store.close()

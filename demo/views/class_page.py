@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from demo import class_charts, class_data
-from demo.store_state import run_store, store_notice, store_problem
+from demo.store_state import class_runs, run_store, store_notice, store_problem
 from demo.teacher import (
     REFRESH_S,
     hidden_names,
@@ -22,7 +22,7 @@ from demo.teacher import (
     teacher_section,
 )
 from demo.text import plain
-from lenet.store import RunRow, RunStore, StoreError
+from lenet.store import ACTIVE, RunRow, RunStore, StoreError
 
 ROWS_SHOWN, ROW_PX = 35, 35  # the leaderboard shows this many rows before it scrolls
 CURVE_CAP = 50  # curves drawn at most: the best of those the filters leave
@@ -40,11 +40,6 @@ COLUMNS = {
     "When": st.column_config.TextColumn(help="When the run started (your local time)"),
     "Run": st.column_config.NumberColumn(format="%d", help="The run's id in the run store"),
 }
-
-
-@st.cache_data(max_entries=4, ttl=3600, show_spinner=False)
-def _summaries(_store: RunStore, where: str, changed: tuple) -> list[RunRow]:
-    return _store.runs()
 
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
@@ -88,8 +83,7 @@ def render() -> None:
 def board(store: RunStore) -> None:
     """The leaderboard, the CSV, the curves and what worked: rebuilt when the store changed."""
     try:
-        changed = store.changed()
-        rows = _summaries(store, store.where, changed)
+        changed, rows = class_runs(store)
     except StoreError as error:
         st.warning(store_notice(str(error)))
         return
@@ -118,7 +112,7 @@ def board(store: RunStore) -> None:
 
 def leaderboard_table(board: pd.DataFrame, rows: list[RunRow], names: dict[int, str]) -> None:
     ranked = board[board["Rank"].notna()]
-    active = sum(r.status in ("queued", "running") for r in rows)
+    active = sum(r.status in ACTIVE for r in rows)
     best = ""
     if len(ranked):
         leader = plain(ranked["Nickname"].iloc[0])

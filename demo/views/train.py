@@ -69,7 +69,7 @@ def recorder(config, values: dict) -> RunRecorder | None:
     try:
         return RunRecorder(writer, nickname(), config, values, "app", server_owner())
     except StoreError as error:  # this run only: it lives in the tab, and the tab says why
-        st.session_state["store_read_error"] = str(error)
+        st.session_state["store_error"] = str(error)
         return None
 
 
@@ -199,7 +199,7 @@ def render() -> None:
     job: TrainingJob | None = st.session_state.get("job")
     active = job is not None and job.snapshot().active
     nickname_ui(disabled=active)
-    if problem := store_problem() or st.session_state.pop("store_read_error", None):
+    if problem := store_problem() or st.session_state.pop("store_error", None):
         st.warning(store_notice(problem), icon=":material/cloud_off:")
     locked = st.session_state["locked"]
     with st.sidebar:

@@ -90,7 +90,7 @@ def stored_runs(nickname: str, known: set[int]) -> list[dict]:
         rows = [r for r in store.runs(name=nickname, with_curves=True) if r.id not in known]
         weights = store.with_weights([r.id for r in rows])
     except StoreError as error:
-        st.session_state["store_read_error"] = str(error)
+        st.session_state["store_error"] = str(error)
         return []
     return [stored_run(row, row.id in weights) for row in rows]
 
@@ -101,7 +101,7 @@ def still_stored(runs: list[dict]) -> list[dict]:
     if store is None or not ids:
         return runs
     try:
-        there = set(store.curves(ids))
+        there = store.existing(ids)
     except StoreError:
         return runs
     return [r for r in runs if not r.get("run_id") or r["run_id"] in there]

@@ -13,21 +13,11 @@ from playwright.sync_api import expect
 
 from benchmarks.serving import free_port, start_app, wait_healthy
 from tests.browser.conftest import save_screenshot
+from tests.browser.test_e2e import status, wait_until
 
 pytestmark = pytest.mark.browser
 
 QUICK = "?preset=quick"
-
-
-def status(tab) -> str:
-    return tab.locator("p", has_text="Status:").first.inner_text()
-
-
-def wait_until(predicate, timeout: float = 90) -> None:
-    deadline = time.time() + timeout
-    while not predicate():
-        assert time.time() < deadline, "timed out"
-        time.sleep(0.3)
 
 
 def give_nickname(tab, name: str) -> None:
