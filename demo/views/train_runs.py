@@ -54,7 +54,6 @@ def values_of(row: RunRow) -> dict:
             values = settings_from_config(TrainConfig.from_dict(row.settings), "classic")
         if settings_from_query(settings_to_query(values))[1]:  # a value the controls cannot show
             raise ValueError("out of range")
-        describe(values)
         return values
     except (ConfigError, KeyError, TypeError, ValueError):
         return preset_settings("classic")
