@@ -85,6 +85,8 @@ class ProcessRun:
             elif kind == "weights":
                 self._model = self._rebuild(payload)
                 self.model_version += 1
+            elif kind == "snapshot":
+                self._snapshot(payload)
             elif kind == "paused":
                 self._paused(payload)
             elif kind == "threads":

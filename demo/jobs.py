@@ -3,7 +3,8 @@
 A `TrainingJob` waits for a slot in the server-wide queue (`demo.slots`), then runs the trainer in
 a process of its own (`demo.worker`, started and listened to by `demo.job_process`); a listener
 thread in the app files the process's events under a lock, and the page polls `snapshot()` (a
-frozen copy). A run with a `RunRecorder` is also kept in the run store as it goes (`lenet.store`).
+frozen copy of the job's state) and `timeline()` (the weights kept at the timeline's steps).
+A run with a `RunRecorder` is also kept in the run store as it goes (`lenet.store`).
 Nothing here calls Streamlit, so it is tested as plain Python.
 """
 
@@ -19,6 +20,7 @@ from demo.snapshot import ACTIVE, JobSnapshot
 from demo.worker import DataSource
 from lenet.model import LeNet5
 from lenet.recorder import RunRecorder
+from lenet.timeline import Snapshot, Timeline
 from lenet.train import BatchEnd, Evaluation, Finished, Started, TrainConfig
 
 __all__ = ["ACTIVE", "DataSource", "JobSnapshot", "TrainingJob"]
@@ -68,6 +70,7 @@ class TrainingJob(ProcessRun):
         self._batches: list[BatchEnd] = []
         self._evaluations: list[Evaluation] = []
         self._finished: Finished | None = None
+        self._snapshots: list[Snapshot] = []  # the run's timeline so far (lenet.timeline)
         self._error: str | None = None
         self._thread = threading.Thread(
             target=self._work, name=f"lenet-job-{self.job_id}", daemon=True
@@ -118,6 +121,17 @@ class TrainingJob(ProcessRun):
         """The latest weights as a model in eval mode (None before the first batch)."""
         return self._model
 
+    def timeline(self) -> Timeline:
+        """The weights kept so far at the timeline's steps (a cheap copy: a tuple of them)."""
+        with self._lock:
+            total = self._started.total_steps if self._started else 0
+            return Timeline(tuple(self._snapshots), total)
+
+    @property
+    def timeline_length(self) -> int:
+        """How many snapshots have arrived: a cheap key for what is drawn from them."""
+        return len(self._snapshots)
+
     def snapshot(self) -> JobSnapshot:
         with self._lock:
             position = self.slots.position(self) if self._status == "queued" else None
@@ -159,6 +173,12 @@ class TrainingJob(ProcessRun):
                 self._started = event
             elif isinstance(event, Finished):
                 self._finished = event
+
+    def _snapshot(self, snapshot: Snapshot) -> None:
+        if self.recorder is not None:
+            self.recorder.snapshot(snapshot)
+        with self._lock:
+            self._snapshots.append(snapshot)
 
     def _paused(self, pauses: int) -> None:
         """The process acknowledged pause request number `pauses` and blocks; a later request

@@ -222,6 +222,7 @@ def worker_main(
         events.put(("end", ("failed", str(error))))
         return
     sender.model = trainer.model
+    trainer.snapshots.on_take = lambda snapshot: events.put(("snapshot", snapshot))
     finished = trainer.run(governor.watch(sender.forward))
     sender.send_weights()
     events.put(("end", (finished.outcome, None)))

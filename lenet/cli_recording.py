@@ -71,6 +71,11 @@ class Recording:
         if self.recorder is not None:
             self.recorder.event(event)
 
+    def snapshot(self, snapshot) -> None:
+        """A timeline snapshot (`lenet.timeline.Snapshot`), kept with the run."""
+        if self.recorder is not None:
+            self.recorder.snapshot(snapshot)
+
     def end(self, status: str, message: str | None = None, model: LeNet5 | None = None) -> None:
         """The run's outcome (done, stopped, diverged, failed); only the first call counts."""
         if self.recorder is not None and not self.status:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from lenet.checkpoint import checkpoint_bytes
 from lenet.model import LeNet5
 from lenet.store import RunStore, StoreError
+from lenet.timeline import Snapshot
 from lenet.train import Evaluation, Finished, Started, TrainConfig, event_to_dict
 
 logger = logging.getLogger(__name__)
@@ -161,6 +162,13 @@ class RunRecorder:
             self.writer.submit(lambda store: store.update(run_id, curves=curves))
         elif isinstance(event, Finished):
             self.finished = event
+
+    def snapshot(self, snapshot: Snapshot) -> None:
+        """One of the run's timeline snapshots (`lenet.timeline`), kept as it comes."""
+        run_id, data = self.run_id, snapshot.weights.tobytes()
+        self.writer.submit(
+            lambda store: store.add_snapshot(run_id, snapshot.step, snapshot.epoch, data)
+        )
 
     def end(self, status: str, message: str | None = None, model: LeNet5 | None = None) -> None:
         """The run ended (done, stopped, diverged or failed): results and, for a run that

@@ -1,6 +1,7 @@
 """Read a checkpoint file without letting the file choose an allocation or run code.
 
-A LeNet-5 checkpoint is a ~250 kB zip of known tensors. Before anything is unpickled or allocated
+A LeNet-5 checkpoint is a ~250 kB zip of known tensors, plus up to 20 MB of snapshots when it
+keeps its training timeline (`lenet.timeline_file`). Before anything is unpickled or allocated
 the archive's own declarations are checked: file size, member count, the central directory's
 size, each member's declared size and the total (a zip bomb is refused by what it declares, never
 inflated). The pickle is then read by `lenet.safe_unpickle`'s unpickler, which knows only what
@@ -21,7 +22,7 @@ from lenet.safe_unpickle import (
     read_member,
 )
 
-MAX_FILE_BYTES = 4 * 2**20  # a real checkpoint is ~250 kB (float64 weights ~500 kB) + history
+MAX_FILE_BYTES = 24 * 2**20  # ~250 kB of weights (float64 ~500 kB), history, <= 20 MB timeline
 MAX_MEMBERS = 64  # torch writes 16 for LeNet-5
 MAX_DIRECTORY_BYTES = 64 * 2**10  # the zip's central directory (LeNet-5's: ~1 kB)
 MAX_PICKLE_BYTES = 2 * 2**20  # data.pkl: ~3 kB of names, plus the history of evaluations
@@ -32,7 +33,9 @@ def read_checkpoint(file: BinaryIO) -> object:
     Refused, RefusedObject, or what zipfile and pickle raise for a damaged file)."""
     size = file.seek(0, io.SEEK_END)
     if size > MAX_FILE_BYTES:
-        raise Refused(f"it is {size / 2**20:.1f} MB; a LeNet-5 checkpoint is well under 1 MB")
+        raise Refused(
+            f"it is {size / 2**20:.1f} MB; a LeNet-5 checkpoint with its timeline is at most 21 MB"
+        )
     check_directory(file)
     with zipfile.ZipFile(file) as archive:
         prefix = check_members(archive)
@@ -62,8 +65,8 @@ def check_members(archive: zipfile.ZipFile) -> str:
     total = sum(info.file_size for info in members)
     if total > MAX_FILE_BYTES:
         raise Refused(
-            f"its contents would unpack to {total / 2**20:,.0f} MB; a LeNet-5 checkpoint holds "
-            "well under 1 MB"
+            f"its contents would unpack to {total / 2**20:,.0f} MB; a LeNet-5 checkpoint with its "
+            "timeline holds at most 21 MB"
         )
     for info in members:
         if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
@@ -71,7 +74,8 @@ def check_members(archive: zipfile.ZipFile) -> str:
         limit = MAX_PICKLE_BYTES if info.filename.endswith("/data.pkl") else MAX_STORAGE_BYTES
         if info.file_size > limit:
             raise Refused(
-                f"it holds a part of {info.file_size / 2**20:,.1f} MB; LeNet-5's largest is 0.4 MB"
+                f"it holds a part of {info.file_size / 2**20:,.1f} MB; "
+                "a LeNet-5 timeline's largest is 20 MB"
             )
     pickles = [info.filename for info in members if info.filename.endswith("/data.pkl")]
     if len(pickles) != 1 or pickles[0].count("/") != 1:

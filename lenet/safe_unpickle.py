@@ -20,9 +20,10 @@ import torch
 
 MAX_PICKLE_OPS = 400_000  # each opcode makes at most one small object
 MAX_DEPTH = 16  # containers within containers: a checkpoint nests 5 deep (history, _metadata)
-MAX_TENSOR_NUMEL = 120 * 400  # fc1.weight, LeNet-5's largest tensor
-MAX_STORAGE_BYTES = MAX_TENSOR_NUMEL * 8  # as float64
-TOO_BIG = "it declares a tensor larger than LeNet-5's largest (fc1, 48,000 numbers)"
+# the timeline's snapshots (lenet.timeline_file): at most 81 x LeNet-5's 61,706 parameters
+MAX_TENSOR_NUMEL = 81 * 61_706
+MAX_STORAGE_BYTES = MAX_TENSOR_NUMEL * 4  # as float32; larger types must hold fewer numbers
+TOO_BIG = "it declares a tensor larger than a LeNet-5 timeline (81 x 61,706 numbers)"
 
 STORAGE_DTYPES = {
     "FloatStorage": torch.float32,

@@ -2,8 +2,9 @@
 
 A row holds who (a nickname, no accounts), when, the settings, the status and outcome, the
 validation curves (every evaluation), test and per-digit accuracy, training seconds; its weights
-(a checkpoint, ~250 kB) sit in a table of their own so lists never read them. This module owns
-every SQL statement of the project; `lenet.store_engine` opens, migrates and retries.
+(a checkpoint, ~250 kB) and its timeline's snapshots (`lenet.store_snapshots`) sit in tables
+of their own so lists never read them. This module (with `lenet.store_snapshots`) owns every
+SQL statement of the project; `lenet.store_engine` opens, migrates and retries.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from lenet.store_rows import (
     now,
     process_owner,
 )
+from lenet.store_snapshots import SnapshotRows
 
 __all__ = [
     "ACTIVE",
@@ -80,7 +82,7 @@ weights = sa.Table(
 SUMMARY = [c for c in runs.c if c.name != "curves"]
 
 
-class RunStore:
+class RunStore(SnapshotRows):
     """The runs of one database. Thread-safe: every call is one short transaction."""
 
     def __init__(self, url: URL) -> None:
@@ -204,6 +206,7 @@ class RunStore:
     def delete(self, run_id: int) -> bool:
         def work(conn) -> bool:
             conn.execute(weights.delete().where(weights.c.run_id == run_id))
+            self._delete_snapshots(conn, run_id)
             return conn.execute(runs.delete().where(runs.c.id == run_id)).rowcount > 0
 
         return self._write(work, "delete from")
@@ -213,6 +216,7 @@ class RunStore:
 
         def work(conn) -> int:
             conn.execute(weights.delete())
+            self._delete_snapshots(conn)
             return conn.execute(runs.delete()).rowcount
 
         return self._write(work, "delete from")

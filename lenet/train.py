@@ -19,9 +19,18 @@ import torch.nn.functional as F
 
 from lenet.data import MNIST
 from lenet.errors import ConfigError
+from lenet.events import (  # re-exported: callers import the events from here too
+    BatchEnd,
+    Evaluation,
+    Event,
+    Finished,
+    Started,
+    event_to_dict,  # noqa: F401
+)
 from lenet.metrics import evaluate_split, per_class_accuracy, predict_logits
 from lenet.model import LeNet5, ModelConfig
 from lenet.schedule import OPTIMIZERS, SCHEDULERS, make_optimizer, make_scheduler
+from lenet.timeline import SnapshotLog, eval_steps, snapshot_steps
 
 DEVICES = ("auto", "cpu", "cuda")
 DIVERGED_LOSS = 100.0  # cross-entropy this high means logits blown up, not a hard batch
@@ -73,51 +82,6 @@ class TrainConfig:
         return cls(**kwargs, model=model)
 
 
-@dataclass(frozen=True)
-class Started:
-    total_steps: int
-    steps_per_epoch: int
-    train_size: int
-    device: str
-
-
-@dataclass(frozen=True)
-class BatchEnd:
-    step: int  # 1-based count of minibatches done
-    epoch: float  # fractional epochs done, e.g. 2.5
-    loss: float
-    lr: float
-    samples_per_s: float
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    step: int
-    epoch: float
-    train_loss: float  # running mean over the batches since the previous evaluation
-    train_accuracy: float
-    val_loss: float
-    val_accuracy: float
-
-
-@dataclass(frozen=True)
-class Finished:
-    outcome: str  # done | stopped | diverged
-    step: int
-    seconds: float  # training time, pauses excluded
-    test_accuracy: float | None  # None when diverged
-    per_class_accuracy: tuple[float, ...]
-    message: str
-
-
-Event = Started | BatchEnd | Evaluation | Finished
-
-
-def event_to_dict(event: Event) -> dict:
-    """A JSON-ready dict with the event's kind under 'event'."""
-    return {"event": type(event).__name__, **asdict(event)}
-
-
 def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -133,16 +97,18 @@ def build_model(config: TrainConfig) -> LeNet5:
         return LeNet5(config.model)
 
 
-def eval_steps(steps_per_epoch: int, evals_per_epoch: int) -> set[int]:
-    """Batch indices (1-based, within an epoch) after which to evaluate; always the last."""
-    count = min(evals_per_epoch, steps_per_epoch)
-    return {round(steps_per_epoch * (k + 1) / count) for k in range(count)}
-
-
 class Trainer:
     """Trains one LeNet-5 on MNIST; `pause`, `resume` and `stop` may be called from any thread."""
 
-    def __init__(self, config: TrainConfig, data: MNIST, model: LeNet5 | None = None) -> None:
+    def __init__(
+        self,
+        config: TrainConfig,
+        data: MNIST,
+        model: LeNet5 | None = None,
+        snapshots: bool = True,
+    ) -> None:
+        """`snapshots`: keep the weights at the timeline's steps in `self.snapshots`
+        (`lenet.timeline`); its `on_take` may be set before `run` to hear of each."""
         self.config = config
         self.device = resolve_device(config.device)
         self.data = data
@@ -158,6 +124,8 @@ class Trainer:
         )
         self.steps_per_epoch = math.ceil(len(self.train_split) / config.batch_size)
         self.total_steps = self.steps_per_epoch * config.epochs
+        schedule = snapshot_steps(self.steps_per_epoch, config.epochs, config.evals_per_epoch)
+        self.snapshots = SnapshotLog(schedule, self.total_steps) if snapshots else None
         self._unpaused = threading.Event()
         self._unpaused.set()
         self._stop = threading.Event()
@@ -196,7 +164,8 @@ class Trainer:
         emit(
             Started(self.total_steps, self.steps_per_epoch, len(self.train_split), str(self.device))
         )
-        began, paused_s, step, rate = time.perf_counter(), 0.0, 0, 0.0
+        began, paused_s, step, rate, at = time.perf_counter(), 0.0, 0, 0.0, 0.0
+        self._snapshot(step, at)
         window = [0.0, 0, 0]  # loss sum, correct, samples since the last evaluation
         self.model.train()
         for epoch in range(cfg.epochs):
@@ -204,18 +173,20 @@ class Trainer:
                 paused_s += self.wait_if_paused()
                 active_s = time.perf_counter() - began - paused_s
                 if self._stop.is_set():
+                    self._snapshot(step, at, final=True)
                     return self._finish("stopped", step, active_s, emit)
                 tick, lr = time.perf_counter(), optimizer.param_groups[0]["lr"]
                 loss, correct = self._step(x, y, optimizer)
                 step += 1
                 if not math.isfinite(loss) or loss > DIVERGED_LOSS:
                     return self._finish("diverged", step, active_s, emit, lr=lr, loss=loss)
+                at = epoch + index / self.steps_per_epoch
+                self._snapshot(step, at)
                 if scheduler is not None and cfg.scheduler != "plateau":
                     scheduler.step()
                 window = [window[0] + loss * len(y), window[1] + correct, window[2] + len(y)]
                 batch_rate = len(y) / max(time.perf_counter() - tick, 1e-9)
                 rate = batch_rate if step == 1 else 0.9 * rate + 0.1 * batch_rate
-                at = epoch + index / self.steps_per_epoch
                 emit(BatchEnd(step, at, loss, lr, rate))
                 if index in closes:
                     evaluation = self._evaluate(step, at, window)
@@ -223,7 +194,12 @@ class Trainer:
                     if cfg.scheduler == "plateau":
                         scheduler.step(evaluation.val_loss)
                     emit(evaluation)
+        self._snapshot(step, at, final=True)
         return self._finish("done", step, time.perf_counter() - began - paused_s, emit)
+
+    def _snapshot(self, step: int, epoch: float, final: bool = False) -> None:
+        if self.snapshots is not None:
+            self.snapshots.take(step, epoch, self.model, final)
 
     def _step(self, x: torch.Tensor, y: torch.Tensor, optimizer) -> tuple[float, int]:
         """One minibatch of SGD; returns (loss, number classified right)."""

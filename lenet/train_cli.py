@@ -28,6 +28,7 @@ from lenet.presets import PRESETS
 from lenet.recorder import metrics_of
 from lenet.schedule import OPTIMIZERS, SCHEDULERS
 from lenet.threads import ThreadGovernor, most_fixed_threads
+from lenet.timeline_file import timeline_payload
 from lenet.train import (
     DEVICES,
     BatchEnd,
@@ -157,6 +158,7 @@ def train(args) -> int:
     adapting = "" if governor.fixed else ", fewer while other work uses the cores"
     print(f"Threads: {governor.threads} ({governor.cores} cores{adapting})", file=sys.stderr)
     report, recording = ConsoleReport(config.epochs), Recording(args.name or default_name(), config)
+    trainer.snapshots.on_take = recording.snapshot
 
     def on_event(event) -> None:
         report(event)
@@ -172,7 +174,7 @@ def train(args) -> int:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         recording.end(finished.outcome, None, trainer.model)
-        return save_outputs(args, config, governor, report, finished, trainer.model)
+        return save_outputs(args, config, governor, report, finished, trainer)
     except BaseException as error:
         recording.end("failed", " ".join(f"{type(error).__name__}: {error}".split())[:300])
         raise
@@ -180,8 +182,9 @@ def train(args) -> int:
         recording.close()
 
 
-def save_outputs(args, config, governor, report, finished, model) -> int:
-    """The summary, the checkpoint and the history file of a finished run; its exit status."""
+def save_outputs(args, config, governor, report, finished, trainer: Trainer) -> int:
+    """The summary, the checkpoint (with the run's timeline) and the history file of a finished
+    run; its exit status."""
     if finished.outcome == "diverged":
         print(finished.message, file=sys.stderr)
         return 1
@@ -193,7 +196,8 @@ def save_outputs(args, config, governor, report, finished, model) -> int:
     metrics = metrics_of(finished)
     history = [e for e in report.history if e["event"] != "BatchEnd"]
     meta = {"train_config": config.to_dict(), "metrics": metrics, "history": history}
-    save_checkpoint(out, model, meta)
+    meta["timeline"] = timeline_payload(trainer.snapshots.timeline())
+    save_checkpoint(out, trainer.model, meta)
     history_path = out.with_suffix(".history.json")
     write_json(
         history_path,

@@ -13,6 +13,7 @@ from demo import train_charts
 from demo.jobs import JobSnapshot, TrainingJob
 from demo.settings import FIELDS, describe, settings_to_query
 from demo.stored_models import stored_checkpoint
+from demo.timeline_state import run_timeline, with_timeline
 from lenet import recorder
 from lenet.checkpoint import DEFAULT_CHECKPOINT, checkpoint_bytes, checkpoint_dir, save_checkpoint
 from lenet.errors import CheckpointError
@@ -43,6 +44,7 @@ def remember_run(snap: JobSnapshot, job: TrainingJob, values: dict) -> dict:
         "test_accuracy": snap.finished.test_accuracy if snap.finished else None,
         "snap": snap,
         "model": job.model,
+        "timeline": job.timeline(),
         "ended": datetime.now(),
         "optimizer": snap.config.optimizer,
     }
@@ -57,10 +59,13 @@ def savable(run: dict) -> bool:
 
 
 def run_checkpoint(run: dict) -> tuple[LeNet5, dict]:
-    """(model, checkpoint meta) of a run of this session or of the run store."""
+    """(model, checkpoint meta with the run's timeline) of a run of this session or of the run
+    store."""
     if run["model"] is not None:
-        return run["model"], checkpoint_meta(run["snap"], f"run{run['number']}")
-    return stored_checkpoint(run["run_id"])
+        model, meta = run["model"], checkpoint_meta(run["snap"], f"run{run['number']}")
+    else:
+        model, meta = stored_checkpoint(run["run_id"])
+    return model, with_timeline(meta, run_timeline(run))
 
 
 def checkpoint_meta(snap: JobSnapshot, name: str) -> dict:

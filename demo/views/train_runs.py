@@ -73,6 +73,7 @@ def stored_run(row: RunRow, with_weights: bool) -> dict:
         "snap": None,
         "model": None,
         "stored_weights": with_weights,
+        "steps": row.steps,
         "ended": (row.finished_at or row.created_at).astimezone(),
         "optimizer": values["optimizer"],
         "source": row.source,

@@ -1,0 +1,51 @@
+"""Where the app finds a run's training timeline (`lenet.timeline`): the run training now (its
+job), a finished run of this tab (kept in its run dict), or a stored run (read from the run
+store once, shared by every session). No page code here: the pages draw from what this returns.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from demo.store_state import run_store
+from lenet.model import LeNet5, ModelConfig, count_parameters
+from lenet.store import StoreError
+from lenet.timeline import Snapshot, Timeline
+from lenet.timeline_file import timeline_payload, weights_array
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def stored_timeline(run_id: int, total_steps: int) -> Timeline | None:
+    """A stored run's timeline (None when it kept none: runs from before timelines); shared
+    read-only by every session. Raises StoreError."""
+    store = run_store()
+    if store is None:
+        raise StoreError("the run store is not available")
+    size = count_parameters(LeNet5(ModelConfig()))
+    try:
+        rows = store.all_snapshots(run_id)
+        snapshots = tuple(
+            Snapshot(step, epoch, weights_array(data, size)) for step, epoch, data in rows
+        )
+    except ValueError as error:
+        raise StoreError(f"run {run_id}: its timeline is damaged ({error})") from error
+    if not snapshots:
+        return None
+    return Timeline(snapshots, max(total_steps, snapshots[-1].step))
+
+
+def run_timeline(run: dict) -> Timeline | None:
+    """The timeline of a run dict of "Your runs" (`demo.views.train_results.remember_run`,
+    `demo.views.train_runs.stored_run`): the tab's copy, else the store's. Raises StoreError."""
+    if run.get("timeline") is not None:
+        return run["timeline"]
+    if run.get("run_id"):
+        return stored_timeline(run["run_id"], run.get("steps") or 0)
+    return None
+
+
+def with_timeline(meta: dict, timeline: Timeline | None) -> dict:
+    """A checkpoint's meta with the run's timeline in it (saved and downloaded models keep it)."""
+    if timeline is None or not len(timeline):
+        return meta
+    return {**meta, "timeline": timeline_payload(timeline)}

@@ -1,0 +1,62 @@
+"""The run store's timelines: a run's snapshots (`lenet.timeline`), one row per step, written
+as the run trains and read one step at a time. A part of `lenet.store.RunStore` (a mixin: the
+store's `_read` and `_write` run each statement as one short transaction, retried)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+snapshots = sa.Table(
+    "run_snapshots",
+    sa.MetaData(),
+    sa.Column("run_id", sa.Integer, primary_key=True),  # runs.id, ON DELETE CASCADE (0003)
+    sa.Column("step", sa.Integer, primary_key=True),
+    sa.Column("epoch", sa.Float, nullable=False),
+    sa.Column("weights", sa.LargeBinary, nullable=False),  # float32 bytes, state_dict order
+)
+
+
+class SnapshotRows:
+    """`RunStore`'s snapshot statements."""
+
+    def add_snapshot(self, run_id: int, step: int, epoch: float, weights: bytes) -> None:
+        """Keep the run's weights after `step` (a step kept already is replaced)."""
+
+        def work(conn) -> None:
+            where = (snapshots.c.run_id == run_id, snapshots.c.step == step)
+            conn.execute(snapshots.delete().where(*where))
+            conn.execute(
+                snapshots.insert().values(run_id=run_id, step=step, epoch=epoch, weights=weights)
+            )
+
+        self._write(work)
+
+    def snapshot_steps(self, run_id: int) -> list[tuple[int, float]]:
+        """(step, epoch) of each snapshot the run keeps, in step order."""
+        query = (
+            sa.select(snapshots.c.step, snapshots.c.epoch)
+            .where(snapshots.c.run_id == run_id)
+            .order_by(snapshots.c.step)
+        )
+        return self._read(lambda c: [(int(s), float(e)) for s, e in c.execute(query)])
+
+    def snapshot(self, run_id: int, step: int) -> bytes | None:
+        """The weights the run kept after `step`, as float32 bytes; None when it kept none."""
+        query = sa.select(snapshots.c.weights).where(
+            snapshots.c.run_id == run_id, snapshots.c.step == step
+        )
+        return self._read(lambda c: c.execute(query).scalar())
+
+    def all_snapshots(self, run_id: int) -> list[tuple[int, float, bytes]]:
+        """Every snapshot of the run: (step, epoch, float32 bytes), in step order."""
+        query = (
+            sa.select(snapshots.c.step, snapshots.c.epoch, snapshots.c.weights)
+            .where(snapshots.c.run_id == run_id)
+            .order_by(snapshots.c.step)
+        )
+        return self._read(lambda c: [(int(s), float(e), bytes(w)) for s, e, w in c.execute(query)])
+
+    def _delete_snapshots(self, conn, run_id: int | None = None) -> None:
+        """Inside a delete: the run's snapshots (every run's when `run_id` is None)."""
+        query = snapshots.delete()
+        conn.execute(query if run_id is None else query.where(snapshots.c.run_id == run_id))
