@@ -34,6 +34,7 @@ class ProcessRun:
                 self.threads,
                 self.publish_s,
                 self.adapt,
+                self.keep_snapshots,
             ),
         )
         process.start()

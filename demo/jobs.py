@@ -47,17 +47,19 @@ class TrainingJob(ProcessRun):
         threads: int = 0,
         publish_s: float = 2.0,
         recorder: RunRecorder | None = None,
+        snapshots: bool = True,
     ) -> None:
         """`threads`: exactly that many torch threads; 0 (the app's way): the run's share of
         the cores, fewer while other work is using them (`lenet.threads`). `recorder`: the
-        run's row in the run store, kept up to date from here (None: not stored)."""
+        run's row in the run store, kept up to date from here (None: not stored). `snapshots`: keep
+        the run's timeline (off only to measure what keeping it costs)."""
         self.recorder = recorder
         self.job_id = next(_ids)
         self.config, self.source, self.slots = config, source, slots
         self.threads, self.adapt = threads or slots.share(self), not threads
         self._shared = self.threads
         self._threads_now = 0  # the torch threads the process trains with now (0: not started)
-        self.publish_s = publish_s
+        self.publish_s, self.keep_snapshots = publish_s, snapshots
         self._lock = threading.Lock()
         self._cancel = threading.Event()
         self._pause_wanted = False

@@ -135,9 +135,14 @@ class GatedTrainer(Trainer):
     """A `Trainer` that pauses and stops at a `Gate`, acknowledging each pause as it blocks."""
 
     def __init__(
-        self, config: TrainConfig, data: MNIST, gate: Gate, acknowledge: Callable[[int], None]
+        self,
+        config: TrainConfig,
+        data: MNIST,
+        gate: Gate,
+        acknowledge: Callable[[int], None],
+        snapshots: bool = True,
     ) -> None:
-        super().__init__(config, data)
+        super().__init__(config, data, snapshots=snapshots)
         self.gate, self.acknowledge = gate, acknowledge
 
     def wait_if_paused(self) -> float:
@@ -201,6 +206,7 @@ def worker_main(
     threads: int,
     publish_s: float,
     adapt: bool = True,
+    snapshots: bool = True,
 ) -> None:
     """A training process: the trainer runs on this process's main thread, where PyTorch's
     OpenMP kernels are fastest; another thread takes pause/resume/stop and thread shares from the
@@ -217,12 +223,15 @@ def worker_main(
     obeying.start()
     sender = _Sender(events, publish_s)
     try:
-        trainer = GatedTrainer(TrainConfig.from_dict(config), data_for(source), gate, sender.paused)
+        trainer = GatedTrainer(
+            TrainConfig.from_dict(config), data_for(source), gate, sender.paused, snapshots
+        )
     except LenetError as error:
         events.put(("end", ("failed", str(error))))
         return
     sender.model = trainer.model
-    trainer.snapshots.on_take = lambda snapshot: events.put(("snapshot", snapshot))
+    if trainer.snapshots is not None:  # the timeline's weights go to the app as they are kept
+        trainer.snapshots.on_take = lambda snapshot: events.put(("snapshot", snapshot))
     finished = trainer.run(governor.watch(sender.forward))
     sender.send_weights()
     events.put(("end", (finished.outcome, None)))

@@ -1,0 +1,113 @@
+"""What keeping a run's timeline costs: training time with snapshots on and off, side by side.
+
+    python benchmarks/snapshot_overhead.py [--repeats 5] [--presets quick,fast] [--json]
+
+Two paths, each alternating on/off runs of the same preset and seed in this one process:
+1. `library`: `lenet.train.Trainer` on the full MNIST (snapshots taken on the training thread).
+2. `app`: the app's `TrainingJob` (its own process, forked from the preloaded worker server),
+   recorded into a fresh SQLite run store: the snapshots cross the process boundary and are
+   written to the store while the run trains, as in the app.
+Training time is the trainer's own (`Finished.seconds`, pauses excluded). With --json the last
+line is one JSON object: per path and preset, the medians on and off and `overhead` = on/off - 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lenet.data import load_mnist  # noqa: E402
+from lenet.presets import PRESETS  # noqa: E402
+from lenet.train import Trainer  # noqa: E402
+
+
+def library_run(config, data, snapshots: bool) -> tuple[float, int]:
+    trainer = Trainer(config, data, snapshots=snapshots)
+    finished = trainer.run()
+    kept = len(trainer.snapshots.snapshots) if snapshots else 0
+    return finished.seconds, kept
+
+
+def app_run(config, source, writer, snapshots: bool) -> tuple[float, int]:
+    from demo.jobs import TrainingJob
+    from demo.slots import JobSlots
+    from lenet.recorder import RunRecorder
+
+    recorder = RunRecorder(writer, "bench", config, None, "app", "bench")
+    job = TrainingJob(config, source, JobSlots(1), threads=os.cpu_count() or 1,
+                      recorder=recorder, snapshots=snapshots)  # fmt: skip
+    job.start().join()
+    snap = job.snapshot()
+    assert snap.status == "done", snap.error
+    writer.flush(60)
+    return snap.finished.seconds, len(job.timeline())
+
+
+def compare(run, repeats: int) -> dict:
+    """Alternate on/off (starting with each in turn) `repeats` times each, after one run
+    not counted (the first run of a path warms PyTorch's kernels and the caches)."""
+    run(True)
+    times: dict[bool, list[float]] = {True: [], False: []}
+    kept = 0
+    for k in range(repeats):
+        for snapshots in (True, False) if k % 2 == 0 else (False, True):
+            seconds, count = run(snapshots)
+            times[snapshots].append(seconds)
+            kept = max(kept, count)
+    on, off = statistics.median(times[True]), statistics.median(times[False])
+    return {
+        "on_s": round(on, 3),
+        "off_s": round(off, 3),
+        "overhead": round(on / off - 1, 4),
+        "snapshots": kept,
+        "runs_on": [round(t, 3) for t in times[True]],
+        "runs_off": [round(t, 3) for t in times[False]],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--presets", default="quick,fast")
+    parser.add_argument("--paths", default="library,app")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    data = load_mnist(fetch=False)
+    results: dict = {"machine": f"{platform.processor() or platform.machine()}, "
+                                f"{os.cpu_count()} cores", "repeats": args.repeats}  # fmt: skip
+    paths = args.paths.split(",")
+    if "app" in paths:
+        from demo.worker import DataSource, start_worker_server
+        from lenet.recorder import StoreWriter as Writer
+        from lenet.store import open_store
+
+        source = DataSource(verified=True)
+        start_worker_server(source)
+        folder = tempfile.mkdtemp(prefix="lenet-bench-store-")
+        writer = Writer(open_store(f"sqlite:///{folder}/runs.db"))
+    for name in args.presets.split(","):
+        config = PRESETS[name].config
+        if "library" in paths:
+            results[f"library/{name}"] = compare(
+                lambda on, c=config: library_run(c, data, on), args.repeats
+            )
+            print(name, "library", results[f"library/{name}"], file=sys.stderr)
+        if "app" in paths:
+            results[f"app/{name}"] = compare(
+                lambda on, c=config: app_run(c, source, writer, on), args.repeats
+            )
+            print(name, "app", results[f"app/{name}"], file=sys.stderr)
+    print(json.dumps(results) if args.json else json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
