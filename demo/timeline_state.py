@@ -14,10 +14,11 @@ from lenet.timeline import Snapshot, Timeline
 from lenet.timeline_file import timeline_payload, weights_array
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def stored_timeline(run_id: int, total_steps: int) -> Timeline | None:
     """A stored run's timeline (None when it kept none: runs from before timelines); shared
-    read-only by every session. Raises StoreError."""
+    read-only by every session (~10 MB each). `total_steps` is the run's steps once it ended
+    (0 before): a run read while it trains is read again when it ends. Raises StoreError."""
     store = run_store()
     if store is None:
         raise StoreError("the run store is not available")

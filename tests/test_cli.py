@@ -10,10 +10,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
 from lenet.data import raw_dir, read_idx
+from lenet.store import open_store
+from lenet.timeline import snapshot_steps
+from lenet.timeline_file import load_timeline
 from tests.test_preprocess import place
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,6 +75,13 @@ def test_train_writes_checkpoint_and_history(tmp_path, full_mnist):
     assert kinds.count("BatchEnd") == history["events"][0]["total_steps"]
     # the threads it trained with, from the start: (seconds, threads) pairs, never below one
     assert history["threads"][0][0] == 0.0 and all(n >= 1 for _, n in history["threads"])
+    # the run's timeline, in the checkpoint and in the run store (issue 13)
+    _, _, timeline = load_timeline(out)
+    assert timeline.steps == snapshot_steps(94, 1, 2) and timeline.total_steps == 94
+    assert torch.equal(timeline.model(len(timeline) - 1, model.config).fc3.weight, model.fc3.weight)
+    run_id = int(done.stdout.strip().splitlines()[-1].split()[3])
+    stored = open_store().snapshot_steps(run_id)
+    assert [step for step, _ in stored] == timeline.steps
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,13 @@ import threading
 import time
 
 import pytest
+import torch
 
 from demo.jobs import TrainingJob
 from demo.slots import JobSlots, default_capacity
 from demo.worker import DataSource
+from lenet.recorder import RunRecorder, StoreWriter
+from lenet.store import open_store
 from tests.conftest import FIXTURE_DIR, FIXTURE_RECIPE
 
 FIXTURE = DataSource(folder=str(FIXTURE_DIR), val_size=1000)
@@ -302,3 +305,27 @@ def test_the_progress_line_says_when_a_run_is_held_to_fewer_cores():
     assert on_cores(held) == " using 1 of the server's 2 cores".replace(" ", "\u00a0")
     assert on_cores(dataclasses.replace(held, threads=2)) == ""
     assert on_cores(dataclasses.replace(held, status="done")) == ""  # only while it trains
+
+
+def test_a_job_keeps_its_timeline_and_records_it_in_the_store(tmp_path):
+    """The process's snapshots reach the job as they are kept, and the run store (issue 13)."""
+    writer = StoreWriter(open_store(f"sqlite:///{tmp_path / 'runs.db'}"))
+    recorder = RunRecorder(writer, "ada", SHORT, None, "app", "test")
+    job = TrainingJob(SHORT, FIXTURE, JobSlots(1), recorder=recorder).start()
+    assert job.join(60) and job.snapshot().status == "done"
+    timeline = job.timeline()
+    assert timeline.steps == list(range(11)) and timeline.total_steps == 10
+    assert job.timeline_length == 11
+    last = timeline.model(10, SHORT.model)
+    for key, tensor in job.model.state_dict().items():  # the final snapshot is the final model
+        assert torch.equal(last.state_dict()[key], tensor), key
+    assert writer.flush(30) and writer.problem is None
+    stored = writer.store.all_snapshots(recorder.run_id)
+    assert [s for s, _, _ in stored] == timeline.steps
+    assert stored[3][2] == timeline.snapshots[3].weights.tobytes()
+
+
+def test_a_job_without_snapshots_keeps_no_timeline():
+    job = TrainingJob(SHORT, FIXTURE, JobSlots(1), snapshots=False).start()
+    assert job.join(60) and job.snapshot().status == "done"
+    assert len(job.timeline()) == 0 and job.model is not None

@@ -21,6 +21,7 @@ from lenet.model import LeNet5
 from lenet.store import StoreError
 from lenet.train import Finished, TrainConfig, event_to_dict
 
+TIMELINES_KEPT = 3  # the tab's newest runs keep their timeline in memory (~10 MB a Quick demo)
 NAME_RULE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 
 
@@ -49,6 +50,9 @@ def remember_run(snap: JobSnapshot, job: TrainingJob, values: dict) -> dict:
         "optimizer": snap.config.optimizer,
     }
     runs.append(run)
+    for older in runs[:-TIMELINES_KEPT]:  # stored: read back from the store when wanted
+        if older.get("run_id"):
+            older["timeline"] = None
     return run
 
 
