@@ -8,10 +8,9 @@ from __future__ import annotations
 import streamlit as st
 
 from demo.store_state import run_store
-from lenet.model import LeNet5, ModelConfig, count_parameters
+from lenet import timeline_file
 from lenet.store import StoreError
-from lenet.timeline import Snapshot, Timeline
-from lenet.timeline_file import timeline_payload, weights_array
+from lenet.timeline import Timeline
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -22,17 +21,7 @@ def stored_timeline(run_id: int, total_steps: int) -> Timeline | None:
     store = run_store()
     if store is None:
         raise StoreError("the run store is not available")
-    size = count_parameters(LeNet5(ModelConfig()))
-    try:
-        rows = store.all_snapshots(run_id)
-        snapshots = tuple(
-            Snapshot(step, epoch, weights_array(data, size)) for step, epoch, data in rows
-        )
-    except ValueError as error:
-        raise StoreError(f"run {run_id}: its timeline is damaged ({error})") from error
-    if not snapshots:
-        return None
-    return Timeline(snapshots, max(total_steps, snapshots[-1].step))
+    return timeline_file.stored_timeline(store, run_id, total_steps)
 
 
 def run_timeline(run: dict) -> Timeline | None:
@@ -49,4 +38,4 @@ def with_timeline(meta: dict, timeline: Timeline | None) -> dict:
     """A checkpoint's meta with the run's timeline in it (saved and downloaded models keep it)."""
     if timeline is None or not len(timeline):
         return meta
-    return {**meta, "timeline": timeline_payload(timeline)}
+    return {**meta, "timeline": timeline_file.timeline_payload(timeline)}

@@ -15,12 +15,13 @@ import argparse
 import json
 from pathlib import Path
 
-from lenet.checkpoint import load_checkpoint_bytes, write_file
+from lenet.checkpoint import checkpoint_bytes, load_checkpoint_bytes, write_file
 from lenet.cli import OneLineParser, positive_int, run_cli
 from lenet.cli_recording import nickname
 from lenet.errors import LenetError
 from lenet.run_table import SETTING_KEYS, csv_bytes, short_settings
 from lenet.store import RunRow, RunStore, open_store
+from lenet.timeline_file import stored_timeline, timeline_payload
 
 CURVE_ROWS = 10  # evaluations `show` prints at most
 MAX_ID = 2**31 - 1  # PostgreSQL's INTEGER
@@ -164,9 +165,13 @@ def save_weights(store: RunStore, row: RunRow, out: Path) -> None:
     data = store.checkpoint(row.id)
     if data is None:
         raise RunsError(f"run {row.id} has no stored weights ({row.status}): nothing to save")
-    load_checkpoint_bytes(data, f"run {row.id}'s weights")  # a damaged row is refused here
+    model, meta = load_checkpoint_bytes(data, f"run {row.id}'s weights")  # damaged: refused
+    timeline = stored_timeline(store, row.id, row.steps or 0)
+    if timeline is not None:  # the file keeps the run's timeline too (issue 13)
+        data = checkpoint_bytes(model, {**meta, "timeline": timeline_payload(timeline)})
     write_new(out, data, replace=False)
-    print(f"Saved run {row.id}'s weights to {out}")
+    kept = f" and its timeline ({len(timeline)} snapshots)" if timeline is not None else ""
+    print(f"Saved run {row.id}'s weights{kept} to {out}")
 
 
 def build_parser() -> OneLineParser:

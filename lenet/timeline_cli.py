@@ -95,8 +95,8 @@ def write_gif(args, model, timeline: Timeline) -> None:
     write_file(args.gif, data, overwrite=True, error=TimelineError, verb="write")
     steps = timeline.steps
     print(
-        f"Wrote {args.gif}: {len(timeline)} frames (steps {steps[0]:,} to {steps[-1]:,} of "
-        f"{timeline.total_steps:,}, {source}), {len(data) / 1e6:.1f} MB"
+        f"Wrote {args.gif} ({len(data) / 1e6:.1f} MB): {len(timeline)} frames, one per snapshot "
+        f"(steps {steps[0]:,} to {steps[-1]:,} of {timeline.total_steps:,}), following {source}"
     )
 
 
@@ -106,7 +106,12 @@ def build_parser() -> OneLineParser:
         description="A checkpoint's training timeline: the weights it kept as it trained. "
         "Every failure is one line on stderr and exit status 2.",
     )
-    p.add_argument("checkpoint", type=Path, help="a checkpoint saved by python -m lenet.train")
+    p.add_argument(
+        "checkpoint",
+        type=Path,
+        metavar="CHECKPOINT",
+        help="a checkpoint saved by python -m lenet.train",
+    )
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument(
         "--json",

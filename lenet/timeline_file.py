@@ -14,6 +14,7 @@ from lenet.checkpoint import load_checkpoint
 from lenet.checkpoint_guard import MAX_WEIGHT, shown
 from lenet.errors import CheckpointError
 from lenet.model import LeNet5, count_parameters
+from lenet.store_engine import StoreError
 from lenet.timeline import MOST_SNAPSHOTS, Snapshot, Timeline
 
 KEY = "timeline"
@@ -73,6 +74,22 @@ def load_timeline(path: Path | str) -> tuple[LeNet5, dict, Timeline | None]:
     model, meta = load_checkpoint(path)
     timeline = read_timeline(meta, model, Path(path).name)
     return model, {k: v for k, v in meta.items() if k != KEY}, timeline
+
+
+def stored_timeline(store, run_id: int, total_steps: int = 0) -> Timeline | None:
+    """A run's timeline from the run store (`lenet.store.RunStore`), checked; None when it kept
+    none (runs from before timelines). Raises StoreError (a damaged snapshot too)."""
+    size = count_parameters(LeNet5())
+    try:
+        snapshots = tuple(
+            Snapshot(step, epoch, weights_array(data, size))
+            for step, epoch, data in store.all_snapshots(run_id)
+        )
+    except ValueError as error:
+        raise StoreError(f"run {run_id}: its timeline is damaged ({error})") from error
+    if not snapshots:
+        return None
+    return Timeline(snapshots, max(total_steps, snapshots[-1].step))
 
 
 def weights_array(data: bytes, size: int) -> np.ndarray:

@@ -11,6 +11,7 @@ import signal
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -19,6 +20,7 @@ from lenet.checkpoint import load_checkpoint, load_checkpoint_bytes
 from lenet.data import file_problems, raw_dir
 from lenet.model import LeNet5
 from lenet.store import open_store
+from lenet.timeline_file import load_timeline
 from tests import test_cli as cli
 from tests.test_store_reliability import read_only
 
@@ -115,9 +117,11 @@ def test_show_prints_the_run_and_saves_weights_that_predict_the_same(trained, tm
     assert text.startswith("Run 1 by Alice B (cli): done, created ")
     assert "train_size 300" in text and "Per digit: 0: " in text and "9: " in text
     assert "Curves (2 evaluations):" in text and "Weights: stored" in text
-    assert text.strip().endswith(f"Saved run 1's weights to {saved}")
+    assert text.strip().endswith(f"Saved run 1's weights and its timeline (7 snapshots) to {saved}")
     mine, meta = load_checkpoint(saved)
     trainers, _ = load_checkpoint(out)
+    # the store's timeline is the one the CLI's own checkpoint keeps (issue 13)
+    assert np.array_equal(load_timeline(saved)[2].stacked(), load_timeline(out)[2].stacked())
     images = torch.randn(16, 1, 32, 32)
     assert torch.equal(mine(images), trainers(images))
     assert meta["train_config"]["train_size"] == 300
