@@ -9,6 +9,8 @@ from pathlib import Path
 import streamlit as st
 import torch
 
+from demo import step_models
+from demo.step_models import FINAL, LIVE, TAB, Picked, at_step, timeline_of
 from demo.stored_models import RUN, run_choices, run_test_probabilities, stored_checkpoint
 from demo.text import plain, shorten
 from lenet.checkpoint import (
@@ -24,14 +26,13 @@ from lenet.model import LeNet5
 from lenet.store import StoreError
 
 SHIPPED = "shipped"
-LIVE = "live"
 UPLOADED = "uploaded"
 UPLOAD_NAME_CHARS = 48  # an upload's name as shown: 273 bytes of CJK would fill the sidebar
 
 
 @dataclass(frozen=True)
 class Choice:
-    key: str  # "shipped", "file:<name>", "run:<id>", "live", "uploaded"
+    key: str  # "shipped", "file:<name>", "run:<id>", "tab:<job id>", "live", "uploaded"
     label: str
 
 
@@ -52,10 +53,37 @@ def saved_checkpoints() -> list[Path]:
     return [p for p in found if p.resolve() != DEFAULT_CHECKPOINT.resolve()]
 
 
-def choices(live_available: bool, uploaded_name: str | None) -> list[Choice]:
+def tab_label(run: dict) -> str:
+    """'Run 2 (this tab): 95.33%, adamw' for a finished run of this tab."""
+    accuracy = f"{run['test_accuracy']:.2%}" if run.get("test_accuracy") else run["outcome"]
+    return f"Run {run['number']} (this tab): {accuracy}, {run.get('optimizer', '?')}"
+
+
+def tab_runs(live_job_id: int | None) -> list[dict]:
+    """This tab's finished or stopped runs with weights, but the live job's (offered as the
+    live model)."""
+    return [
+        run
+        for run in st.session_state.get("runs", [])
+        if run.get("model") is not None
+        and run.get("outcome") in ("done", "stopped")
+        and run["job_id"] != live_job_id
+    ]
+
+
+def choices(
+    live_available: bool, uploaded_name: str | None, tab: list[dict] | None = None
+) -> list[Choice]:
     listed = [Choice(SHIPPED, "Shipped model (99.06%)")]
     listed += [Choice(f"file:{p.name}", f"Saved: {p.stem}") for p in saved_checkpoints()]
-    listed += [Choice(key, label) for key, label in run_choices()]
+    stored = run_choices()
+    listed += [Choice(key, label) for key, label in stored]
+    known = {key for key, _ in stored}  # a tab run is offered once: as stored when it is listed
+    listed += [
+        Choice(f"{TAB}{r['job_id']}", tab_label(r))
+        for r in tab or []
+        if f"{RUN}{r.get('run_id')}" not in known
+    ]
     if live_available:
         listed.append(Choice(LIVE, "The model training now (latest weights)"))
     if uploaded_name:
@@ -87,6 +115,8 @@ def test_probabilities(key: str, model: LeNet5, data: MNIST) -> torch.Tensor:
     """Softmax over the test set (10000, 10); cached per checkpoint file for the server."""
     if (path := checkpoint_path(key)) is not None:
         return _file_test_predictions(str(path), path.stat().st_mtime, data)
+    if step_models.cached_key(key):
+        return step_models.test_probabilities(key, model, data)
     if key.startswith(RUN):
         return run_test_probabilities(int(key[len(RUN) :]), data)
     return predict_logits(model, data.test.images).softmax(1)
@@ -107,27 +137,15 @@ def on_upload() -> None:
     st.session_state["model_choice"] = UPLOADED
 
 
-def choose_model() -> tuple[str, object] | None:
-    """The sidebar's model chooser and uploader; (choice key, model) or None with an error."""
-    job = st.session_state.get("job")
-    live = job is not None and job.model is not None
-    upload = st.session_state.get("uploaded_model")
-    options = choices(live, upload["name"] if upload else None)
-    labels = {c.key: c.label for c in options}
-    if st.session_state.get("model_choice") not in labels:
-        st.session_state["model_choice"] = SHIPPED
-    # keep the choice when the student moves between pages (Streamlit drops the state of
-    # widgets that a page does not draw)
-    st.session_state["model_choice"] = st.session_state["model_choice"]
-    key = st.selectbox(
-        "Model",
-        list(labels),
-        format_func=labels.get,
-        key="model_choice",
-        help="Which trained network reads the digit: the shipped one, one saved "
-        "from the Train page, one of your runs (or the class's best), the one training "
-        "right now, or your own file.",
-    )
+CHOOSER_HELP = (
+    "Which trained network reads the digit: the shipped one, one saved from the Train page, "
+    "one of your runs (or the class's best), the one training right now, or your own file. "
+    "A run that kept its training timeline can be taken at any of its steps."
+)
+
+
+def uploader() -> None:
+    """The expander to load one's own checkpoint (it becomes the chosen model)."""
     with st.expander("Use your own checkpoint"):
         st.file_uploader(
             "Checkpoint (.pt)",
@@ -139,21 +157,69 @@ def choose_model() -> tuple[str, object] | None:
         )
     if error := st.session_state.pop("upload_error", None):
         st.error(plain(error))
+
+
+def model_of(key: str, job, upload: dict | None) -> tuple[str, LeNet5]:
+    """(model key, model) of a choice key, its final weights. Raises StoreError,
+    CheckpointError or OSError."""
     if key == LIVE:
         return f"live:{job.job_id}", job.model
     if key == UPLOADED:
         return f"upload:{upload['digest']}", upload["model"]
     if key.startswith(RUN):
-        try:
-            return key, stored_checkpoint(int(key[len(RUN) :]))[0]
-        except (StoreError, CheckpointError) as error:
-            st.error(plain(error))
-            return None
-    path = checkpoint_path(key)
+        return key, stored_checkpoint(int(key[len(RUN) :]))[0]
+    if key.startswith(TAB):
+        return key, step_models.tab_run_dict(key, st.session_state.get("runs", []))["model"]
+    return key, model_file(checkpoint_path(key))[0]
+
+
+def choose(
+    select_key: str = "model_choice",
+    step_key: str = "model_step",
+    label: str = "Model",
+    upload: bool = True,
+    avoid: str | None = None,
+) -> Picked | None:
+    """A model chooser: the selectbox, the run's "At step" slider when it kept a timeline, and
+    (`upload`) the uploader. It starts on the shipped model, or on the first choice that is not
+    `avoid`. The chosen model, or None after an error line."""
+    job = st.session_state.get("job")
+    live = job is not None and job.model is not None
+    uploaded = st.session_state.get("uploaded_model")
+    tab = tab_runs(job.job_id if job is not None else None)
+    labels = {c.key: c.label for c in choices(live, uploaded["name"] if uploaded else None, tab)}
+    if st.session_state.get(select_key) not in labels:
+        others = [k for k in labels if k != avoid]
+        st.session_state[select_key] = others[0] if others else SHIPPED
+    key = st.selectbox(
+        label,
+        list(labels),
+        format_func=labels.get,
+        key=select_key,
+        help=CHOOSER_HELP,
+        persist_state="session",  # kept while a page without the chooser is shown
+    )
     try:
-        return key, model_file(path)[0]
-    except CheckpointError as error:  # its message names the file
-        st.error(plain(error))
+        model_key, model = model_of(key, job, uploaded)
+    except (StoreError, CheckpointError) as error:  # a checkpoint's message names it
+        problem = str(error)
     except OSError as error:
-        st.error(plain(f"{path.name}: {error.strerror or error}"))
-    return None
+        problem = f"{checkpoint_path(key).name}: {error.strerror or error}"
+    else:
+        problem = None
+        run = timeline_of(key, job, st.session_state.get("runs", []))
+        step = step_models.choose_step(run, step_key) if run is not None else FINAL
+    if upload:
+        uploader()
+    if problem is not None:
+        st.error(plain(problem))
+        return None
+    if run is None:
+        return Picked(model_key, model, labels[key].split(" (")[0])  # "Run 12", "Saved: x"
+    return at_step(run, step, model, model_key)
+
+
+def choose_model() -> tuple[str, object] | None:
+    """The sidebar's model chooser and uploader; (model key, model) or None with an error."""
+    picked = choose()
+    return None if picked is None else (picked.key, picked.model)

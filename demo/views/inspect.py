@@ -3,7 +3,8 @@
 The input and the model's answer come first and at once; below them one tab per part (feature
 maps, learned filters, the vectors of the fully connected layers and the answer, one number of
 conv1 by hand, saliency, the model's mistakes on the whole test set). Only the open tab is
-computed and drawn, so the page is short on a phone and its first content quick.
+computed and drawn, so the page is short on a phone and its first content quick. With "Compare
+two models" on, two models read the digit side by side instead (`inspect_compare`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import streamlit as st
 
 from demo import models
 from demo.state import mnist
+from demo.views.inspect_compare import choose_second, compare_toggle, side_by_side
 from demo.views.inspect_mistakes import confusion_section, mistakes_section
 from demo.views.inspect_parts import (
     cell_section,
@@ -79,13 +81,18 @@ def _random_index(count: int) -> None:
     st.session_state["inspect_index"] = int(np.random.default_rng().integers(count))
 
 
+def digit_picture(digit: np.ndarray) -> None:
+    """The 28x28 input, 4x larger."""
+    pixels = (np.clip(digit, 0, 1) * 255).astype(np.uint8)
+    st.image(np.kron(pixels, np.ones((4, 4), np.uint8)), width=112)
+
+
 def input_summary(digit: np.ndarray, source: str, maps: dict) -> None:
     """The input as a picture beside the model's answer."""
     predicted = int(maps["probabilities"][0].argmax())
     confidence = float(maps["probabilities"][0, predicted])
     with st.container(horizontal=True, gap="medium", vertical_alignment="center"):
-        pixels = (np.clip(digit, 0, 1) * 255).astype(np.uint8)
-        st.image(np.kron(pixels, np.ones((4, 4), np.uint8)), width=112)
+        digit_picture(digit)
         with st.container(gap="small"):
             st.metric("Prediction", f"{predicted} ({confidence:.0%})", help=f"Input: {source}.")
             st.caption(f"Input: {source}. Each tab below follows it through the network.")
@@ -125,14 +132,21 @@ def render() -> None:
         return
     with st.sidebar:
         st.header("Model")
-        chosen = models.choose_model()
-    if chosen is None:
+        first = models.choose()
+        compare = compare_toggle()
+        second = choose_second(first) if compare and first is not None else None
+    if first is None:
         return
-    model_key, model = chosen
     left, right = st.columns([3, 2], vertical_alignment="center")
     with left:
         digit, source = choose_input(data)
-    maps = feature_maps(model, digit_to_input(digit))
+    if compare:
+        with right:
+            digit_picture(digit)
+        if second is not None:
+            side_by_side([first, second], digit, source)
+        return
+    maps = feature_maps(first.model, digit_to_input(digit))
     with right:
         input_summary(digit, source, maps)
-    parts(model_key, model, data, digit, maps)
+    parts(first.key, first.model, data, digit, maps)

@@ -1,0 +1,211 @@
+"""Any snapshot as a model (demo.step_models, demo.models.choose): a run that kept a timeline
+offers its steps under the model chooser, one without offers none; a step's model holds that
+snapshot's weights under a key of its own; the choice survives a page that does not draw it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import demo.state
+import demo.store_state
+import demo.stored_models
+import demo.timeline_state
+from demo import step_models
+from demo.step_models import FINAL, RunTimeline
+from lenet.checkpoint import checkpoint_bytes
+from lenet.store import open_store
+from lenet.timeline import flat_weights
+from lenet.train import Trainer
+from tests.test_timeline import SHORT_RUN
+
+
+def clear_caches() -> None:
+    demo.store_state.server_store.clear()
+    demo.stored_models.stored_checkpoint.clear()
+    demo.stored_models._choices.clear()
+    demo.timeline_state.stored_timeline.clear()
+    step_models._step_model.clear()
+    step_models._test_probabilities.clear()
+
+
+@pytest.fixture(scope="module")
+def trainer(small_mnist):
+    """A 40-step run that kept 40 snapshots, its last one its final weights."""
+    trainer = Trainer(SHORT_RUN, small_mnist)
+    assert trainer.run().outcome == "done"
+    return trainer
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("LENET_DATABASE_URL", f"sqlite:///{tmp_path / 'class.db'}")
+    clear_caches()
+    store = open_store()
+    yield store
+    store.close()
+    clear_caches()
+
+
+def stored_run(store, trainer, with_timeline: bool) -> int:
+    """A finished run of "hopper" in the store, with or without its snapshots."""
+    run_id = store.create("hopper", SHORT_RUN.to_dict(), None, "cli", "test")
+    meta = {"metrics": {"steps": 40, "outcome": "done"}}
+    result = {"test_accuracy": 0.9, "steps": 40}
+    store.finish(run_id, "done", [], result, checkpoint_bytes(trainer.model, meta))
+    if with_timeline:
+        for snap in trainer.snapshots.timeline().snapshots:
+            store.add_snapshot(run_id, snap.step, snap.epoch, snap.weights.tobytes())
+    return run_id
+
+
+def tab_run(trainer, with_timeline: bool, job_id: int = 7) -> dict:
+    """A finished run of this tab that the store does not hold (as remember_run keeps it)."""
+    timeline = trainer.snapshots.timeline() if with_timeline else None
+    return {
+        "job_id": job_id,
+        "run_id": None,
+        "number": 1,
+        "model": trainer.model,
+        "timeline": timeline,
+        "snap": None,
+        "test_accuracy": 0.9,
+        "outcome": "done",
+        "optimizer": "adamw",
+    }
+
+
+def chooser_page() -> None:
+    """The model chooser alone; with `away` set, a page that does not draw it."""
+    import streamlit as st
+
+    from demo import models
+
+    if st.session_state.get("away"):
+        st.write("another page")
+    else:
+        st.session_state["picked"] = models.choose()
+
+
+def chooser(**state) -> AppTest:
+    at = AppTest.from_function(chooser_page, default_timeout=30)
+    at.session_state["nickname"] = "hopper"
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def step_slider(at: AppTest):
+    return [s for s in at.select_slider if s.key == "model_step"]
+
+
+def test_a_stored_run_with_a_timeline_offers_its_steps_and_one_without_none(store, trainer):
+    old = stored_run(store, trainer, with_timeline=False)
+    new = stored_run(store, trainer, with_timeline=True)
+    at = chooser(model_choice=f"run:{new}")
+    [slider] = step_slider(at)
+    steps = trainer.snapshots.timeline().steps
+    assert steps[-1] == 40 and slider.options == [f"{s:,}" for s in steps[:-1]] + ["final"]
+    assert slider.value == FINAL and at.session_state["picked"].key == f"run:{new}"
+    assert slider.label == f"Run {new} at step 40 of 40: its final weights"
+    slider.set_value(0).run()
+    assert step_slider(at)[0].label == f"Run {new} at step 0 of 40 (epoch 0.00)"
+    picked = at.session_state["picked"]
+    assert (picked.key, picked.title) == (f"run:{new}@0", f"Run {new} at step 0")
+    first = trainer.snapshots.timeline().snapshots[0].weights
+    assert np.array_equal(flat_weights(picked.model), first)
+    next(s for s in at.selectbox if s.key == "model_choice").set_value(f"run:{old}").run()
+    assert not step_slider(at) and not at.error
+    assert at.session_state["picked"].key == f"run:{old}"
+
+
+def test_a_tab_run_offers_its_steps_and_the_step_survives_another_page(trainer):
+    at = chooser(runs=[tab_run(trainer, True)])
+    chooser_box = next(s for s in at.selectbox if s.key == "model_choice")
+    assert "Run 1 (this tab): 90.00%, adamw" in chooser_box.options
+    chooser_box.set_value("tab:7").run()
+    step = trainer.snapshots.timeline().steps[20]
+    step_slider(at)[0].set_value(step).run()
+    assert at.session_state["picked"].key == f"tab:7@{step}"
+    at.session_state["away"] = True
+    at.run()
+    assert not step_slider(at)
+    at.session_state["away"] = False
+    at.run()
+    assert step_slider(at)[0].value == step and at.session_state["picked"].key == f"tab:7@{step}"
+
+
+def test_a_tab_run_without_a_timeline_has_no_step_picker(trainer):
+    at = chooser(runs=[tab_run(trainer, False)], model_choice="tab:7")
+    assert not step_slider(at) and at.session_state["picked"].key == "tab:7"
+
+
+def run_of(trainer) -> RunTimeline:
+    return RunTimeline("tab:9", "Run 9", trainer.snapshots.timeline(), SHORT_RUN.model, 40)
+
+
+def test_a_step_model_holds_its_snapshot_and_is_built_once(trainer):
+    run = run_of(trainer)
+    for index in (0, 1, 17, 39):
+        snapshot = run.timeline.snapshots[index]
+        model = step_models.step_model(run, snapshot.step)
+        assert np.array_equal(flat_weights(model), snapshot.weights)
+        assert step_models.step_model(run, snapshot.step) is model  # cached
+    assert not np.array_equal(
+        flat_weights(step_models.step_model(run, 0)), flat_weights(trainer.model)
+    )
+
+
+def test_each_step_has_its_own_key_and_test_predictions(trainer, small_mnist):
+    run = run_of(trainer)
+    keys = {step_models.step_key(run.key, step) for step in step_models.options(run)}
+    assert len(keys) == 40 and "tab:9" in keys and "tab:9@0" in keys and "tab:9@40" not in keys
+    start = step_models.at_step(run, 0)
+    end = step_models.at_step(run, FINAL)  # no model given: the last snapshot's
+    assert (start.key, end.key, end.title) == ("tab:9@0", "tab:9@40", "Run 9 at step 40")
+    from demo import models
+
+    early = models.test_probabilities(start.key, start.model, small_mnist)
+    late = models.test_probabilities(end.key, end.model, small_mnist)
+    assert early.shape == (1000, 10) and not np.allclose(early.numpy(), late.numpy())
+    assert models.test_probabilities(start.key, start.model, small_mnist) is early  # cached
+
+
+def test_the_label_reads_run_step_of_total_and_epoch(trainer):
+    run = run_of(trainer)
+    step = run.timeline.steps[20]
+    epoch = run.timeline.snapshots[20].epoch
+    label = step_models.step_label(run, step)
+    assert label == f"Run 9 at step {step} of 40 (epoch {epoch:.2f})"
+    live = RunTimeline("live:3", "The run training now", run.timeline, SHORT_RUN.model, None)
+    assert step_models.options(live)[-2:] == [40, FINAL]  # while it trains: every snapshot
+    assert step_models.step_label(live, FINAL).startswith("The run training now: its latest")
+
+
+INSPECT_APP = str(Path(__file__).resolve().parent / "apps" / "inspect_page.py")
+
+
+def test_inspect_compares_a_run_with_its_random_start_side_by_side(
+    trainer, small_mnist, monkeypatch
+):
+    monkeypatch.setattr(demo.state, "_verified_mnist", lambda: small_mnist)
+    at = AppTest.from_file(INSPECT_APP, default_timeout=60)
+    state = {"runs": [tab_run(trainer, True)], "model_choice": "tab:7", "inspect_source": "test"}
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    assert not [t for t in at.toggle if t.key == "compare_on"][0].value
+    next(t for t in at.toggle if t.key == "compare_on").set_value(True).run()
+    assert not at.exception and not at.error
+    titles = [h.value for h in at.subheader]
+    assert titles == ["Run 1 at step 40", "Run 1 at step 0"]
+    first, second = (m.value for m in at.metric)
+    assert first != second
+    next(r for r in at.radio if r.key == "compare_pick").set_value("model").run()
+    assert [h.value for h in at.subheader] == ["Run 1 at step 40", "Shipped model"]
+    next(r for r in at.radio if r.key == "compare_pick").set_value("step").run()
+    middle = trainer.snapshots.timeline().steps[20]
+    assert [h.value for h in at.subheader] == ["Run 1 at step 40", f"Run 1 at step {middle}"]
