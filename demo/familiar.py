@@ -1,8 +1,9 @@
 """The Draw page's "doesn't look like a digit" signal (lenet.familiar), fitted once per model.
 
-Statistics for checkpoint files (the shipped model, saved ones) are fitted once per server and
-shared; those of the live or uploaded model are fitted per session and refitted when its
-weights change. Fitting is one forward pass over 16,000 MNIST digits (about half a second).
+Statistics for checkpoint files (the shipped model, saved ones), stored runs and any run's steps
+(`demo.step_models`) are fitted once per server and shared; those of the live or uploaded model
+are fitted per session and refitted when its weights change. Fitting is one forward pass over
+16,000 MNIST digits (about half a second).
 """
 
 from __future__ import annotations
@@ -38,6 +39,14 @@ def file_familiarity(path: Path, data: MNIST) -> Familiarity:
     return _file_familiarity(str(path), path.stat().st_mtime, data)
 
 
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _fixed_familiarity(model_key: str, _model: LeNet5, _data: MNIST) -> Familiarity:
+    return fit_familiarity(_model, _data)
+
+
+FIXED = ("run:", "tab:")  # stored and finished runs, and any step ("...@N"): fixed weights
+
+
 def familiarity(model_key: str, model: LeNet5) -> Familiarity | None:
     """The fitted statistics for the chosen model; None when MNIST or the file is missing."""
     data = mnist()
@@ -48,6 +57,8 @@ def familiarity(model_key: str, model: LeNet5) -> Familiarity | None:
             return file_familiarity(path, data)
         except OSError:  # the file went away since the model was chosen: no signal this time
             return None
+    if model_key.startswith(FIXED) or "@" in model_key:  # fitted once, shared by every session
+        return _fixed_familiarity(model_key, model, data)
     cached = st.session_state.get("familiarity")
     if cached is not None and cached[0] == model_key and cached[1] is model:
         return cached[2]
