@@ -124,6 +124,9 @@ def line(
     return trace
 
 
+LABEL_FROM = 15.0  # percent
+
+
 def probability_figure(probabilities: Sequence[float], predicted: int | None) -> go.Figure:
     """The ten class probabilities (softmax) as bars, the predicted digit highlighted."""
     values = [100 * p for p in probabilities]
@@ -132,7 +135,11 @@ def probability_figure(probabilities: Sequence[float], predicted: int | None) ->
         "x": [str(d) for d in range(len(values))],
         "y": values,
         "marker": {"color": [ORANGE if d == predicted else BLUE for d in range(len(values))]},
-        "text": [f"{v:.0f}%" if v >= 1 else "" for v in values],
+        # labels on the predicted bar and on bars of 15% or more: ten labels of ~10% each (an
+        # untrained network) ran into each other on a narrow chart
+        "text": [
+            f"{v:.0f}%" if d == predicted or v >= LABEL_FROM else "" for d, v in enumerate(values)
+        ],
         "textposition": "outside",
         "textfont": {"size": 13},
         "constraintext": "none",  # Plotly shrank labels to the bar width: ~7 px on a projector

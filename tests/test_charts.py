@@ -182,6 +182,12 @@ def test_a_long_strip_has_no_gaps_that_would_hide_its_cells_on_a_phone():
     assert inside.strip_figure(RNG.random(84), "fc2").data[0].xgap == 1
 
 
+def test_probability_labels_never_crowd_each_other():
+    assert charts.probability_figure([0.1] * 10, 3).data[0].text == ("",) * 3 + ("10%",) + ("",) * 6
+    two = charts.probability_figure([0.6, 0.38] + [0.0025] * 8, 0).data[0].text
+    assert two == ("60%", "38%") + ("",) * 8
+
+
 def test_bar_labels_stay_readable_on_a_projector():
     for bars in (
         charts.probability_figure([0.05] * 9 + [0.55], 9).data[0],
