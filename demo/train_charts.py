@@ -1,5 +1,6 @@
 """Plotly figures of a training run, built from plain events: loss, accuracy, learning rate,
-accuracy per digit, and the session's runs side by side. No Streamlit calls."""
+accuracy per digit, and the session's runs side by side; the curves take a `cursor` (an epoch:
+the training timeline's position, drawn as a vertical line). No Streamlit calls."""
 
 from __future__ import annotations
 
@@ -20,6 +21,26 @@ def _epoch_axis(total_epochs: float | None, empty: bool = False) -> dict:
     if total_epochs:
         return {"range": [0, total_epochs]}
     return {"range": [0, 1]} if empty else {}
+
+
+CURSOR = "#d62728"
+
+
+def cursor_line(epoch: float | None) -> list[dict]:
+    """A dotted vertical line across the plot at `epoch` (none for None)."""
+    if epoch is None:
+        return []
+    return [
+        {
+            "type": "line",
+            "x0": epoch,
+            "x1": epoch,
+            "y0": 0,
+            "y1": 1,
+            "yref": "paper",
+            "line": {"color": CURSOR, "width": 2, "dash": "dot"},
+        }
+    ]
 
 
 def waiting_note(text: str) -> list[dict]:
@@ -49,7 +70,10 @@ def running_mean(values: Sequence[float], window: int = 50) -> list[float]:
 
 
 def loss_figure(
-    batches: Sequence[BatchEnd], total_epochs: float | None = None, total_steps: int | None = None
+    batches: Sequence[BatchEnd],
+    total_epochs: float | None = None,
+    total_steps: int | None = None,
+    cursor: float | None = None,
 ) -> go.Figure:
     """Minibatch loss, raw and as a running mean (over ~5% of the run), against epochs; the loss
     axis starts at 0 (an empty chart shows 0 to 2.5: a new network starts near ln 10 = 2.3)."""
@@ -73,11 +97,14 @@ def loss_figure(
         xaxis=_epoch_axis(total_epochs, not batches),
         yaxis=yaxis,
         annotations=notes,
+        shapes=cursor_line(cursor),
     )
 
 
 def accuracy_figure(
-    evaluations: Sequence[Evaluation], total_epochs: float | None = None
+    evaluations: Sequence[Evaluation],
+    total_epochs: float | None = None,
+    cursor: float | None = None,
 ) -> go.Figure:
     """Train (running, since the previous evaluation) and validation accuracy, in percent."""
     yaxis: dict = {"ticksuffix": "%", "range": [0, 100]}
@@ -111,10 +138,13 @@ def accuracy_figure(
         xaxis=_epoch_axis(total_epochs, not evaluations),
         yaxis=yaxis,
         annotations=annotations,
+        shapes=cursor_line(cursor),
     )
 
 
-def lr_figure(batches: Sequence[BatchEnd], total_epochs: float | None = None) -> go.Figure:
+def lr_figure(
+    batches: Sequence[BatchEnd], total_epochs: float | None = None, cursor: float | None = None
+) -> go.Figure:
     """The learning rate against epochs, on an axis from 0 to a little above its largest value
     (a constant rate is a flat line near the top, not a line in the middle of -0.5 to 1)."""
     keep = _every(len(batches))
@@ -130,6 +160,33 @@ def lr_figure(batches: Sequence[BatchEnd], total_epochs: float | None = None) ->
         if rates and max(rates) > 0
         else {"range": [0, 1], "showticklabels": False},
         annotations=[] if rates else waiting_note("appears after the first batch"),
+        shapes=cursor_line(cursor),
+    )
+
+
+def evaluation_loss_figure(
+    evaluations: Sequence[Evaluation],
+    total_epochs: float | None = None,
+    cursor: float | None = None,
+) -> go.Figure:
+    """Train (running) and validation loss at each evaluation: a stored run's loss curve (the
+    store keeps its evaluations, not every minibatch)."""
+    traces = []
+    if evaluations:
+        epochs = [e.epoch for e in evaluations]
+        traces = [
+            line(epochs, [e.train_loss for e in evaluations], "train (running)", ORANGE, 2, True),
+            line(epochs, [e.val_loss for e in evaluations], "validation", BLUE, 2, True),
+        ]
+    return figure(
+        "Loss at each evaluation",
+        traces,
+        y_title="cross-entropy",
+        **CURVES,
+        xaxis=_epoch_axis(total_epochs, not evaluations),
+        yaxis={"rangemode": "tozero"},
+        annotations=[] if evaluations else waiting_note("no evaluations kept"),
+        shapes=cursor_line(cursor),
     )
 
 

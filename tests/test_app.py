@@ -99,7 +99,7 @@ def test_quick_demo_runs_to_the_end_with_results_and_comparison(app):
     metric = next(m for m in at.metric if m.label == "Test accuracy")
     assert 80 < float(metric.value.rstrip("%")) <= 100
     assert any(s.value == "Your runs" for s in at.subheader)
-    assert any("Inside the network, live" in m.value for m in at.markdown)
+    assert any("What they make of" in m.value for m in at.markdown)  # the timeline (issue 13)
     assert at.session_state["job"].model_version >= 1  # weights arrived during the run
     restore = [b for b in at.button if b.label == "Restore settings"]
     assert len(restore) == 1

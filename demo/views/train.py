@@ -20,7 +20,7 @@ from demo.settings import FIELDS, config_from_settings, describe, settings_to_qu
 from demo.slots import train_threads
 from demo.state import data_source, job_slots, mnist, session_id, session_reaper
 from demo.store_state import server_owner, store_notice, store_problem, store_writer
-from demo.views import train_results, train_runs
+from demo.views import train_results, train_runs, train_timeline
 from demo.views.train_live import (
     inside_view,
     live_charts,
@@ -57,6 +57,7 @@ def start_job() -> str | None:
     st.session_state["job_values"] = values
     st.session_state["job_started"] = datetime.now()
     st.session_state.pop("tab_adopted", None)  # a new run: no longer the one before a reload
+    train_timeline.forget()
     session_reaper().watch(session_id(), job)
     return None
 
@@ -161,9 +162,10 @@ def live_body() -> None:
         queued_notice(snap)
         return
     progress_bar(snap)
-    live_charts(snap)
-    if job.model is not None:
-        inside_view(job)
+    if not train_timeline.shows_current():  # else the timeline draws this run's charts
+        live_charts(snap)
+        if job.model is not None:
+            inside_view(job)
     if snap.active:
         return
     train_results.outcome(snap, job, st.session_state.get("job_values", current_settings()))
@@ -212,5 +214,6 @@ def render() -> None:
     settings_summary(locked)
     polling = active or tab.pending()  # a run to follow, or the tab's answer to wait for
     st.fragment(run_every=POLL_S if polling else None)(live_body)()
+    train_timeline.section(job, nickname())
     train_runs.compare_runs(nickname(), locked or active, apply_settings)
     train_results.share_box(current_settings(), locked)

@@ -1,0 +1,126 @@
+"""Which runs the Train page's training timeline can replay: the run on the page (while it trains,
+its snapshots up to now) and every finished run of "Your runs" that kept a timeline.
+
+A `TimelineRun` reads its timeline and curves anew on each rerun: the run training now grows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from demo.jobs import TrainingJob
+from demo.snapshot import JobSnapshot
+from demo.store_state import run_store
+from demo.timeline_state import run_timeline
+from demo.views.train_runs import your_runs
+from lenet.events import BatchEnd, Evaluation
+from lenet.model import ModelConfig
+from lenet.store import StoreError
+from lenet.timeline import Timeline
+
+CURRENT = "current"  # the choice of the run on the page above
+
+
+@dataclass(frozen=True)
+class Curves:
+    """What the loss, accuracy and learning-rate charts draw."""
+
+    batches: tuple[BatchEnd, ...]  # empty for a stored run: the store keeps evaluations only
+    evaluations: tuple[Evaluation, ...]
+    epochs: float
+    total_steps: int | None
+    per_batch: bool = True  # False: a stored run's (no minibatch losses, no learning rates)
+
+
+@dataclass(frozen=True)
+class TimelineRun:
+    """A run the timeline can replay."""
+
+    key: str  # the caches' key for its snapshots: "run12" (run store id), else "job3"
+    label: str
+    model: ModelConfig
+    job: TrainingJob | None = None  # the run on the page above
+    run: dict | None = None  # a finished run of "Your runs"
+
+    def timeline(self) -> Timeline | None:
+        """Its snapshots (up to now while it trains). Raises StoreError."""
+        if self.job is not None:
+            return self.job.timeline()
+        return run_timeline(self.run)
+
+    def snapshot(self) -> JobSnapshot | None:
+        return self.job.snapshot() if self.job is not None else self.run.get("snap")
+
+    def curves(self) -> Curves:
+        snap = self.snapshot()
+        if snap is None:  # a stored run
+            values = self.run["values"]
+            evaluations = tuple(self.run["evaluations"])
+            return Curves((), evaluations, values["epochs"], self.run["steps"], per_batch=False)
+        total = snap.started.total_steps if snap.started else None
+        return Curves(snap.batches, snap.evaluations, snap.config.epochs, total)
+
+
+def run_key(run_id: int | None, job_id: int | str) -> str:
+    """One key per run for the whole server: its run store id, else its job's."""
+    return f"run{run_id}" if run_id else f"job{job_id}"
+
+
+@st.cache_resource(max_entries=1024, show_spinner=False)
+def stored_snapshot_count(run_id: int, outcome: str) -> int:
+    """How many snapshots a stored run keeps (one light query per run and outcome: a finished
+    run's timeline never changes). Raises StoreError (not cached)."""
+    store = run_store()
+    if store is None:
+        raise StoreError("the run store is not available")
+    return len(store.snapshot_steps(run_id))
+
+
+def has_timeline(run: dict) -> bool:
+    if run.get("timeline") is not None:
+        return len(run["timeline"]) > 0
+    if not run.get("run_id") or run["outcome"] in ("queued", "running"):
+        return False
+    try:
+        return stored_snapshot_count(run["run_id"], run["outcome"]) > 0
+    except StoreError:
+        return False
+
+
+def model_config(values: dict) -> ModelConfig:
+    return ModelConfig(activation=values["activation"], pooling=values["pooling"])
+
+
+def current_run(job: TrainingJob) -> TimelineRun:
+    snap = job.snapshot()
+    run_id = job.recorder.run_id if job.recorder is not None else None
+    return TimelineRun(
+        run_key(run_id, job.job_id),
+        f"The run above ({snap.status})",
+        snap.config.model,
+        job=job,
+    )
+
+
+def finished_run(run: dict) -> TimelineRun:
+    accuracy = f", {run['test_accuracy']:.1%}" if run.get("test_accuracy") else ""
+    snap = run.get("snap")
+    return TimelineRun(
+        run_key(run.get("run_id"), run["job_id"]),
+        f"#{run['number']} {run['label']} ({run['outcome']}{accuracy})",
+        snap.config.model if snap is not None else model_config(run["values"]),
+        run=run,
+    )
+
+
+def timeline_runs(job: TrainingJob | None, nickname: str) -> dict[str, TimelineRun]:
+    """The choices, by widget value: the run on the page first, then "Your runs" newest first."""
+    choices = {CURRENT: current_run(job)} if job is not None else {}
+    for run in your_runs(nickname):
+        if job is not None and run["job_id"] == job.job_id:
+            continue  # the run above, finished: already the first choice
+        if has_timeline(run):
+            choices[str(run["job_id"])] = finished_run(run)
+    return choices

@@ -1,0 +1,155 @@
+"""One moment of the training timeline, drawn: the run's curves with a cursor at its epoch, the
+filters and the pinned digit's maps (PNGs), the digit's ten probabilities, the validation
+confusion matrix on demand, and the whole timeline as a GIF.
+
+Everything a position needs is cached for the server per (run, step[, digit]) with
+`st.cache_resource` (a snapshot never changes): a position seen once is drawn again without a
+forward pass or a PNG encoding, so a slider move costs the charts' JSON and a few small images.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import streamlit as st
+
+from demo import inspect_charts, train_charts
+from demo.charts import probability_figure
+from demo.state import mnist
+from demo.timeline_images import StepViews, step_views
+from demo.views.train_live import pinned_digit
+from demo.views.train_timeline_runs import Curves, TimelineRun
+from lenet.metrics import confusion_matrix, predict_logits
+from lenet.model import LeNet5, ModelConfig
+from lenet.timeline import Timeline
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def snapshot_model(run: str, step: int, _timeline: Timeline, _config: ModelConfig) -> LeNet5:
+    """The run's weights after `step` as a model in eval mode, shared read-only."""
+    return _timeline.model(_timeline.index_of(step), _config)
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def cached_views(
+    run: str, step: int, digit: str, _timeline: Timeline, _config: ModelConfig, _digit: np.ndarray
+) -> StepViews:
+    """The pictures of one snapshot for one digit (`digit` is its key): ~50 kB an entry."""
+    return step_views(snapshot_model(run, step, _timeline, _config), _digit)
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def validation_confusion(run: str, step: int, _model: LeNet5) -> np.ndarray:
+    """(true, predicted) counts over the 6,000 validation digits at one snapshot."""
+    data = mnist()
+    predicted = predict_logits(_model, data.val.images).argmax(1)
+    return confusion_matrix(predicted, data.val.labels).numpy()
+
+
+def digit_key(digit: np.ndarray) -> str:
+    return hashlib.blake2b(np.ascontiguousarray(digit).tobytes(), digest_size=8).hexdigest()
+
+
+def charts(curves: Curves, cursor: float | None) -> None:
+    """Loss, accuracy and (with every minibatch kept) learning rate, with the cursor."""
+    if curves.batches or curves.per_batch:
+        loss, accuracy, rate = st.columns([5, 5, 4])
+        figure = train_charts.loss_figure(curves.batches, curves.epochs, curves.total_steps, cursor)
+        rate.plotly_chart(
+            train_charts.lr_figure(curves.batches, curves.epochs, cursor), key="timeline_lr"
+        )
+    else:
+        loss, accuracy = st.columns(2)
+        figure = train_charts.evaluation_loss_figure(curves.evaluations, curves.epochs, cursor)
+    loss.plotly_chart(figure, key="timeline_loss")
+    accuracy.plotly_chart(
+        train_charts.accuracy_figure(curves.evaluations, curves.epochs, cursor),
+        key="timeline_accuracy",
+    )
+
+
+def pictures(views: StepViews, source: str, step: int) -> None:
+    """Filters | the digit's maps | its probabilities (stacked on a phone)."""
+    filters, maps, answer = st.columns([1, 1, 1.15])
+    filters.markdown("**The filters**")
+    filters.image(views.kernels)
+    filters.image(views.filters)
+    filters.caption(
+        "Red weights add brightness, blue subtract it. conv2 filter k (row k) has one kernel "
+        "for each conv1 map it reads (in 0-5)."
+    )
+    maps.markdown(f"**What they make of {source}**")
+    maps.image(views.conv1)
+    maps.image(views.conv2)
+    answer.plotly_chart(
+        probability_figure(views.probabilities, views.predicted), key="timeline_probabilities"
+    )
+    best = views.probabilities[views.predicted]
+    answer.markdown(
+        f"After step {step:,} the network reads {source} as **{views.predicted}** ({best:.0%})."
+    )
+
+
+def confusion(choice: TimelineRun, timeline: Timeline, index: int) -> None:
+    """The validation confusion matrix at this step, computed when asked for (then cached)."""
+    shown = st.toggle(
+        "Validation confusion matrix at this step",
+        key="timeline_confusion",
+        help="Which digits the network mistakes for which, over the 6,000 validation images, "
+        "with the weights of this step (a moment to compute, then instant).",
+    )
+    if not shown:
+        return
+    step = timeline.snapshots[index].step
+    model = snapshot_model(choice.key, step, timeline, choice.model)
+    with st.spinner("Reading the 6,000 validation digits..."):
+        matrix = validation_confusion(choice.key, step, model)
+    figure = inspect_charts.confusion_figure(matrix)
+    figure.layout.title.text = f"Validation confusion matrix after step {step:,}"
+    left, right = st.columns([1.1, 1])
+    left.plotly_chart(figure, key="timeline_confusion_chart")
+    right.markdown(mistake_summary(matrix))
+
+
+def mistake_summary(matrix: np.ndarray) -> str:
+    """Validation accuracy and the most frequent mistake, in words."""
+    right = int(np.trace(matrix))
+    line = f"**{right / max(matrix.sum(), 1):.1%}** of the validation digits read right."
+    wrong = matrix - np.diag(np.diag(matrix))
+    if wrong.max() > 0:
+        true, predicted = np.unravel_index(int(wrong.argmax()), wrong.shape)
+        line += f" Most frequent mistake: {int(wrong.max())} {true}s read as {predicted}."
+    return line
+
+
+def gif_button(choice: TimelineRun, timeline: Timeline, digit: np.ndarray, source: str) -> None:
+    """The whole timeline as an animated GIF, made only when clicked."""
+
+    def make() -> bytes:
+        from lenet.timeline_gif import timeline_gif
+
+        return timeline_gif(timeline, choice.model, digit, source)
+
+    st.download_button(
+        "Download the timeline as a GIF",
+        data=make,
+        file_name=f"lenet5_{choice.key}_timeline.gif",
+        mime="image/gif",
+        on_click="ignore",
+        icon=":material/animated_images:",
+        key="timeline_gif",
+        help="One frame per snapshot: the filters, the digit's maps and its probabilities, "
+        "for slides. Takes a few seconds to make.",
+    )
+
+
+def draw_step(choice: TimelineRun, timeline: Timeline, index: int, curves: Curves) -> None:
+    """Every view of the network after snapshot `index`."""
+    snapshot = timeline.snapshots[index]
+    charts(curves, snapshot.epoch)
+    digit, source = pinned_digit()
+    views = cached_views(choice.key, snapshot.step, digit_key(digit), timeline, choice.model, digit)
+    pictures(views, source, snapshot.step)
+    confusion(choice, timeline, index)
+    gif_button(choice, timeline, digit, source)
