@@ -97,7 +97,9 @@ def test_a_new_session_gets_its_runs_back_by_nickname(app):
     names[0].set_value("graces_net")
     next(b for b in again.button if b.label == "Save model").click().run()
     assert "Saved as graces_net.pt" in again.success[0].value
-    assert len(list(again.get("download_button"))) == 1
+    downloads = [b.label for b in again.get("download_button")]
+    # its model, and its timeline read back from the store (issue 13)
+    assert sorted(downloads) == ["Download the model (.pt)", "Download the timeline as a GIF"]
 
 
 def test_the_draw_page_offers_the_students_stored_runs(app, small_mnist, monkeypatch):
