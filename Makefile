@@ -19,7 +19,7 @@ demo: $(STAMP) data
 classroom: $(STAMP) data
 	$(VENV)/bin/streamlit run demo/serve.py --server.address 0.0.0.0 --server.port $(PORT) \
 		--client.toolbarMode viewer --client.showErrorDetails none \
-		--server.maxUploadSize 5 --server.enableXsrfProtection true
+		--server.maxUploadSize 24 --server.enableXsrfProtection true
 
 PORT ?= 8501
 

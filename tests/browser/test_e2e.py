@@ -127,14 +127,40 @@ def test_a_bad_checkpoint_upload_is_refused(page, app_url, tmp_path):
     wait_until(lambda: prediction(page).startswith("1"), timeout=30)
 
 
+def test_a_model_with_its_timeline_uploads(page, app_url, tmp_path):
+    """A downloaded model keeps its timeline (~10 MB for a Quick demo run): the upload takes it."""
+    import numpy as np
+
+    from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint, save_checkpoint
+    from lenet.timeline import Snapshot, Timeline, flat_weights
+    from lenet.timeline_file import timeline_payload
+
+    model, _ = load_checkpoint(DEFAULT_CHECKPOINT)
+    final = flat_weights(model)
+    snaps = tuple(Snapshot(k * 4, k / 40, final * np.float32(k / 39)) for k in range(40))
+    path = save_checkpoint(
+        tmp_path / "with_timeline.pt", model, {"timeline": timeline_payload(Timeline(snaps, 156))}
+    )
+    assert path.stat().st_size > 9_000_000
+    page.goto(f"{app_url}/draw")
+    page.locator("canvas.upper-canvas").first.wait_for(timeout=60_000)
+    page.get_by_text("Use your own checkpoint").click()
+    page.locator('input[type="file"]').set_input_files(str(path))
+    chooser = page.get_by_test_id("stSidebar").get_by_role("combobox").first
+    expect(chooser).to_have_value("Uploaded: with_timeline.pt", timeout=60_000)
+    surface = page.locator("canvas.upper-canvas").first
+    draw(page, surface.bounding_box(), SHAPES["1"])
+    wait_until(lambda: prediction(page).startswith("1"), timeout=30)
+
+
 def test_a_huge_upload_is_stopped_at_the_door(page, app_url, tmp_path):
     huge = tmp_path / "huge.pt"
-    huge.write_bytes(b"\0" * (6 * 1024 * 1024))  # over the 5 MB limit in .streamlit/config.toml
+    huge.write_bytes(b"\0" * (26 * 1024 * 1024))  # over the 24 MB limit in .streamlit/config.toml
     page.goto(f"{app_url}/draw")
     page.locator("canvas.upper-canvas").first.wait_for(timeout=60_000)
     page.get_by_text("Use your own checkpoint").click()
     page.locator('input[type="file"]').set_input_files(str(huge))
-    page.get_by_text(re.compile(r"File must be 5(\.0)? ?MB or smaller")).wait_for(timeout=30_000)
+    page.get_by_text(re.compile(r"File must be 24(\.0)? ?MB or smaller")).wait_for(timeout=30_000)
     assert page.locator('[data-testid="stMetric"]', has_text="Prediction").count() == 1
 
 
