@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-import demo.state
-import demo.views.train
 from demo import train_charts
 from demo.timeline_images import filters_png, step_views
 from demo.views import train_timeline_views
@@ -22,11 +19,11 @@ from lenet.events import BatchEnd, Evaluation
 from lenet.model import LeNet5, ModelConfig
 from lenet.timeline import Snapshot, Timeline, flat_weights
 from lenet.train import Trainer
+from tests import test_app
 from tests.conftest import FIXTURE_RECIPE
 from tests.test_app import button, run_until, status_text
-from tests.test_jobs import FIXTURE
 
-APP = str(Path(__file__).resolve().parents[1] / "demo" / "app.py")
+app = test_app.app  # the app on the fixture (a pytest fixture, shared)
 SHORT = dataclasses.replace(FIXTURE_RECIPE, epochs=1, train_size=1000, batch_size=100)
 
 
@@ -205,14 +202,6 @@ def test_a_stale_slider_value_does_not_stop_play_but_a_step_back_after_pause_cou
     paused = step_number(at)
     at.select_slider(key="timeline_slider").set_value(paused - 1).run()
     assert step_number(at) == paused - 1
-
-
-@pytest.fixture
-def app(small_mnist, monkeypatch, tmp_path):
-    monkeypatch.setattr(demo.state, "_verified_mnist", lambda: small_mnist)
-    monkeypatch.setattr(demo.views.train, "data_source", lambda: FIXTURE)
-    monkeypatch.setenv("LENET_CHECKPOINT_DIR", str(tmp_path))
-    return AppTest.from_file(APP, default_timeout=60)
 
 
 def test_the_train_page_replays_its_run_with_a_confusion_matrix_on_demand(app):
