@@ -205,15 +205,19 @@ def grid_png(
     zoom: int = 8,
     signed: bool = False,
     font_px: int = 16,
+    limit: float | None = None,
 ) -> bytes:
     """The same grid as a PNG (for slides, and the Train page's live view): one colour scale for
-    the grid, Viridis or, when `signed`, blue-white-red centred on zero; white gaps; a title
-    line and tile labels in `font_px` text, each label in its own band above its tile."""
+    the grid, Viridis or, when `signed`, blue-white-red centred on zero (from -`limit` to `limit`
+    when given: one scale for several grids); white gaps; a title line and tile labels in
+    `font_px` text, each label in its own band above its tile."""
     n, h, w = maps.shape
     low, high = float(np.nanmin(maps)), float(np.nanmax(maps))
     if signed:
-        low, high = -max(abs(low), abs(high)), max(abs(low), abs(high))
-    rgb = _colour((maps - low) / ((high - low) or 1.0), DIVERGING if signed else VIRIDIS)
+        largest = limit or max(abs(low), abs(high))
+        low, high = -largest, largest
+    scaled = np.clip((maps - low) / ((high - low) or 1.0), 0.0, 1.0)
+    rgb = _colour(scaled, DIVERGING if signed else VIRIDIS)
     font = ImageFont.load_default(size=font_px)
     title = f"{title}  (colour scale {low:.2f} .. {high:.2f})"
     band = font_px + 6  # a label line above each row of tiles

@@ -38,8 +38,11 @@ class Choice:
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def load_model_file(path: str, mtime: float) -> tuple[LeNet5, dict]:
-    """A checkpoint's model in eval mode, shared read-only by every session (keyed by mtime)."""
-    return load_checkpoint(path)
+    """A checkpoint's model in eval mode, shared read-only by every session (keyed by mtime);
+    its timeline (up to 20 MB) is not kept here."""
+    model, meta = load_checkpoint(path)
+    meta.pop("timeline", None)
+    return model, meta
 
 
 def model_file(path: Path) -> tuple[LeNet5, dict]:

@@ -1,7 +1,8 @@
 """What one moment of a run's training timeline shows: conv1's kernels, conv2's filters, and one
 digit's conv1 and conv2 maps as PNGs (a few kB each, cheap to send and to paint, unlike Plotly
-heatmaps), with the digit's ten probabilities. No Streamlit here: the Train page caches these
-per (run, step, digit) in `demo.views.train_timeline_views`.
+heatmaps), with the digit's ten probabilities; the filters on one colour scale for the whole
+run. No Streamlit here: the Train page caches these per (run, step, digit) in
+`demo.views.train_timeline_views`.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from demo.inside import DIVERGING, _colour, grid_png
 from lenet.features import feature_maps
-from lenet.model import LeNet5
+from lenet.model import LeNet5, ModelConfig
 from lenet.preprocess import digit_to_input
+from lenet.timeline import Timeline, state_dict_of
 
 
 @dataclass(frozen=True)
@@ -33,27 +35,46 @@ class StepViews:
         return int(np.argmax(self.probabilities))
 
 
-def step_views(model: LeNet5, digit: np.ndarray) -> StepViews:
-    """The views of `model` (a snapshot's weights) for a 28x28 digit in [0, 1]."""
+def weight_limits(timeline: Timeline, config: ModelConfig) -> tuple[float, float]:
+    """The largest |weight| of conv1 and of conv2 over the whole timeline: one colour scale for
+    every step, so the filters are seen to grow from their faint random start (as in the GIF)."""
+    conv1 = conv2 = 0.0
+    for snapshot in timeline.snapshots:
+        weights = state_dict_of(snapshot.weights, config)
+        conv1 = max(conv1, float(weights["conv1.weight"].abs().max()))
+        conv2 = max(conv2, float(weights["conv2.weight"].abs().max()))
+    return conv1 or 1.0, conv2 or 1.0
+
+
+def step_views(
+    model: LeNet5, digit: np.ndarray, limits: tuple[float, float] | None = None
+) -> StepViews:
+    """The views of `model` (a snapshot's weights) for a 28x28 digit in [0, 1]; the filters on
+    the colour scales `limits` (conv1, conv2) when given, else their own."""
     maps = feature_maps(model, digit_to_input(digit))
     kernels = model.conv1.weight.detach()[:, 0].numpy()  # (6, 5, 5)
     filters = model.conv2.weight.detach().numpy()  # (16, 6, 5, 5)
+    conv1_limit, conv2_limit = limits or (None, None)
     return StepViews(
-        kernels=grid_png(kernels, 3, "conv1 kernels", "kernel", zoom=10, signed=True),
-        filters=filters_png(filters, "conv2 filters"),
+        kernels=grid_png(
+            kernels, 3, "conv1 kernels", "kernel", zoom=10, signed=True, limit=conv1_limit
+        ),
+        filters=filters_png(filters, "conv2 filters", limit=conv2_limit),
         conv1=grid_png(maps["conv1"][0].numpy(), 3, "conv1 maps", zoom=3),
         conv2=grid_png(maps["conv2"][0].numpy(), 4, "conv2 maps", zoom=5, font_px=14),
         probabilities=tuple(float(p) for p in maps["probabilities"][0]),
     )
 
 
-def filters_png(filters: np.ndarray, title: str, zoom: int = 4, font_px: int = 14) -> bytes:
+def filters_png(
+    filters: np.ndarray, title: str, zoom: int = 4, font_px: int = 14, limit: float | None = None
+) -> bytes:
     """conv2's weights (16, 6, 5, 5) as one PNG: filter k is row k, its kernel for conv1 map i
     is column i (as on Inspect); one blue-white-red scale centred on zero; white gaps; numbered
     rows and columns. Compact where Inspect's 96 labelled tiles would not fit beside the rest."""
     count, inputs, h, w = filters.shape
-    limit = float(np.abs(filters).max()) or 1.0
-    rgb = _colour((filters + limit) / (2 * limit), DIVERGING)  # (16, 6, 5, 5, 3)
+    limit = limit or float(np.abs(filters).max()) or 1.0
+    rgb = _colour(np.clip((filters + limit) / (2 * limit), 0.0, 1.0), DIVERGING)  # (16, 6, 5, 5, 3)
     font = ImageFont.load_default(size=font_px)
     title = f"{title}  (colour scale {-limit:.2f} .. {limit:.2f})"
     cell_x, cell_y = w * zoom + 12, h * zoom + 3

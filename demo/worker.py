@@ -191,6 +191,11 @@ class _Sender:
         self.events.put(("weights", _weights(self.model)))
         self.weights_sent = time.monotonic()
 
+    def snapshot(self, snapshot) -> None:
+        """A timeline snapshot, after the batches before it (the page's charts reach its step)."""
+        self.flush()
+        self.events.put(("snapshot", snapshot))
+
     def paused(self, pauses: int) -> None:
         """The run blocks now: everything it did goes out, then the acknowledgement, last."""
         self.flush()
@@ -231,7 +236,7 @@ def worker_main(
         return
     sender.model = trainer.model
     if trainer.snapshots is not None:  # the timeline's weights go to the app as they are kept
-        trainer.snapshots.on_take = lambda snapshot: events.put(("snapshot", snapshot))
+        trainer.snapshots.on_take = sender.snapshot
     finished = trainer.run(governor.watch(sender.forward))
     sender.send_weights()
     events.put(("end", (finished.outcome, None)))

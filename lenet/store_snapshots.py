@@ -14,6 +14,7 @@ snapshots = sa.Table(
     sa.Column("epoch", sa.Float, nullable=False),
     sa.Column("weights", sa.LargeBinary, nullable=False),  # float32 bytes, state_dict order
 )
+runs = sa.Table("runs", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True))
 
 
 class SnapshotRows:
@@ -23,6 +24,8 @@ class SnapshotRows:
         """Keep the run's weights after `step` (a step kept already is replaced)."""
 
         def work(conn) -> None:
+            if conn.execute(sa.select(runs.c.id).where(runs.c.id == run_id)).first() is None:
+                return  # the teacher deleted the run while it trained: nothing to keep
             where = (snapshots.c.run_id == run_id, snapshots.c.step == step)
             conn.execute(snapshots.delete().where(*where))
             conn.execute(
@@ -47,14 +50,16 @@ class SnapshotRows:
         )
         return self._read(lambda c: c.execute(query).scalar())
 
-    def all_snapshots(self, run_id: int) -> list[tuple[int, float, bytes]]:
-        """Every snapshot of the run: (step, epoch, float32 bytes), in step order."""
+    def all_snapshots(self, run_id: int, limit: int = 100) -> list[tuple[object, object, object]]:
+        """The run's snapshots, at most `limit`: (step, epoch, weights) in step order, as the
+        database holds them (a reader checks them: `lenet.timeline_file.stored_timeline`)."""
         query = (
             sa.select(snapshots.c.step, snapshots.c.epoch, snapshots.c.weights)
             .where(snapshots.c.run_id == run_id)
             .order_by(snapshots.c.step)
+            .limit(limit)
         )
-        return self._read(lambda c: [(int(s), float(e), bytes(w)) for s, e, w in c.execute(query)])
+        return self._read(lambda c: [(s, e, w) for s, e, w in c.execute(query)])
 
     def _delete_snapshots(self, conn, run_id: int | None = None) -> None:
         """Inside a delete: the run's snapshots (every run's when `run_id` is None)."""

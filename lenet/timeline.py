@@ -18,9 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from lenet.checkpoint_guard import MAX_WEIGHT
 from lenet.model import LeNet5, ModelConfig
 
 MIN_SNAPSHOTS = 40
+MAX_TOTAL_STEPS = 10**9  # far beyond any run (Classic: 3,165); a file claiming more is damaged
 MAX_BYTES = 20_000_000
 WEIGHTS_BYTES = 61_706 * 4  # LeNet-5's parameters as float32
 MOST_SNAPSHOTS = MAX_BYTES // WEIGHTS_BYTES  # 81, the final weights of a stopped run included
@@ -79,6 +81,11 @@ def snapshot_steps(
             break
         chosen = more
     return sorted(chosen)
+
+
+def sound(weights: np.ndarray) -> bool:
+    """Weights a checkpoint may hold: finite and within MAX_WEIGHT (lenet.checkpoint_guard)."""
+    return bool(np.isfinite(weights).all()) and float(np.abs(weights).max()) <= MAX_WEIGHT
 
 
 @dataclass(frozen=True)
@@ -168,7 +175,10 @@ class SnapshotLog:
             return
         if self.snapshots and self.snapshots[-1].step == step:
             return
-        snapshot = Snapshot(step, epoch, flat_weights(model))
+        weights = flat_weights(model)
+        if not sound(weights):  # a run about to diverge: its timeline ends at its last sound step
+            return
+        snapshot = Snapshot(step, epoch, weights)
         self.snapshots.append(snapshot)
         if self.on_take is not None:
             self.on_take(snapshot)

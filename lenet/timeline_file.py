@@ -15,7 +15,7 @@ from lenet.checkpoint_guard import MAX_WEIGHT, shown
 from lenet.errors import CheckpointError
 from lenet.model import LeNet5, count_parameters
 from lenet.store_engine import StoreError
-from lenet.timeline import MOST_SNAPSHOTS, Snapshot, Timeline
+from lenet.timeline import MAX_TOTAL_STEPS, MOST_SNAPSHOTS, Snapshot, Timeline
 
 KEY = "timeline"
 
@@ -34,6 +34,22 @@ def _whole(value: object) -> bool:
     return type(value) is int and value >= 0
 
 
+def order_problem(steps: list, epochs: list, total: int) -> str | None:
+    """What is wrong with a timeline's steps and epochs (None when nothing): 1 to MOST_SNAPSHOTS
+    whole steps in increasing order within `total` (itself at most MAX_TOTAL_STEPS), each with a
+    finite epoch of at most its step."""
+    if not 1 <= len(steps) <= MOST_SNAPSHOTS or len(epochs) != len(steps):
+        return f"{len(steps)} steps, {len(epochs)} epochs"
+    if total > MAX_TOTAL_STEPS:
+        return f"a run of {shown(total)} steps"
+    if not all(_whole(s) and s <= total for s in steps) or steps != sorted(set(steps)):
+        return "its steps are not in order within the run"
+    pairs = zip(steps, epochs, strict=True)
+    if not all(type(e) is float and math.isfinite(e) and 0 <= e <= max(s, 1) for s, e in pairs):
+        return "an epoch is not a number of epochs done"
+    return None
+
+
 def read_timeline(meta: dict, model: LeNet5, name: str) -> Timeline | None:
     """The timeline a loaded checkpoint's meta holds, checked against its model; None when it
     keeps none (checkpoints from before timelines). Raises CheckpointError, one line."""
@@ -47,12 +63,8 @@ def read_timeline(meta: dict, model: LeNet5, name: str) -> Timeline | None:
     total, weights = payload.get("total_steps"), payload.get("weights")
     if not isinstance(steps, list) or not isinstance(epochs, list) or not _whole(total):
         raise CheckpointError(f"{bad} (steps {shown(steps)})")
-    if not 1 <= len(steps) <= MOST_SNAPSHOTS or len(epochs) != len(steps):
-        raise CheckpointError(f"{bad} ({len(steps)} steps, {len(epochs)} epochs)")
-    if not all(_whole(s) and s <= total for s in steps) or steps != sorted(set(steps)):
-        raise CheckpointError(f"{bad} (its steps are not in order within the run)")
-    if not all(type(e) is float and math.isfinite(e) and e >= 0 for e in epochs):
-        raise CheckpointError(f"{bad} (an epoch is not a number)")
+    if problem := order_problem(steps, epochs, total):
+        raise CheckpointError(f"{bad} ({problem})")
     size = count_parameters(model)
     if not isinstance(weights, torch.Tensor) or tuple(weights.shape) != (len(steps), size):
         raise CheckpointError(f"{bad} (its weights are not {len(steps)} x {size:,} numbers)")
@@ -80,20 +92,26 @@ def stored_timeline(store, run_id: int, total_steps: int = 0) -> Timeline | None
     """A run's timeline from the run store (`lenet.store.RunStore`), checked; None when it kept
     none (runs from before timelines). Raises StoreError (a damaged snapshot too)."""
     size = count_parameters(LeNet5())
+    rows = store.all_snapshots(run_id, MOST_SNAPSHOTS + 1)
+    if not rows:
+        return None
+    steps, epochs = [r[0] for r in rows], [r[1] for r in rows]
+    total = max(total_steps, steps[-1])
     try:
+        if problem := order_problem(steps, epochs, total):
+            raise ValueError(problem)
         snapshots = tuple(
-            Snapshot(step, epoch, weights_array(data, size))
-            for step, epoch, data in store.all_snapshots(run_id)
+            Snapshot(step, epoch, weights_array(data, size)) for step, epoch, data in rows
         )
     except ValueError as error:
         raise StoreError(f"run {run_id}: its timeline is damaged ({error})") from error
-    if not snapshots:
-        return None
-    return Timeline(snapshots, max(total_steps, snapshots[-1].step))
+    return Timeline(snapshots, total)
 
 
 def weights_array(data: bytes, size: int) -> np.ndarray:
     """A snapshot stored as raw float32 bytes (the run store's form), checked."""
+    if not isinstance(data, bytes):
+        raise ValueError(f"a stored snapshot is {type(data).__name__}, not bytes")
     if len(data) != size * 4:
         raise ValueError(f"a stored snapshot has {len(data):,} bytes, not {size * 4:,}")
     flat = np.frombuffer(data, dtype=np.float32)

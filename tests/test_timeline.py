@@ -7,12 +7,14 @@ import dataclasses
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 import torch
 
 from lenet.checkpoint import save_checkpoint
 from lenet.errors import CheckpointError
 from lenet.model import LeNet5
 from lenet.presets import PRESETS
+from lenet.store import StoreError
 from lenet.timeline import (
     MIN_SNAPSHOTS,
     MOST_SNAPSHOTS,
@@ -21,7 +23,7 @@ from lenet.timeline import (
     Timeline,
     snapshot_steps,
 )
-from lenet.timeline_file import load_timeline, timeline_payload, weights_array
+from lenet.timeline_file import load_timeline, stored_timeline, timeline_payload, weights_array
 from lenet.train import Trainer, build_model
 from tests.conftest import FIXTURE_RECIPE
 
@@ -172,3 +174,52 @@ def test_a_stored_run_keeps_its_snapshots_and_loses_them_when_deleted(store, tra
     assert len(store.all_snapshots(run_id)) == 40 and store.snapshot(run_id, 99) is None
     store.delete(run_id)
     assert store.snapshot_steps(run_id) == []
+
+
+def test_a_diverging_run_keeps_only_sound_weights(small_mnist):
+    """Weights blow up before the loss says so: the timeline ends at the last sound step, so
+    its checkpoint and store rows stay readable (attacker review)."""
+    config = dataclasses.replace(
+        FIXTURE_RECIPE, optimizer="adam", lr=20000.0, scheduler="none", train_size=1000
+    )
+    trainer = Trainer(config, small_mnist)
+    assert trainer.run().outcome == "diverged"
+    timeline = trainer.snapshots.timeline()
+    assert len(timeline) >= 1 and timeline.steps[0] == 0
+    assert all(
+        np.isfinite(s.weights).all() and np.abs(s.weights).max() <= 1e4 for s in timeline.snapshots
+    )
+
+
+def test_crafted_store_rows_are_refused_in_one_line(store, trained):
+    trainer, _, _ = trained
+    timeline = trainer.snapshots.timeline()
+    run_id = store.create("ada", SHORT_RUN.to_dict(), None, "cli", "test")
+    for snap in timeline.snapshots[:5]:
+        store.add_snapshot(run_id, snap.step, snap.epoch, snap.weights.tobytes())
+    assert stored_timeline(store, run_id).steps == timeline.steps[:5]
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE run_snapshots SET weights = 'abc' WHERE step = 3"))
+    with pytest.raises(
+        StoreError,
+        match=r"^run \d+: its timeline is damaged \(a stored snapshot (is str|has 3 bytes)",
+    ):
+        stored_timeline(store, run_id)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE run_snapshots SET epoch = 1e300 WHERE step = 2"))
+    with pytest.raises(StoreError, match="an epoch is not a number of epochs done"):
+        stored_timeline(store, run_id)
+    store.delete(run_id)  # the teacher deleted the run while it trained: later snapshots vanish
+    store.add_snapshot(run_id, 9, 0.1, timeline.snapshots[0].weights.tobytes())
+    assert store.snapshot_steps(run_id) == []
+
+
+def test_a_run_claiming_a_vast_number_of_steps_is_refused(trained, tmp_path):
+    trainer, _, _ = trained
+    payload = timeline_payload(trainer.snapshots.timeline())
+    payload["total_steps"] = 10**30
+    path = save_checkpoint(tmp_path / "vast.pt", trainer.model, {"timeline": payload})
+    with pytest.raises(
+        CheckpointError, match=r"vast.pt: its training timeline is damaged \(a run of"
+    ):
+        load_timeline(path)

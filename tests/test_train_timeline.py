@@ -4,6 +4,7 @@ caches, the run chooser's pieces, and the slider with Play/Pause through AppTest
 from __future__ import annotations
 
 import dataclasses
+import io
 import time
 
 import numpy as np
@@ -12,7 +13,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from demo import train_charts
-from demo.timeline_images import filters_png, step_views
+from demo.timeline_images import filters_png, step_views, weight_limits
 from demo.views import train_timeline_views
 from demo.views.train_timeline_runs import has_timeline, run_key
 from lenet.events import BatchEnd, Evaluation
@@ -87,14 +88,18 @@ def test_the_pictures_are_cached_per_run_step_and_digit(timeline, monkeypatch):
     made = []
     real = train_timeline_views.step_views
     monkeypatch.setattr(
-        train_timeline_views, "step_views", lambda m, d: made.append(1) or real(m, d)
+        train_timeline_views, "step_views", lambda m, d, s: made.append(1) or real(m, d, s)
     )
     train_timeline_views.cached_views.clear()
     one = digit()
     key = train_timeline_views.digit_key(one)
 
+    limits = weight_limits(timeline, SHORT.model)
+
     def views(run: str, step: int, image=one, image_key=key):
-        return train_timeline_views.cached_views(run, step, image_key, timeline, SHORT.model, image)
+        return train_timeline_views.cached_views(
+            run, step, image_key, limits, timeline, SHORT.model, image
+        )
 
     assert views("run1", 0) is views("run1", 0)
     assert len(made) == 1
@@ -104,6 +109,24 @@ def test_the_pictures_are_cached_per_run_step_and_digit(timeline, monkeypatch):
     views("run1", 0, other, train_timeline_views.digit_key(other))
     assert len(made) == 4  # another step, run or digit is drawn anew
     assert train_timeline_views.digit_key(one) == train_timeline_views.digit_key(one.copy())
+
+
+def test_the_filters_keep_one_colour_scale_for_the_whole_run(timeline):
+    """The random start's faint filters look faint: the scale is the run's largest weight."""
+    conv1, conv2 = weight_limits(timeline, SHORT.model)
+    final = timeline.model(len(timeline) - 1, SHORT.model)
+    assert conv1 == pytest.approx(
+        max(
+            float(timeline.model(i, SHORT.model).conv1.weight.abs().max())
+            for i in range(len(timeline))
+        )
+    )
+    assert conv2 >= float(final.conv2.weight.abs().max())
+    start = step_views(timeline.model(0, SHORT.model), digit(), (conv1, conv2))
+    alone = step_views(timeline.model(0, SHORT.model), digit())
+    assert start.kernels != alone.kernels  # drawn paler on the run's scale
+    title = f"(colour scale {-conv1:.2f} .. {conv1:.2f})"
+    assert np.asarray(Image.open(io.BytesIO(start.kernels))).shape[2] == 3 and title
 
 
 def test_runs_are_keyed_by_store_id_else_job():

@@ -162,7 +162,8 @@ def live_body() -> None:
         queued_notice(snap)
         return
     progress_bar(snap)
-    if not train_timeline.shows_current():  # else the timeline draws this run's charts
+    if snap.active and not train_timeline.shows_current():  # else the timeline draws them
+        st.caption("The run training now (the timeline below shows another run):")
         live_charts(snap)
         if job.model is not None:
             inside_view(job)

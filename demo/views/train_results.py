@@ -21,7 +21,8 @@ from lenet.model import LeNet5
 from lenet.store import StoreError
 from lenet.train import Finished, TrainConfig, event_to_dict
 
-TIMELINES_KEPT = 3  # the tab's newest runs keep their timeline in memory (~10 MB a Quick demo)
+TIMELINES_KEPT = 3  # the tab's newest runs keep their timeline in memory (~10 MB a Quick demo);
+# older ones are read back from the run store, and without a store they have none
 NAME_RULE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 
 
@@ -50,9 +51,8 @@ def remember_run(snap: JobSnapshot, job: TrainingJob, values: dict) -> dict:
         "optimizer": snap.config.optimizer,
     }
     runs.append(run)
-    for older in runs[:-TIMELINES_KEPT]:  # stored: read back from the store when wanted
-        if older.get("run_id"):
-            older["timeline"] = None
+    for older in runs[:-TIMELINES_KEPT]:  # stored ones are read back from the store
+        older["timeline"] = None
     return run
 
 

@@ -24,6 +24,7 @@ from demo.store_state import run_store
 from demo.text import plain
 from demo.views.train_results import savable, save_controls
 from lenet.errors import ConfigError
+from lenet.model import ModelConfig
 from lenet.store import RunRow, StoreError
 from lenet.train import Evaluation, TrainConfig
 
@@ -59,6 +60,15 @@ def values_of(row: RunRow) -> dict:
         return preset_settings("classic")
 
 
+def model_of(row: RunRow) -> ModelConfig | None:
+    """The model a stored run trained (its settings as recorded, which the page's controls may
+    not be able to show); None when they name no model."""
+    try:
+        return ModelConfig(**row.settings.get("model", {}))
+    except (ConfigError, TypeError):
+        return None
+
+
 def stored_run(row: RunRow, with_weights: bool) -> dict:
     values = values_of(row)
     return {
@@ -74,6 +84,7 @@ def stored_run(row: RunRow, with_weights: bool) -> dict:
         "model": None,
         "stored_weights": with_weights,
         "steps": row.steps,
+        "model_config": model_of(row),
         "ended": (row.finished_at or row.created_at).astimezone(),
         "optimizer": values["optimizer"],
         "source": row.source,

@@ -96,9 +96,11 @@ def model_config(values: dict) -> ModelConfig:
 def current_run(job: TrainingJob) -> TimelineRun:
     snap = job.snapshot()
     run_id = job.recorder.run_id if job.recorder is not None else None
+    number = f" (#{run_id})" if run_id else ""
     return TimelineRun(
         run_key(run_id, job.job_id),
-        f"The run above ({snap.status})",
+        # no status in the label: the chooser's box kept showing "running" once it had ended
+        f"The run above{number}",
         snap.config.model,
         job=job,
     )
@@ -110,7 +112,9 @@ def finished_run(run: dict) -> TimelineRun:
     return TimelineRun(
         run_key(run.get("run_id"), run["job_id"]),
         f"#{run['number']} {run['label']} ({run['outcome']}{accuracy})",
-        snap.config.model if snap is not None else model_config(run["values"]),
+        snap.config.model
+        if snap is not None
+        else run.get("model_config") or model_config(run["values"]),
         run=run,
     )
 

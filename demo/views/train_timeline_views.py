@@ -17,7 +17,7 @@ import streamlit as st
 from demo import inspect_charts, train_charts
 from demo.charts import probability_figure
 from demo.state import mnist
-from demo.timeline_images import StepViews, step_views
+from demo.timeline_images import StepViews, step_views, weight_limits
 from demo.views.train_live import pinned_digit
 from demo.views.train_timeline_runs import Curves, TimelineRun
 from lenet.metrics import confusion_matrix, predict_logits
@@ -33,10 +33,23 @@ def snapshot_model(run: str, step: int, _timeline: Timeline, _config: ModelConfi
 
 @st.cache_resource(max_entries=512, show_spinner=False)
 def cached_views(
-    run: str, step: int, digit: str, _timeline: Timeline, _config: ModelConfig, _digit: np.ndarray
+    run: str,
+    step: int,
+    digit: str,
+    limits: tuple[float, float],
+    _timeline: Timeline,
+    _config: ModelConfig,
+    _digit: np.ndarray,
 ) -> StepViews:
-    """The pictures of one snapshot for one digit (`digit` is its key): ~50 kB an entry."""
-    return step_views(snapshot_model(run, step, _timeline, _config), _digit)
+    """The pictures of one snapshot for one digit (`digit` is its key) on the run's colour
+    scales (`limits`): ~50 kB an entry."""
+    return step_views(snapshot_model(run, step, _timeline, _config), _digit, limits)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def run_limits(run: str, snapshots: int, _timeline: Timeline, _config: ModelConfig):
+    """The filters' colour scales over the run's snapshots so far (`snapshots` of them)."""
+    return weight_limits(_timeline, _config)
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
@@ -149,7 +162,9 @@ def draw_step(choice: TimelineRun, timeline: Timeline, index: int, curves: Curve
     snapshot = timeline.snapshots[index]
     charts(curves, snapshot.epoch)
     digit, source = pinned_digit()
-    views = cached_views(choice.key, snapshot.step, digit_key(digit), timeline, choice.model, digit)
+    limits = run_limits(choice.key, len(timeline), timeline, choice.model)
+    key = digit_key(digit)
+    views = cached_views(choice.key, snapshot.step, key, limits, timeline, choice.model, digit)
     pictures(views, source, snapshot.step)
     confusion(choice, timeline, index)
     gif_button(choice, timeline, digit, source)
