@@ -1,9 +1,9 @@
 """The Draw page's "doesn't look like a digit" signal (lenet.familiar), fitted once per model.
 
-Statistics for checkpoint files (the shipped model, saved ones), stored runs and any run's steps
-(`demo.step_models`) are fitted once per server and shared; those of the live or uploaded model
-are fitted per session and refitted when its weights change. Fitting is one forward pass over
-16,000 MNIST digits (about half a second).
+Statistics for checkpoint files (the shipped model, saved ones) and finished runs are fitted once
+per server and shared; those of the live or uploaded model are fitted per session and refitted
+when its weights change; a step of a run's timeline (`demo.step_models`) gets none. Fitting is
+one forward pass over 16,000 MNIST digits (about 1.3 s on the app's one thread).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _fixed_familiarity(model_key: str, _model: LeNet5, _data: MNIST) -> Familiar
     return fit_familiarity(_model, _data)
 
 
-FIXED = ("run:", "tab:")  # stored and finished runs, and any step ("...@N"): fixed weights
+FIXED = ("run:", "tab:")  # stored runs and the tab's finished runs: their weights are fixed
 
 
 def familiarity(model_key: str, model: LeNet5) -> Familiarity | None:
@@ -57,7 +57,7 @@ def familiarity(model_key: str, model: LeNet5) -> Familiarity | None:
             return file_familiarity(path, data)
         except OSError:  # the file went away since the model was chosen: no signal this time
             return None
-    if model_key.startswith(FIXED) or "@" in model_key:  # fitted once, shared by every session
+    if model_key.startswith(FIXED):  # fitted once, shared by every session
         return _fixed_familiarity(model_key, model, data)
     cached = st.session_state.get("familiarity")
     if cached is not None and cached[0] == model_key and cached[1] is model:
@@ -69,6 +69,13 @@ def familiarity(model_key: str, model: LeNet5) -> Familiarity | None:
 
 def show_familiarity(model_key: str, model: LeNet5, model_input: torch.Tensor) -> None:
     """A warning when the input doesn't look like a digit, else one quiet caption."""
+    if "@" in model_key:  # a step of a run's timeline: fitting each would cost ~1.3 s a step
+        st.caption(
+            "No 'is it a digit?' check for a step of a training timeline (fitting it takes "
+            "about a second for each step): move to the final step for it.",
+            help=SCORE_HELP,
+        )
+        return
     stats = familiarity(model_key, model)
     if stats is None:
         return

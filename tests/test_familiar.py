@@ -204,3 +204,17 @@ def test_a_nan_score_counts_as_unfamiliar():
 
     assert Reading(float("nan"), 1.0, 0.5).unfamiliar
     assert not Reading(0.5, 1.0, 0.5).unfamiliar and Reading(1.5, 1.0, 0.99).unfamiliar
+
+
+def test_a_step_of_a_timeline_is_not_fitted():
+    """Scrubbing Draw's "At step" must not cost a 1.3 s fit at every new step (student review)."""
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        from demo.familiar import show_familiarity
+
+        show_familiarity("run:1@40", None, None)  # would fail if it fitted anything
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    assert at.caption[0].value.startswith("No 'is it a digit?' check for a step of a training")
