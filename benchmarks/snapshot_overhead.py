@@ -41,13 +41,14 @@ def app_run(config, source, writer, snapshots: bool) -> tuple[float, int]:
     from demo.slots import JobSlots
     from lenet.recorder import RunRecorder
 
-    recorder = RunRecorder(writer, "bench", config, None, "app", "bench")
+    recorder = RunRecorder(writer, "bench", config, None, "app", "bench") if writer else None
     job = TrainingJob(config, source, JobSlots(1), threads=os.cpu_count() or 1,
                       recorder=recorder, snapshots=snapshots)  # fmt: skip
     job.start().join()
     snap = job.snapshot()
     assert snap.status == "done", snap.error
-    writer.flush(60)
+    if writer is not None:
+        writer.flush(60)
     return snap.finished.seconds, len(job.timeline())
 
 
@@ -79,6 +80,9 @@ def main() -> int:
     parser.add_argument("--presets", default="quick,fast")
     parser.add_argument("--paths", default="library,app")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--no-store", action="store_true", help="the app path without a run store (no writes)"
+    )
     args = parser.parse_args()
     data = load_mnist(fetch=False)
     results: dict = {"machine": f"{platform.processor() or platform.machine()}, "
@@ -92,7 +96,7 @@ def main() -> int:
         source = DataSource(verified=True)
         start_worker_server(source)
         folder = tempfile.mkdtemp(prefix="lenet-bench-store-")
-        writer = Writer(open_store(f"sqlite:///{folder}/runs.db"))
+        writer = None if args.no_store else Writer(open_store(f"sqlite:///{folder}/runs.db"))
     for name in args.presets.split(","):
         config = PRESETS[name].config
         if "library" in paths:

@@ -10,6 +10,7 @@ import torch
 
 from demo.worker import worker_context, worker_main
 from lenet.model import LeNet5
+from lenet.timeline import Snapshot
 
 
 class ProcessRun:
@@ -80,14 +81,15 @@ class ProcessRun:
                     )
                     return
                 continue
-            if kind == "events":
+            if kind == "events":  # the trainer's events and the timeline's snapshots, in order
                 for event in payload:
-                    self._record(event)
+                    if isinstance(event, Snapshot):
+                        self._snapshot(event)
+                    else:
+                        self._record(event)
             elif kind == "weights":
                 self._model = self._rebuild(payload)
                 self.model_version += 1
-            elif kind == "snapshot":
-                self._snapshot(payload)
             elif kind == "paused":
                 self._paused(payload)
             elif kind == "threads":

@@ -192,9 +192,9 @@ class _Sender:
         self.weights_sent = time.monotonic()
 
     def snapshot(self, snapshot) -> None:
-        """A timeline snapshot, after the batches before it (the page's charts reach its step)."""
-        self.flush()
-        self.events.put(("snapshot", snapshot))
+        """A timeline snapshot: it goes out with the events around it, in order (a message of
+        its own per snapshot cost ~4% of a Quick demo's training time on 2 cores)."""
+        self.pending.append(snapshot)
 
     def paused(self, pauses: int) -> None:
         """The run blocks now: everything it did goes out, then the acknowledgement, last."""

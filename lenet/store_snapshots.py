@@ -22,17 +22,25 @@ class SnapshotRows:
 
     def add_snapshot(self, run_id: int, step: int, epoch: float, weights: bytes) -> None:
         """Keep the run's weights after `step` (a step kept already is replaced)."""
+        self.add_snapshots(run_id, [(step, epoch, weights)])
+
+    def add_snapshots(self, run_id: int, rows: list[tuple[int, float, bytes]]) -> None:
+        """Keep several (step, epoch, weights) of the run in one transaction."""
 
         def work(conn) -> None:
             if conn.execute(sa.select(runs.c.id).where(runs.c.id == run_id)).first() is None:
                 return  # the teacher deleted the run while it trained: nothing to keep
-            where = (snapshots.c.run_id == run_id, snapshots.c.step == step)
-            conn.execute(snapshots.delete().where(*where))
+            steps = [step for step, _, _ in rows]
             conn.execute(
-                snapshots.insert().values(run_id=run_id, step=step, epoch=epoch, weights=weights)
+                snapshots.delete().where(snapshots.c.run_id == run_id, snapshots.c.step.in_(steps))
+            )
+            conn.execute(
+                snapshots.insert(),
+                [{"run_id": run_id, "step": s, "epoch": e, "weights": w} for s, e, w in rows],
             )
 
-        self._write(work)
+        if rows:
+            self._write(work)
 
     def snapshot_steps(self, run_id: int) -> list[tuple[int, float]]:
         """(step, epoch) of each snapshot the run keeps, in step order."""
