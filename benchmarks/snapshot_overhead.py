@@ -8,7 +8,8 @@ Two paths, each alternating on/off runs of the same preset and seed in this one 
    recorded into a fresh SQLite run store: the snapshots cross the process boundary and are
    written to the store while the run trains, as in the app.
 Training time is the trainer's own (`Finished.seconds`, pauses excluded). With --json the last
-line is one JSON object: per path and preset, the medians on and off and `overhead` = on/off - 1.
+line is one JSON object: per path and preset, the medians on and off, `overhead` = on/off - 1,
+and `paired_overhead`: the median over back-to-back pairs of on/off - 1.
 """
 
 from __future__ import annotations
@@ -64,10 +65,14 @@ def compare(run, repeats: int) -> dict:
             times[snapshots].append(seconds)
             kept = max(kept, count)
     on, off = statistics.median(times[True]), statistics.median(times[False])
+    # each on/off pair ran back to back: the median of their ratios holds when the machine
+    # itself slows down for a while (a VM's neighbours), as the medians of all runs may not
+    paired = statistics.median(a / b for a, b in zip(times[True], times[False], strict=True))
     return {
         "on_s": round(on, 3),
         "off_s": round(off, 3),
         "overhead": round(on / off - 1, 4),
+        "paired_overhead": round(paired - 1, 4),
         "snapshots": kept,
         "runs_on": [round(t, 3) for t in times[True]],
         "runs_off": [round(t, 3) for t in times[False]],

@@ -10,7 +10,6 @@ import torch
 
 from demo.worker import worker_context, worker_main
 from lenet.model import LeNet5
-from lenet.timeline import Snapshot
 
 
 class ProcessRun:
@@ -81,15 +80,16 @@ class ProcessRun:
                     )
                     return
                 continue
-            if kind == "events":  # the trainer's events and the timeline's snapshots, in order
+            if kind == "events":
                 for event in payload:
-                    if isinstance(event, Snapshot):
-                        self._snapshot(event)
-                    else:
-                        self._record(event)
+                    self._record(event)
             elif kind == "weights":
-                self._model = self._rebuild(payload)
+                weights, step, epoch = payload
+                self._model = self._rebuild(weights)
                 self.model_version += 1
+                self._live_snapshot(step, epoch)
+            elif kind == "timeline":
+                self._timeline(payload)
             elif kind == "paused":
                 self._paused(payload)
             elif kind == "threads":

@@ -20,7 +20,7 @@ from demo.snapshot import ACTIVE, JobSnapshot
 from demo.worker import DataSource
 from lenet.model import LeNet5
 from lenet.recorder import RunRecorder
-from lenet.timeline import Snapshot, Timeline
+from lenet.timeline import Snapshot, Timeline, flat_weights, sound
 from lenet.train import BatchEnd, Evaluation, Finished, Started, TrainConfig
 
 __all__ = ["ACTIVE", "DataSource", "JobSnapshot", "TrainingJob"]
@@ -72,7 +72,10 @@ class TrainingJob(ProcessRun):
         self._batches: list[BatchEnd] = []
         self._evaluations: list[Evaluation] = []
         self._finished: Finished | None = None
-        self._snapshots: list[Snapshot] = []  # the run's timeline so far (lenet.timeline)
+        # the run's timeline (lenet.timeline): while it trains, the weights as they arrive
+        # (every 2 s and at each evaluation); once it is over, the scheduled snapshots
+        self._snapshots: list[Snapshot] = []
+        self._final = False
         self._error: str | None = None
         self._thread = threading.Thread(
             target=self._work, name=f"lenet-job-{self.job_id}", daemon=True
@@ -124,7 +127,8 @@ class TrainingJob(ProcessRun):
         return self._model
 
     def timeline(self) -> Timeline:
-        """The weights kept so far at the timeline's steps (a cheap copy: a tuple of them)."""
+        """The run's timeline so far (a cheap copy: a tuple of snapshots): the live weights
+        while it trains, its scheduled snapshots once training is over."""
         with self._lock:
             total = self._started.total_steps if self._started else 0
             return Timeline(tuple(self._snapshots), total)
@@ -176,11 +180,25 @@ class TrainingJob(ProcessRun):
             elif isinstance(event, Finished):
                 self._finished = event
 
-    def _snapshot(self, snapshot: Snapshot) -> None:
-        if self.recorder is not None:
-            self.recorder.snapshot(snapshot)
+    def _live_snapshot(self, step: int, epoch: float) -> None:
+        """The weights that just arrived as a moment of the live timeline (while it trains)."""
+        if not self.keep_snapshots or self._model is None:
+            return
         with self._lock:
-            self._snapshots.append(snapshot)
+            if self._final or (self._snapshots and self._snapshots[-1].step >= step):
+                return
+        snapshot = Snapshot(step, epoch, flat_weights(self._model))
+        if sound(snapshot.weights):
+            with self._lock:
+                self._snapshots.append(snapshot)
+
+    def _timeline(self, snapshots: list[Snapshot]) -> None:
+        """The run's whole timeline, sent when its training is over: it replaces the live one."""
+        if self.recorder is not None:
+            for snapshot in snapshots:
+                self.recorder.snapshot(snapshot)
+        with self._lock:
+            self._snapshots, self._final = list(snapshots), True
 
     def _paused(self, pauses: int) -> None:
         """The process acknowledged pause request number `pauses` and blocks; a later request

@@ -171,9 +171,13 @@ class _Sender:
         self.model: LeNet5 | None = None
         self.pending: list = []
         self.sent, self.weights_sent = float("-inf"), 0.0  # the first batch goes out at once
+        self.at = (0, 0.0)  # (step, epoch) of the weights, for the live timeline
+        self.kept: list = []  # the timeline's snapshots, sent once training is over
 
     def forward(self, event) -> None:
         self.pending.append(event)
+        if isinstance(event, BatchEnd):
+            self.at = (event.step, event.epoch)
         now = time.monotonic()
         if isinstance(event, BatchEnd) and now - self.sent < SEND_EVERY_S:
             return
@@ -188,13 +192,18 @@ class _Sender:
         self.sent = time.monotonic()
 
     def send_weights(self) -> None:
-        self.events.put(("weights", _weights(self.model)))
+        self.events.put(("weights", (_weights(self.model), *self.at)))
         self.weights_sent = time.monotonic()
 
     def snapshot(self, snapshot) -> None:
-        """A timeline snapshot: it goes out with the events around it, in order (a message of
-        its own per snapshot cost ~4% of a Quick demo's training time on 2 cores)."""
-        self.pending.append(snapshot)
+        """A timeline snapshot: kept here and sent when training is over (`send_timeline`).
+        Sent as they came, a Quick demo's 10 MB of snapshots cost 3-5% of its training time on
+        2 cores; meanwhile the weights sent every `publish_s` and at each evaluation make the
+        live timeline."""
+        self.kept.append(snapshot)
+
+    def send_timeline(self) -> None:
+        self.events.put(("timeline", self.kept))
 
     def paused(self, pauses: int) -> None:
         """The run blocks now: everything it did goes out, then the acknowledgement, last."""
@@ -235,8 +244,10 @@ def worker_main(
         events.put(("end", ("failed", str(error))))
         return
     sender.model = trainer.model
-    if trainer.snapshots is not None:  # the timeline's weights go to the app as they are kept
+    if trainer.snapshots is not None:  # the timeline's weights, sent once training is over
         trainer.snapshots.on_take = sender.snapshot
     finished = trainer.run(governor.watch(sender.forward))
     sender.send_weights()
+    if trainer.snapshots is not None:
+        sender.send_timeline()
     events.put(("end", (finished.outcome, None)))

@@ -24,7 +24,7 @@ from lenet.timeline import Snapshot
 from lenet.train import Evaluation, Finished, Started, TrainConfig, event_to_dict
 
 logger = logging.getLogger(__name__)
-SNAPSHOTS_A_WRITE = 10  # a run's timeline snapshots written together (~2.5 MB)
+SNAPSHOTS_A_WRITE = 41  # a long run's timeline is written in two parts (~10 MB each)
 RETRY_S = 5.0  # a write the database could not take now is tried again this often...
 GIVE_UP_S = 3600.0  # ...for up to an hour (a lesson), then given up with the problem kept
 
@@ -149,7 +149,7 @@ class RunRecorder:
         self.writer, self.config = writer, config
         self.run_id = writer.store.create(name, config.to_dict(), app_settings, source, owner)
         self.curves: list[dict] = []
-        self._snapshots: list[tuple[int, float, bytes]] = []  # not written yet
+        self._snapshots: list[Snapshot] = []  # not written yet
         self.finished: Finished | None = None
         self._ended = False
 
@@ -159,7 +159,6 @@ class RunRecorder:
         if isinstance(event, Started):
             self.writer.submit(lambda store: store.update(run_id, status="running"))
         elif isinstance(event, Evaluation):
-            self._write_snapshots()
             self.curves.append(event_to_dict(event))
             curves = list(self.curves)
             self.writer.submit(lambda store: store.update(run_id, curves=curves))
@@ -167,16 +166,17 @@ class RunRecorder:
             self.finished = event
 
     def snapshot(self, snapshot: Snapshot) -> None:
-        """One of the run's timeline snapshots (`lenet.timeline`): kept with the next ones, and
-        written SNAPSHOTS_A_WRITE at a time, at each evaluation and at the end (each write is
-        work on a core that training needs)."""
-        self._snapshots.append((snapshot.step, snapshot.epoch, snapshot.weights.tobytes()))
+        """One of the run's timeline snapshots (`lenet.timeline`): written when the run ends
+        (writing as they came cost ~2% of a Quick demo's training time on 2 cores: the store's
+        work takes a core from training), or SNAPSHOTS_A_WRITE at a time in a long run."""
+        self._snapshots.append(snapshot)
         if len(self._snapshots) >= SNAPSHOTS_A_WRITE:
             self._write_snapshots()
 
     def _write_snapshots(self) -> None:
-        run_id, rows, self._snapshots = self.run_id, self._snapshots, []
-        if rows:
+        run_id, kept, self._snapshots = self.run_id, self._snapshots, []
+        if kept:
+            rows = [(s.step, s.epoch, s.weights.tobytes()) for s in kept]
             self.writer.submit(lambda store: store.add_snapshots(run_id, rows))
 
     def end(self, status: str, message: str | None = None, model: LeNet5 | None = None) -> None:

@@ -15,6 +15,7 @@ from demo.slots import JobSlots, default_capacity
 from demo.worker import DataSource
 from lenet.recorder import RunRecorder, StoreWriter
 from lenet.store import open_store
+from lenet.timeline import snapshot_steps
 from tests.conftest import FIXTURE_DIR, FIXTURE_RECIPE
 
 FIXTURE = DataSource(folder=str(FIXTURE_DIR), val_size=1000)
@@ -329,3 +330,21 @@ def test_a_job_without_snapshots_keeps_no_timeline():
     job = TrainingJob(SHORT, FIXTURE, JobSlots(1), snapshots=False).start()
     assert job.join(60) and job.snapshot().status == "done"
     assert len(job.timeline()) == 0 and job.model is not None
+
+
+def test_while_it_trains_the_timeline_is_its_live_weights_then_its_schedule():
+    """Snapshots cross to the app once training is over (sent as they came they cost 3-5% of a
+    Quick demo's training time); meanwhile the weights sent every publish_s make the timeline."""
+    job = TrainingJob(LONG, FIXTURE, JobSlots(1), publish_s=0.2).start()
+    wait_for(lambda: len(job.timeline()) >= 3, 60)
+    live = job.timeline()
+    assert live.steps[0] == 0 and live.steps == sorted(set(live.steps))
+    assert live.total_steps == 2000
+    job.stop()
+    assert job.join(60) and job.snapshot().status == "stopped"
+    final = job.timeline()
+    stopped_at = job.snapshot().finished.step
+    assert final.steps[-1] == stopped_at
+    assert set(final.steps[:-1]) <= set(snapshot_steps(10, 200, LONG.evals_per_epoch))
+    last = final.model(len(final) - 1, LONG.model)
+    assert torch.equal(last.fc3.weight, job.model.fc3.weight)
