@@ -9,7 +9,9 @@ Two paths, each alternating on/off runs of the same preset and seed in this one 
    written to the store while the run trains, as in the app.
 Training time is the trainer's own (`Finished.seconds`, pauses excluded). With --json the last
 line is one JSON object: per path and preset, the medians on and off, `overhead` = on/off - 1,
-and `paired_overhead`: the median over back-to-back pairs of on/off - 1.
+and `paired_overhead`: the median over back-to-back pairs of on/off - 1; for the library path
+`in_hook`, the share of training time spent taking snapshots (timed on the trainer's thread: a
+figure the machine's noise cannot move).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import platform
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -29,10 +32,24 @@ from lenet.data import load_mnist  # noqa: E402
 from lenet.presets import PRESETS  # noqa: E402
 from lenet.train import Trainer  # noqa: E402
 
+TAKEN: list[float] = []  # seconds spent keeping snapshots, per library run with them on
+
 
 def library_run(config, data, snapshots: bool) -> tuple[float, int]:
     trainer = Trainer(config, data, snapshots=snapshots)
+    spent = [0.0]
+    if snapshots:  # time every call of the trainer's snapshot hook: the cost on its thread
+        take = trainer.snapshots.take
+
+        def timed(*args, **kwargs):
+            began = time.perf_counter()
+            take(*args, **kwargs)
+            spent[0] += time.perf_counter() - began
+
+        trainer.snapshots.take = timed
     finished = trainer.run()
+    if snapshots:
+        TAKEN.append(spent[0] / finished.seconds)
     kept = len(trainer.snapshots.snapshots) if snapshots else 0
     return finished.seconds, kept
 
@@ -108,6 +125,9 @@ def main() -> int:
             results[f"library/{name}"] = compare(
                 lambda on, c=config: library_run(c, data, on), args.repeats
             )
+            # the share of training time spent in the snapshot hook itself (median over runs)
+            results[f"library/{name}"]["in_hook"] = round(statistics.median(TAKEN), 5)
+            TAKEN.clear()
             print(name, "library", results[f"library/{name}"], file=sys.stderr)
         if "app" in paths:
             results[f"app/{name}"] = compare(
