@@ -25,6 +25,7 @@ from lenet.train import Evaluation, Finished, Started, TrainConfig, event_to_dic
 
 logger = logging.getLogger(__name__)
 SNAPSHOTS_A_WRITE = 41  # a long run's timeline is written in two parts (~10 MB each)
+ROWS_A_WRITE = 10  # snapshots a transaction (~2.5 MB): the store is never locked for long
 RETRY_S = 5.0  # a write the database could not take now is tried again this often...
 GIVE_UP_S = 3600.0  # ...for up to an hour (a lesson), then given up with the problem kept
 
@@ -175,9 +176,10 @@ class RunRecorder:
 
     def _write_snapshots(self) -> None:
         run_id, kept, self._snapshots = self.run_id, self._snapshots, []
-        if kept:
-            rows = [(s.step, s.epoch, s.weights.tobytes()) for s in kept]
-            self.writer.submit(lambda store: store.add_snapshots(run_id, rows))
+        for start in range(0, len(kept), ROWS_A_WRITE):  # short transactions: short locks
+            part = kept[start : start + ROWS_A_WRITE]
+            rows = [(s.step, s.epoch, s.weights.tobytes()) for s in part]
+            self.writer.submit(lambda store, rows=rows: store.add_snapshots(run_id, rows))
 
     def end(self, status: str, message: str | None = None, model: LeNet5 | None = None) -> None:
         """The run ended (done, stopped, diverged or failed): results and, for a run that
