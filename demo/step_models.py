@@ -102,14 +102,16 @@ def position_text(step: object) -> str:
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _step_model(key: str, step: int, _timeline: Timeline, _config: ModelConfig) -> LeNet5:
+def snapshot_model(key: str, step: int, _timeline: Timeline, _config: ModelConfig) -> LeNet5:
+    """The weights of run `key` after `step` as a model in eval mode, built once per server and
+    shared read-only (Draw, Inspect and the Train page's timeline)."""
     return _timeline.model(_timeline.index_of(step), _config)
 
 
 def step_model(run: RunTimeline, step: int) -> LeNet5:
     """The run's model after `step` (a snapshot's step), in eval mode; built once per server
     (run keys are unique on a server: store ids, job ids) and shared read-only."""
-    return _step_model(run.key, step, run.timeline, run.config)
+    return snapshot_model(run.key, step, run.timeline, run.config)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

@@ -28,7 +28,7 @@ def clear_caches() -> None:
     demo.stored_models.stored_checkpoint.clear()
     demo.stored_models._choices.clear()
     demo.timeline_state.stored_timeline.clear()
-    step_models._step_model.clear()
+    step_models.snapshot_model.clear()
     step_models._test_probabilities.clear()
 
 

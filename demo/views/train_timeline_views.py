@@ -17,18 +17,13 @@ import streamlit as st
 from demo import inspect_charts, train_charts
 from demo.charts import probability_figure
 from demo.state import mnist
+from demo.step_models import snapshot_model
 from demo.timeline_images import StepViews, step_views, weight_limits
 from demo.views.train_live import pinned_digit
 from demo.views.train_timeline_runs import Curves, TimelineRun
 from lenet.metrics import confusion_matrix, predict_logits
 from lenet.model import LeNet5, ModelConfig
 from lenet.timeline import Timeline
-
-
-@st.cache_resource(max_entries=32, show_spinner=False)
-def snapshot_model(run: str, step: int, _timeline: Timeline, _config: ModelConfig) -> LeNet5:
-    """The run's weights after `step` as a model in eval mode, shared read-only."""
-    return _timeline.model(_timeline.index_of(step), _config)
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
