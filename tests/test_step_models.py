@@ -209,3 +209,29 @@ def test_inspect_compares_a_run_with_its_random_start_side_by_side(
     next(r for r in at.radio if r.key == "compare_pick").set_value("step").run()
     middle = trainer.snapshots.timeline().steps[20]
     assert [h.value for h in at.subheader] == ["Run 1 at step 40", f"Run 1 at step {middle}"]
+
+
+def test_a_model_title_from_an_upload_is_shown_as_written():
+    """An uploaded file's name is part of a model's title: never Markdown, never Plotly tags."""
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        import numpy as np
+
+        from demo.step_models import Picked
+        from demo.views.inspect_compare import side_by_side
+        from lenet.model import LeNet5
+
+        name = "Uploaded: **bold** ![x](http://example.invalid/x.png) <a href='y'>z</a>"
+        pair = [Picked("upload:1", LeNet5().eval(), name), Picked("shipped", LeNet5().eval(), "B")]
+        side_by_side(pair, np.zeros((28, 28), np.float32), "a blank digit")
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    heading = at.subheader[0].value
+    assert "\\*\\*bold\\*\\*" in heading and "![x](" not in heading
+
+    title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    assert "<a href" not in title and "&lt;a href=" in title

@@ -8,11 +8,14 @@ figures of a pair come one under the other, each at full width.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import streamlit as st
 
 from demo import inside, inspect_charts, models
 from demo.step_models import FINAL, Picked, at_step, choose_step
+from demo.text import plain
 from lenet.features import feature_maps
 from lenet.preprocess import digit_to_input
 
@@ -66,7 +69,7 @@ def _row(title: str) -> list:
 
 def _grid(title: str, values: np.ndarray, cols: int, name: str, **style) -> None:
     """A grid of maps or filters as a PNG, under the name of its model."""
-    st.markdown(f"**{title}**")
+    st.markdown(f"**{plain(title)}**")  # a model's title may hold an upload's file name
     st.image(inside.grid_png(values, cols, name, font_px=15, **style))
 
 
@@ -75,10 +78,10 @@ def answers(pair: list[Picked], probs: list[np.ndarray], source: str) -> None:
     top = [int(p.argmax()) for p in probs]
     for i, column in enumerate(st.columns(2, gap="medium")):
         with column:
-            st.subheader(pair[i].title, anchor=False)
+            st.subheader(plain(pair[i].title), anchor=False)
             st.metric("Prediction", f"{top[i]} ({probs[i][top[i]]:.0%})", help=f"Input: {source}.")
     for i, column in enumerate(_row("The ten probabilities")):
-        title = f"{pair[i].title}: probabilities"
+        title = html.escape(f"{pair[i].title}: probabilities")  # Plotly reads tags in titles
         figure = inspect_charts.bars_figure(probs[i], title, top[i], percent=True)
         figure.update_yaxes(range=[0, 100])  # one scale for both: 10% looks like 10%
         column.plotly_chart(figure, key=f"compare_probs_{i}")
