@@ -215,6 +215,7 @@ def render() -> None:
     settings_summary(locked)
     polling = active or tab.pending()  # a run to follow, or the tab's answer to wait for
     st.fragment(run_every=POLL_S if polling else None)(live_body)()
-    train_timeline.section(job, nickname())
-    train_runs.compare_runs(nickname(), locked or active, apply_settings)
+    runs = train_runs.your_runs(nickname())  # one read of the store for both sections
+    train_timeline.section(job, runs)
+    train_runs.compare_runs(nickname(), runs, locked or active, apply_settings)
     train_results.share_box(current_settings(), locked)

@@ -141,10 +141,11 @@ def status_text(run: dict) -> str:
     )
 
 
-def compare_runs(nickname: str, disabled: bool, apply_settings: Callable[[dict], None]) -> None:
-    """Every run of the nickname: their validation curves, and each one's result, Save and
-    Download and Restore settings."""
-    runs = your_runs(nickname)
+def compare_runs(
+    nickname: str, runs: list[dict], disabled: bool, apply_settings: Callable[[dict], None]
+) -> None:
+    """Every run of the nickname (`your_runs`, read once a page run): their validation curves,
+    and each one's result, Save and Download and Restore settings."""
     if not runs:
         return
     st.subheader("Your runs")

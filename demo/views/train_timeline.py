@@ -194,9 +194,9 @@ def chosen(choices: dict[str, TimelineRun]) -> TimelineRun:
     return choice
 
 
-def section(job: TrainingJob | None, nickname: str) -> None:
-    """The training timeline's section, when there is a run to replay."""
-    choices = timeline_runs(job, nickname)
+def section(job: TrainingJob | None, runs: list[dict]) -> None:
+    """The training timeline's section, when there is a run to replay (`runs`: Your runs)."""
+    choices = timeline_runs(job, runs)
     if not choices:
         return
     st.subheader(TITLE)

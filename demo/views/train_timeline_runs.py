@@ -14,7 +14,6 @@ from demo.jobs import TrainingJob
 from demo.snapshot import JobSnapshot
 from demo.store_state import run_store
 from demo.timeline_state import run_timeline
-from demo.views.train_runs import your_runs
 from lenet.events import BatchEnd, Evaluation
 from lenet.model import ModelConfig
 from lenet.store import StoreError
@@ -119,10 +118,11 @@ def finished_run(run: dict) -> TimelineRun:
     )
 
 
-def timeline_runs(job: TrainingJob | None, nickname: str) -> dict[str, TimelineRun]:
-    """The choices, by widget value: the run on the page first, then "Your runs" newest first."""
+def timeline_runs(job: TrainingJob | None, runs: list[dict]) -> dict[str, TimelineRun]:
+    """The choices, by widget value: the run on the page first, then `runs` ("Your runs",
+    newest first)."""
     choices = {CURRENT: current_run(job)} if job is not None else {}
-    for run in your_runs(nickname):
+    for run in runs:
         if job is not None and run["job_id"] == job.job_id:
             continue  # the run above, finished: already the first choice
         if has_timeline(run):
