@@ -46,12 +46,16 @@ export default function ({ data, setStateValue, parentElement }) {
       window.addEventListener("pageshow", (e) => e.persisted && store.removeItem(LEFT));
     }
   }
+  const saved = store ? store.getItem(NICK) : null;  // the tab's, for a server that forgot
   if (token !== data.known) {
     if (store) store.removeItem(LEFT);
-    const nickname = store ? store.getItem(NICK) : null;  // the tab's, for a server that forgot
-    setStateValue("tab", { token, handover, nickname });
-  } else if (store && data.nickname) {
-    store.setItem(NICK, data.nickname);  // only once the server knows the tab
+    setStateValue("tab", { token, handover, nickname: saved });
+  }
+  // a name the student chose is the tab's at once; a guest name only once the server knows the
+  // tab (a session still asking has a fresh guest name that must not hide the tab's own)
+  const chosen = data.nickname && !data.nickname.startsWith(data.guest);
+  if (store && data.nickname && (chosen || token === data.known)) {
+    store.setItem(NICK, data.nickname);
   }
 }
 """
@@ -125,6 +129,7 @@ def identify() -> None:
             "known": st.session_state.get("tab_token"),
             "replace": st.session_state.get("tab_replace"),
             "nickname": st.session_state.get("nickname"),
+            "guest": GUEST,
         },
         on_tab_change=on_report,
     )

@@ -163,12 +163,13 @@ def compare_runs(
             "Every run stays here, savable and downloadable, until you close this tab (a reload "
             "keeps them): save the ones you want to keep."
         )
-    for run in runs:
-        left, middle, keep, restore = st.columns([5, 2, 2, 2], vertical_alignment="center")
+    for run in runs:  # a row keyed by its run: a new run on top leaves an open popover alone
+        row = st.container(key=f"run_row_{run['job_id']}")
+        left, middle, keep, restore = row.columns([5, 2, 2, 2], vertical_alignment="center")
         left.markdown(f"**#{run['number']}** {run['label']}")
         middle.markdown(status_text(run))
         if savable(run):
-            with keep.popover("Save or download", width="stretch"):
+            with keep.popover("Save or download", width="stretch", key=f"keep_{run['job_id']}"):
                 save_controls(run, "table")
         restore.button(
             "Restore settings",

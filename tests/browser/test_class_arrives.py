@@ -6,6 +6,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from benchmarks.serving import CHROMIUM, CHROMIUM_FLAGS, running_app
 from tests.browser.conftest import ARTIFACTS, save_screenshot
@@ -126,10 +127,14 @@ def test_an_earlier_run_stays_savable_after_a_new_one(page, app_url, tmp_path):
         numbers.append(finished_run(page, after=numbers[-1] if numbers else 0))
     assert run.first.is_visible() and numbers[1] > numbers[0]
     keep = page.get_by_role("button", name="Save or download")
-    assert keep.count() == 2  # the second run and the first, newest first
-    keep.nth(1).click()
+    expect(keep).to_have_count(2)  # the second run and the first
+    rows = page.locator('[class*="st-key-run_row_"]')
+    expect(rows.first).to_contain_text(f"#{numbers[1]}")  # newest first
+    first = rows.filter(has=page.get_by_text(f"#{numbers[0]}", exact=True))
+    first.get_by_role("button", name="Save or download").click()
     with page.expect_download() as download:
-        page.get_by_role("button", name="Download the model (.pt)").last.click()
+        popover = page.get_by_test_id("stPopoverBody")
+        popover.get_by_role("button", name="Download the model (.pt)").click()
     assert download.value.suggested_filename == f"lenet5_adamw_run{numbers[0]}.pt"
     saved = tmp_path / "run1.pt"
     download.value.save_as(saved)
