@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from demo.charts import BLUE, ORANGE, figure, image_figure
+from demo.charts import BLUE, ORANGE, TOP, figure, image_figure
+from demo.inside import grid_figure
 
 
 def bars_figure(values: np.ndarray, title: str, highlight: int, percent: bool = False) -> go.Figure:
@@ -72,8 +73,11 @@ def overlay_figure(digit: np.ndarray, heat: np.ndarray, title: str) -> go.Figure
     return image_figure(title, [base, layer], 360)
 
 
-def confusion_figure(matrix: np.ndarray) -> go.Figure:
-    """Counts of (true, predicted); the diagonal dominates, so colour uses a log scale."""
+def confusion_figure(matrix: np.ndarray, chosen: tuple[int, int] | None = None) -> go.Figure:
+    """Counts of (true, predicted); the diagonal dominates, so colour uses a log scale. Heatmaps
+    report no clicks: a transparent square marker on each cell does, with (true, predicted,
+    count) as its customdata; the chosen cell gets an orange frame."""
+    digits = list(range(10))
     cells = {
         "type": "heatmap",
         "z": np.log10(matrix + 1).tolist(),
@@ -81,16 +85,172 @@ def confusion_figure(matrix: np.ndarray) -> go.Figure:
         "texttemplate": "%{text}",
         "colorscale": "Blues",
         "showscale": False,
-        "x": [str(d) for d in range(10)],
-        "y": [str(d) for d in range(10)],
-        "hovertemplate": "true %{y}, predicted %{x}: %{text} images<extra></extra>",
+        "x": digits,
+        "y": digits,
+        "hoverinfo": "skip",
     }
+    pairs = [(t, p) for t in digits for p in digits]
+    clicks = {
+        "type": "scatter",
+        "mode": "markers",
+        "x": [p for _, p in pairs],
+        "y": [t for t, _ in pairs],
+        "customdata": [[t, p, int(matrix[t, p])] for t, p in pairs],
+        "marker": {"symbol": "square", "size": 26, "color": "rgba(0,0,0,0)"},
+        "selected": {"marker": {"color": "rgba(0,0,0,0)"}},
+        "unselected": {"marker": {"opacity": 0}},
+        "showlegend": False,
+        "hovertemplate": "true %{customdata[0]}, predicted %{customdata[1]}: "
+        "%{customdata[2]} images<br>click to see them<extra></extra>",
+    }
+    frame = []  # an orange frame round the chosen cell
+    if chosen is not None:
+        t, p = chosen
+        box = {"x0": p - 0.5, "x1": p + 0.5, "y0": t - 0.5, "y1": t + 0.5}
+        frame = [{"type": "rect", **box, "line": {"color": ORANGE, "width": 4}}]
+    ticks = {"tickmode": "array", "tickvals": digits, "showgrid": False, "zeroline": False}
     return figure(
-        "Confusion matrix",
-        [cells],
+        "Confusion matrix: click a cell",
+        [cells, clicks],
         height=420,
         x_title="predicted digit",
         y_title="true digit",
         hovermode="closest",
-        yaxis={"autorange": "reversed", "title": {"text": "true digit"}},
+        xaxis=ticks,
+        yaxis={**ticks, "autorange": "reversed", "title": {"text": "true digit"}},
+        shapes=frame,
+    )
+
+
+def attribution_figure(background: np.ndarray, heat: np.ndarray, title: str) -> go.Figure:
+    """A signed attribution map (red +, blue -, white 0) on a scale of its own, symmetric about
+    zero, laid over the grey input; smaller than `overlay_figure`, for four side by side."""
+    limit = float(np.abs(heat).max()) or 1.0
+    base = {
+        "type": "heatmap",
+        "z": background.tolist(),
+        "colorscale": "gray",
+        "zmin": 0,
+        "zmax": 1,
+        "showscale": False,
+        "hoverinfo": "skip",
+    }
+    layer = {
+        "type": "heatmap",
+        "z": heat.tolist(),
+        "colorscale": "RdBu",
+        "reversescale": True,
+        "zmin": -limit,
+        "zmax": limit,
+        "opacity": 0.7,
+        "colorbar": {"thickness": 10, "nticks": 5, "tickfont": {"size": 11}},
+        "hovertemplate": "row %{y}, column %{x}: %{z:.4f}<extra></extra>",
+    }
+    return image_figure(title, [base, layer], 300)
+
+
+def dreams_figure(images: np.ndarray, title: str, cols: int) -> go.Figure:
+    """Input patches (N, side, side) in [-1, 1] as a grey grid, one per channel, each stretched so
+    its strongest pixel is pure black or white (grey stays 0) and enlarged to about 28x28 squares
+    by repeating pixels (pixelated on purpose); hover gives the patch's own row, column, value."""
+    side = images.shape[1]
+    factor = max(1, 28 // side)
+    peaks = np.abs(images).max(axis=(1, 2), keepdims=True)
+    shown = (images / np.where(peaks > 0, peaks, 1)).repeat(factor, 1).repeat(factor, 2)
+    fig = grid_figure(shown, title, cols, "ch")  # short labels: 8 tiles fit a phone's width
+    for trace in fig.data:
+        where = np.array(trace.customdata)
+        inside = where[..., 0] >= 0
+        where[..., 1:] = np.where(inside[..., None], where[..., 1:] // factor, -1)
+        values = np.where(inside, images[where[..., 0], where[..., 1], where[..., 2]], 0.0)
+        trace.update(
+            customdata=np.concatenate([where, values[..., None]], axis=-1).tolist(),
+            zsmooth=False,
+            hovertemplate="ch %{customdata[0]}, patch row %{customdata[1]}, column "
+            "%{customdata[2]}: input %{customdata[3]:.2f}<extra></extra>",
+        )
+    fig.update_layout(coloraxis={"colorscale": "gray", "cmin": -1, "cmax": 1, "showscale": False})
+    return fig
+
+
+LEGEND = {"orientation": "h", "x": 0, "y": 0, "yref": "container", "yanchor": "bottom"}
+# Paul Tol's "muted" scheme (colour-blind safe) with its pale grey swapped for a dark one
+CLASS_COLOURS = [
+    "#332288", "#88CCEE", "#44AA99", "#117733", "#999933",
+    "#DDCC77", "#CC6677", "#882255", "#AA4499", "#555555",
+]  # fmt: skip
+
+
+def embedding_figure(
+    positions: np.ndarray,
+    labels: np.ndarray,
+    details: np.ndarray,
+    current: np.ndarray | None,
+    current_name: str,
+) -> go.Figure:
+    """The 2-D embedding, one trace (colour, legend entry) per class, each class's digit written
+    at its middle; details (M, 2) = (test index, prediction) per point, for hover and clicks; the
+    current digit, if given, as a black-ringed star."""
+    traces = []
+    for digit in range(10):
+        mine = labels == digit
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": str(digit),
+                "x": positions[mine, 0].tolist(),
+                "y": positions[mine, 1].tolist(),
+                "customdata": np.column_stack([details[mine], labels[mine]]).tolist(),
+                "marker": {"color": CLASS_COLOURS[digit], "size": 5, "opacity": 0.8},
+                "selected": {"marker": {"size": 14, "opacity": 1}},  # the clicked point
+                "unselected": {"marker": {"opacity": 0.6}},
+                "hovertemplate": "test digit #%{customdata[0]}: labelled %{customdata[2]}, "
+                "read as %{customdata[1]}<br>click to see it<extra></extra>",
+            }
+        )
+    if current is not None:
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": current_name,
+                "x": [float(current[0])],
+                "y": [float(current[1])],
+                "marker": {
+                    "symbol": "star",
+                    "size": 24,
+                    "color": ORANGE,
+                    "line": {"color": "black", "width": 2},
+                },
+                "unselected": {"marker": {"opacity": 1}},
+                "hovertemplate": f"{current_name}<extra></extra>",
+            }
+        )
+    names = [d for d in range(10) if (labels == d).any()]
+    middles = np.array([np.median(positions[labels == d], axis=0) for d in names]).reshape(-1, 2)
+    traces.insert(10, {  # each class's digit at its middle, under the star
+        "type": "scatter", "mode": "text", "x": middles[:, 0].tolist(),
+        "y": middles[:, 1].tolist(), "text": [f"<b>{d}</b>" for d in names],
+        "textfont": {"size": 22, "color": "black"}, "hoverinfo": "skip", "showlegend": False,
+        "unselected": {"textfont": {"color": "black"}},
+    })  # fmt: skip
+    notes = []
+    if current is not None:
+        notes.append(
+            {"x": float(current[0]), "y": float(current[1]), "text": current_name, "ax": 40,
+             "ay": -40, "arrowhead": 2, "font": {"size": 14}, "bgcolor": "rgba(255,255,255,0.8)"}
+        )  # fmt: skip
+    hidden = {"showticklabels": False, "showgrid": False, "zeroline": False}
+    return figure(
+        "fc2 features of test digits, laid out by t-SNE",
+        traces,
+        height=520,
+        x_title="",
+        hovermode="closest",
+        xaxis=hidden,
+        yaxis=hidden,
+        annotations=notes,
+        margin={"l": 10, "r": 10, "t": TOP, "b": 60},
+        legend={**LEGEND, "title": {"text": "label"}},
     )

@@ -61,9 +61,8 @@ def conv1_cell(model: LeNet5, x: torch.Tensor, channel: int, row: int, col: int)
 
 def saliency(model: LeNet5, x: torch.Tensor, target: int) -> torch.Tensor:
     """Gradient x input for class `target`: (32, 32), how much each pixel, as it is, pushes that
-    class's score up (positive) or down. Uses autograd.grad, so the shared model's parameters
-    get no .grad and many users can ask at once."""
-    x = x.detach().clone().requires_grad_(True)
-    score = model(x)[0, target]
-    (grad,) = torch.autograd.grad(score, x)
-    return (grad * x).detach()[0].sum(0)
+    class's score up (positive) or down. Captum's Saliency takes the input's gradient alone, so
+    the shared model's parameters get no .grad, no hook is left and many users can ask at once."""
+    from lenet.attributions import input_x_gradient  # Captum loads only when it is asked for
+
+    return input_x_gradient(model, x, target)

@@ -1,10 +1,12 @@
 """The Inspect page: what each layer of the network does with one digit, and where it fails.
 
-The input and the model's answer come first and at once; below them one tab per part (feature
-maps, learned filters, the vectors of the fully connected layers and the answer, one number of
-conv1 by hand, saliency, the model's mistakes on the whole test set). Only the open tab is
-computed and drawn, so the page is short on a phone and its first content quick. With "Compare
-two models" on, two models read the digit side by side instead (`inspect_compare`).
+The input and the model's answer come first and at once; below them one tab per part (the whole
+network at a glance, feature maps, learned filters, what each filter wants to see, the vectors of
+the fully connected layers and the answer, one number of conv1 or conv2 by hand, attributions,
+editing a filter, the embedding of fc2 features, the model's mistakes on the whole test set).
+Only the open tab is computed and drawn, so the page is short on a phone and its first content
+quick. With "Compare two models" on, two models read the digit side by side instead
+(`inspect_compare`).
 """
 
 from __future__ import annotations
@@ -14,24 +16,28 @@ import streamlit as st
 
 from demo import models
 from demo.state import mnist
+from demo.views.inspect_attributions import attributions_section
+from demo.views.inspect_cell import cell_section
 from demo.views.inspect_compare import choose_second, compare_toggle, side_by_side
+from demo.views.inspect_dreams import dreams_section
+from demo.views.inspect_edit import edit_section
+from demo.views.inspect_embedding import embedding_section
 from demo.views.inspect_mistakes import confusion_section, mistakes_section
-from demo.views.inspect_parts import (
-    cell_section,
-    feature_map_section,
-    filter_section,
-    path_section,
-    saliency_section,
-)
+from demo.views.inspect_network import network_section
+from demo.views.inspect_parts import feature_map_section, filter_section, path_section
 from lenet.features import feature_maps
 from lenet.preprocess import digit_to_input
 
 PARTS = [
+    "Whole network",
     "Feature maps",
     "Learned filters",
+    "What filters want",
     "Pixels → answer",
     "One number by hand",
-    "Saliency",
+    "Attributions",
+    "Edit a filter",
+    "Embedding",
     "Mistakes",
     "Confusion matrix",
 ]
@@ -103,7 +109,7 @@ def _keep_part() -> None:
     st.session_state["inspect_part_kept"] = st.session_state["inspect_part"]
 
 
-def parts(model_key: str, model, data, digit: np.ndarray, maps: dict) -> None:
+def parts(model_key: str, model, data, digit: np.ndarray, source: str, maps: dict) -> None:
     """One tab per part of the page; only the open one is computed and drawn."""
     if st.session_state.get("inspect_part") not in PARTS:
         st.session_state["inspect_part"] = st.session_state.get("inspect_part_kept", PARTS[0])
@@ -111,11 +117,15 @@ def parts(model_key: str, model, data, digit: np.ndarray, maps: dict) -> None:
     x = digit_to_input(digit)
     predicted = int(maps["probabilities"][0].argmax())
     draw = {
+        "Whole network": lambda: network_section(model, x, digit, maps),
         "Feature maps": lambda: feature_map_section(maps),
         "Learned filters": lambda: filter_section(model),
+        "What filters want": lambda: dreams_section(model_key, model),
         "Pixels → answer": lambda: path_section(maps),
         "One number by hand": lambda: cell_section(model, x, maps),
-        "Saliency": lambda: saliency_section(model, x, digit, predicted),
+        "Attributions": lambda: attributions_section(model, x, digit, predicted),
+        "Edit a filter": lambda: edit_section(model_key, model, data, digit),
+        "Embedding": lambda: embedding_section(model_key, model, data, digit, source),
         "Mistakes": lambda: mistakes_section(model_key, model, data),
         "Confusion matrix": lambda: confusion_section(model_key, model, data),
     }
@@ -149,4 +159,4 @@ def render() -> None:
     maps = feature_maps(first.model, digit_to_input(digit))
     with right:
         input_summary(digit, source, maps)
-    parts(first.key, first.model, data, digit, maps)
+    parts(first.key, first.model, data, digit, source, maps)

@@ -1,9 +1,13 @@
 """The Inspect page's mistakes and confusion tabs: the test digits the model gets wrong.
 
-The gallery shows the most confident mistakes (filtered by true and predicted digit); clicking
-one makes it the page's input and opens a window over the page with that digit, its label and
-the model's answer, so the user sees what changed wherever they had scrolled to. The confusion
-tab counts every (true, predicted) pair and the accuracy of each digit.
+The gallery shows the most confident mistakes (filtered by true and predicted digit; the same
+digit in both shows the digits read right, least sure first: the closest calls); clicking one
+makes it the page's input and opens a window over the page with that digit, its label and the
+model's answer, so the user sees what changed wherever they had scrolled to. The confusion tab
+counts every (true, predicted) pair and the accuracy of each digit; clicking a cell shows that
+pair's digits right beside the matrix (under it on a phone), so the student sees what they
+clicked at once and can click the next cell without leaving the matrix; the Mistakes tab's
+filters are set to the same pair.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from demo import inspect_charts, models, train_charts
 from lenet.metrics import class_accuracy, confusion_matrix
 
 SHOWN = 24  # mistakes in the gallery, most confident first
+CELL_SHOWN = 12  # digits of a clicked confusion cell shown beside the matrix
 CHOSEN = "inspect_chosen_mistake"  # set by a gallery click, read once by the next run
+CELL = "confusion_cell"  # (true, predicted) of the last clicked confusion cell
 
 
 def _choose(index: int, predicted: int, confidence: float) -> None:
@@ -52,20 +58,33 @@ def chosen_mistake(data, index: int, predicted: int, confidence: float) -> None:
         st.rerun()
 
 
-def _filters(probs: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, list[int]]:
-    """The filter boxes; (which test digits are shown as wrong, the most confident of them)."""
-    predicted = probs.argmax(1)
-    pick = ["all", *range(10)]
-    with st.container(horizontal=True):  # side by side on a phone too
-        true = st.selectbox("True digit", pick, key="filter_true", help="Show only this class.")
-        guess = st.selectbox("Predicted as", pick, key="filter_pred", help="Show only this answer.")
-    wrong = (
-        (predicted != labels)
+def matching(probs: torch.Tensor, labels: torch.Tensor, true, guess) -> tuple[int, list[int]]:
+    """(how many test digits match, the ones to show): for true == guess the digits of that
+    class read right, least sure first; otherwise mistakes, most confident first ("all" = any)."""
+    predicted, sure = probs.argmax(1), probs.max(1).values
+    right = true != "all" and true == guess
+    match = (
+        ((predicted == labels) if right else (predicted != labels))
         & ((labels == true) if true != "all" else True)
         & ((predicted == guess) if guess != "all" else True)
     )
-    indices = wrong.nonzero().flatten()
-    return wrong, indices[probs[indices].max(1).values.argsort(descending=True)][:SHOWN].tolist()
+    indices = match.nonzero().flatten()
+    order = sure[indices].argsort(descending=not right)
+    return len(indices), indices[order][:SHOWN].tolist()
+
+
+def _filters(probs: torch.Tensor, labels: torch.Tensor) -> tuple[int, list[int], bool]:
+    """The filter boxes; (how many match, the ones shown, whether they are read right)."""
+    pick = ["all", *range(10)]
+    with st.container(horizontal=True):  # side by side on a phone too
+        true = st.selectbox("True digit", pick, key="filter_true", help="Show only this class.")
+        guess = st.selectbox(
+            "Predicted as",
+            pick,
+            key="filter_pred",
+            help="Show only this answer. The same digit as the true one: digits read right.",
+        )
+    return *matching(probs, labels, true, guess), true != "all" and true == guess
 
 
 def gallery(data, probs: torch.Tensor, order: list[int]) -> None:
@@ -93,23 +112,81 @@ def _test_probabilities(model_key: str, model, data) -> torch.Tensor:
         return models.test_probabilities(model_key, model, data)
 
 
+def _count_caption(count: int, shown: int, right: bool) -> str:
+    if right:
+        return f"{count} digits read right; the {shown} it was least sure of are shown."
+    return f"{count} mistakes match; the {shown} most confident are shown."
+
+
 def mistakes_section(model_key: str, model, data) -> None:
     probs = _test_probabilities(model_key, model, data)
-    wrong, order = _filters(probs, data.test.labels)
-    st.caption(
-        f"{int(wrong.sum())} mistakes match; the {len(order)} most confident are shown. "
-        "Click one to inspect it."
-    )
+    count, order, right = _filters(probs, data.test.labels)
+    st.caption(_count_caption(count, len(order), right) + " Click one to inspect it.")
     gallery(data, probs, order)
     if (chosen := st.session_state.pop(CHOSEN, None)) is not None:
         chosen_mistake(data, *chosen)
 
 
+def cell_from_points(points: list[dict]) -> tuple[int, int] | None:
+    """The (true, predicted) cell of the first clicked point of the confusion matrix, if any."""
+    for point in points:
+        if "customdata" in point:
+            return int(point["customdata"][0]), int(point["customdata"][1])
+        if "x" in point and "y" in point:  # a click that reached the heatmap itself
+            return int(point["y"]), int(point["x"])
+    return None
+
+
+def _pick_cell() -> None:
+    # called before the run that follows a click; an empty selection keeps the last cell
+    cell = cell_from_points(st.session_state["confusion"]["selection"]["points"])
+    if cell is not None:
+        st.session_state[CELL] = cell
+        st.session_state.update(filter_true=cell[0], filter_pred=cell[1])  # the Mistakes tab
+
+
+def _open_mistakes() -> None:
+    st.session_state.update(inspect_part="Mistakes", inspect_part_kept="Mistakes")
+
+
+def cell_gallery(data, probs: torch.Tensor, cell: tuple[int, int] | None) -> None:
+    """A clicked cell's digits: that pair's mistakes, or on the diagonal, digits read right."""
+    if cell is None:
+        st.info(
+            "Click a cell of the matrix to see its digits here: off the diagonal the mistakes "
+            "of that pair, on it digits read right."
+        )
+        return
+    true, guess = cell
+    count, order = matching(probs, data.test.labels, true, guess)
+    if true == guess:
+        st.markdown(f"**{count} digits labelled {true} read right**; the least sure first:")
+    else:
+        st.markdown(
+            f"**{count} digits labelled {true} read as {guess}**; the most confident first:"
+        )
+    gallery(data, probs, order[:CELL_SHOWN])
+    if count > CELL_SHOWN:
+        st.button(
+            f"All {count} in the Mistakes tab",
+            on_click=_open_mistakes,
+            help="Open the Mistakes tab, filtered to this pair.",
+        )
+
+
 def confusion_section(model_key: str, model, data) -> None:
     probs = _test_probabilities(model_key, model, data)
     matrix = confusion_matrix(probs.argmax(1), data.test.labels)
+    cell = st.session_state.get(CELL)
     left, right = st.columns([1.1, 1])
-    left.plotly_chart(inspect_charts.confusion_figure(matrix.numpy()), key="confusion")
-    right.plotly_chart(
-        train_charts.per_class_figure(class_accuracy(matrix)), key="per_class_inspect"
+    left.plotly_chart(
+        inspect_charts.confusion_figure(matrix.numpy(), cell),
+        key="confusion",
+        on_select=_pick_cell,
+        selection_mode="points",
     )
+    with right:
+        cell_gallery(data, probs, cell)
+    st.plotly_chart(train_charts.per_class_figure(class_accuracy(matrix)), key="per_class_inspect")
+    if (chosen := st.session_state.pop(CHOSEN, None)) is not None:
+        chosen_mistake(data, *chosen)

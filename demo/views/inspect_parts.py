@@ -1,17 +1,14 @@
 """The parts of the Inspect page that follow one digit through the network, one tab each.
 
-Feature maps, the learned filters, the vectors of the fully connected layers and the answer,
-one number of conv1 computed by hand, and a saliency map. Each draws only when its tab is open.
+Feature maps, the learned filters, and the vectors of the fully connected layers and the
+answer. Each draws only when its tab is open.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
-import torch
 
 from demo import inside, inspect_charts
-from lenet.features import conv1_cell, saliency
 
 LAYERS = {
     "conv1": (
@@ -98,54 +95,4 @@ def path_section(maps: dict) -> None:
             maps["probabilities"][0].numpy(), "softmax: probabilities", predicted, percent=True
         ),
         key="softmax",
-    )
-
-
-def cell_section(model, x: torch.Tensor, maps: dict) -> None:
-    st.caption(
-        "Pick a conv1 map and a cell: the kernel sits on a 5x5 patch of the 32x32 input, "
-        "each pixel is multiplied by its weight, the products are summed, the bias is "
-        "added, and the activation gives the number in the map."
-    )
-    a, b, c = st.columns(3)
-    channel = a.selectbox("conv1 map", range(6), key="cell_map", help="Which of the six maps.")
-    row = b.slider("Row", 0, 27, 14, key="cell_row", help="Cell row in the 28x28 map.")
-    col = c.slider("Column", 0, 27, 14, key="cell_col", help="Cell column in the 28x28 map.")
-    cell = conv1_cell(model, x, channel, row, col)
-    act = model.config.activation
-    in_map = float(maps["conv1"][0, channel, row, col])
-    st.markdown(
-        f"sum of the 25 products = **{cell.products.sum():.4f}**; plus bias "
-        f"{cell.bias:+.4f} = **{cell.pre_activation:.4f}**; {act}({cell.pre_activation:.4f})"
-        f" = **{cell.value:.4f}**. The map holds **{in_map:.4f}** at row {row}, column "
-        f"{col} " + ("✔" if abs(in_map - cell.value) < 1e-4 else "✘")
-    )
-    figs = st.columns(3)
-    for slot, (grid, title, signed) in zip(
-        figs,
-        (
-            (cell.patch, "input patch", False),
-            (cell.kernel, "kernel", True),
-            (cell.products, "patch x kernel", True),
-        ),
-        strict=True,
-    ):
-        slot.plotly_chart(inspect_charts.numbers_figure(grid, title, signed), key=f"cell_{title}")
-
-
-def saliency_section(model, x: torch.Tensor, digit: np.ndarray, predicted: int) -> None:
-    target = st.selectbox(
-        "Class",
-        range(10),
-        index=predicted,
-        key=f"saliency_{predicted}",
-        help="Gradient x input: how much each pixel, as it is, pushes this "
-        "class's score up (red) or down (blue). One backward pass, so it "
-        "follows every change at once; occlusion would need a forward "
-        "pass per patch and shows coarser blocks.",
-    )
-    heat = saliency(model, x, target)[2:30, 2:30].numpy()  # the 28x28 area inside the padding
-    st.plotly_chart(
-        inspect_charts.overlay_figure(digit, heat, f"Saliency for {target}, over the digit"),
-        key="saliency",
     )

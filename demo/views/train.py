@@ -20,7 +20,7 @@ from demo.settings import FIELDS, config_from_settings, describe, settings_to_qu
 from demo.slots import train_threads
 from demo.state import data_source, job_slots, mnist, session_id, session_reaper
 from demo.store_state import server_owner, store_notice, store_problem, store_writer
-from demo.views import train_results, train_runs, train_timeline
+from demo.views import train_results, train_runs, train_step, train_timeline
 from demo.views.train_live import (
     inside_view,
     live_charts,
@@ -215,6 +215,7 @@ def render() -> None:
     settings_summary(locked)
     polling = active or tab.pending()  # a run to follow, or the tab's answer to wait for
     st.fragment(run_every=POLL_S if polling else None)(live_body)()
+    train_step.section()  # its own model: a live run above is not disturbed
     runs = train_runs.your_runs(nickname())  # one read of the store for both sections
     train_timeline.section(job, runs)
     train_runs.compare_runs(nickname(), runs, locked or active, apply_settings)

@@ -95,6 +95,7 @@ def test_inspect_follows_the_drawing(page, app_url):
     page.get_by_role("tab", name="Feature maps").wait_for(timeout=60_000)
     assert page.get_by_role("radio", name="Your last drawing (Draw page)").is_checked()
     wait_until(lambda: prediction(page).startswith("0"), timeout=30)
+    page.get_by_role("tab", name="Feature maps").click()
     page.get_by_text("conv1 feature maps").first.wait_for(timeout=30_000)
     save_screenshot(page, "inspect", height=1000)
     page.get_by_role("tab", name="One number by hand").click()

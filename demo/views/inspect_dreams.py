@@ -1,0 +1,46 @@
+"""The Inspect page's "What filters want" tab: for each of the 6 conv1 and 16 conv2 channels, the
+patch of input that excites its centre cell most (lenet.dreams), found once per model and kept
+for the server."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from demo import inspect_charts
+from lenet.attributions import weights_digest
+from lenet.dreams import LAYERS, DreamConfig, crop, dreams
+
+SEED = 0
+COLUMNS = {"conv1": 6, "conv2": 8}
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_dreams(model_key: str, weights: str, _model) -> dict[str, np.ndarray]:
+    """{"conv1": (6, 5, 5), "conv2": (16, 14, 14)} in [-1, 1]: each channel's receptive field,
+    per model key and weights (a live run's latest weights keep their key)."""
+    found = dreams(_model, seed=SEED)
+    return {layer: crop(images, layer).mean(1).numpy() for layer, images in found.items()}
+
+
+def dreams_section(model_key: str, model) -> None:
+    with st.spinner("Finding what each of the 22 filters wants to see (once per model)..."):
+        found = cached_dreams(model_key, weights_digest(model), model)
+    for layer, count in LAYERS.items():
+        st.plotly_chart(
+            inspect_charts.dreams_figure(
+                found[layer],
+                f"{layer}: what each of its {count} filters (ch) wants",
+                COLUMNS[layer],
+            ),
+            key=f"dreams_{layer}",
+        )
+    steps = DreamConfig().steps
+    st.caption(
+        f"How these were made: starting from faint random noise (seed {SEED}), {steps} steps of "
+        "gradient ascent changed only the input pixels that the middle cell of a filter's map can "
+        "see (5x5 for conv1, 14x14 for conv2) until that cell was as active as it could be, with "
+        "penalties on bright pixels and on jumps between neighbours to keep it clean. Each picture "
+        "is stretched so its strongest pixel is black (negative input) or white (positive), grey "
+        "is 0: a conv1 picture is its kernel's pattern, a conv2 picture the strokes it looks for."
+    )

@@ -1,0 +1,92 @@
+"""The Inspect page's embedding tab: where the network puts digits, in its own fc2 features.
+
+2,000 test digits (a fixed, seeded, class-balanced choice) laid out by t-SNE, computed once per
+model and cached (`lenet.embedding`); the current digit is a star on it. Plotly's hover cannot
+show an image, so hovering names a point and clicking it shows its digit beside the chart (under
+it on a phone), with a button that makes it the page's input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+import torch
+
+from demo import inspect_charts
+from lenet.embedding import NEIGHBOURS, Embedding, embed, fc2_features, nearest_labels, place
+from lenet.preprocess import digit_to_input
+
+POINT = "embedding_point"  # the test index of the last clicked point
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def embedding(model_key: str, test_size: int, _model, _data) -> tuple[Embedding, np.ndarray]:
+    """The embedding of a model and each point's prediction; computed once per model key."""
+    result = embed(_model, _data.test.images, _data.test.labels)
+    with torch.no_grad():
+        predicted = _model.fc3(torch.from_numpy(result.features)).argmax(1).numpy()
+    return result, predicted
+
+
+def _pick_point() -> None:
+    # called before the run that follows a click; an empty selection keeps the last point
+    points = st.session_state["embedding"]["selection"]["points"]
+    chosen = [p["customdata"][0] for p in points if "customdata" in p]
+    if chosen:
+        st.session_state[POINT] = int(chosen[0])
+
+
+def _inspect(index: int) -> None:
+    st.session_state.update(inspect_source="test", inspect_index=index)
+
+
+def point_panel(data, result: Embedding, predicted: np.ndarray) -> None:
+    """The last clicked point's digit, label and prediction, and a button to inspect it."""
+    index = st.session_state.get(POINT)
+    where = np.flatnonzero(result.indices == index) if index is not None else []
+    if not len(where):
+        st.info("Click a point to see its digit here.")
+        return
+    label, guess = int(result.labels[where[0]]), int(predicted[where[0]])
+    st.image(np.kron(data.test_digits[index], np.ones((4, 4), np.uint8)), width=112)
+    verdict = "read right" if label == guess else f"read as **{guess}**"
+    st.markdown(f"Test digit **#{index}**, labelled **{label}**, {verdict}.")
+    st.button(
+        "Inspect this digit",
+        key="embedding_inspect",
+        on_click=_inspect,
+        args=(index,),
+        help="Make it the page's input: every tab follows it.",
+    )
+
+
+def _neighbours_text(labels: np.ndarray) -> str:
+    counts = np.bincount(labels, minlength=10)
+    return ", ".join(f"{counts[d]}× {d}" for d in np.argsort(-counts, kind="stable") if counts[d])
+
+
+def embedding_section(model_key: str, model, data, digit: np.ndarray, source: str) -> None:
+    with st.spinner("Laying out 2,000 test digits with t-SNE (once per model, up to 15 s)..."):
+        result, predicted = embedding(model_key, len(data.test), model, data)
+    feature = fc2_features(model, digit_to_input(digit))[0]
+    star = place(result, feature)
+    left, right = st.columns([3, 1])
+    details = np.column_stack([result.indices, predicted])
+    left.plotly_chart(
+        inspect_charts.embedding_figure(
+            result.positions, result.labels, details, star, "★ this digit"
+        ),
+        key="embedding",
+        on_select=_pick_point,
+        selection_mode="points",
+    )
+    with right:
+        point_panel(data, result, predicted)
+    st.caption(
+        f"Each dot is one of {len(result.indices):,} test digits, placed by t-SNE so that digits "
+        "with similar fc2 features (the 84 numbers before the answer) sit close together. ★ is "
+        f"{source}: t-SNE cannot place a new digit, so it sits at the mean of the places of its "
+        f"{NEIGHBOURS} nearest test digits in those 84 features, nearer ones weighing more "
+        f"({_neighbours_text(nearest_labels(result, feature))}). Distances between clusters "
+        "mean little in t-SNE; who sits next to whom means a lot."
+    )

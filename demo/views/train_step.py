@@ -1,0 +1,155 @@
+"""The Train page's step-by-step section: one minibatch of training per click, shown whole.
+
+The model belongs to this tab (`lenet.step_by_step.StepByStep` in session state), never shared and
+never the live run's, so it works while a run trains without touching it. A step (a fraction of a
+second) runs in the Step button's callback, in the page's own script run; no Streamlit call inside
+it, so a fast second click cannot cut a step in half. It starts from the current settings' seeded
+initial weights and takes the batches a run with those settings takes; new settings start it again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import streamlit as st
+
+from demo.settings import config_from_settings
+from demo.state import mnist
+from demo.views.train_settings import current_settings
+from lenet.errors import ConfigError
+from lenet.step_by_step import StepByStep, StepResult, as_pixels
+from lenet.train import TrainConfig
+
+KEY = "step_by_step"  # the tab's StepByStep
+SHOWN = 16  # images of the minibatch shown
+ZOOM = 3  # 32 x 32 inputs drawn at 96 x 96, shown at 88 px: three tiles a row on a phone
+# the tiles whose prediction the step changed get an orange frame (keyed containers' CSS class)
+CHANGED_CSS = (
+    "<style>[class*='st-key-step_changed_'] {border: 3px solid #f28e2b; border-radius: 0.5rem;"
+    " padding: 2px;}</style>"
+)
+
+
+def stepper(config: TrainConfig) -> StepByStep:
+    """The tab's step-by-step model for these settings (a new one when they changed)."""
+    current: StepByStep | None = st.session_state.get(KEY)
+    if current is not None and current.config == dataclasses.replace(config, device="cpu"):
+        return current
+    if current is not None and current.steps:
+        st.session_state["step_restarted"] = True
+    st.session_state[KEY] = StepByStep(config, mnist())
+    return st.session_state[KEY]
+
+
+def on_step() -> None:
+    """Button callback: one minibatch, before the page is drawn again."""
+    current: StepByStep | None = st.session_state.get(KEY)
+    if current is not None and not current.finished:
+        current.step()
+
+
+def on_reset() -> None:
+    current: StepByStep | None = st.session_state.get(KEY)
+    if current is not None:
+        current.reset()
+
+
+def controls(current: StepByStep) -> None:
+    """Step, Reset and the step counter, on one line (wrapping on a phone)."""
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.button(
+            "Step",
+            key="step_one",
+            type="primary",
+            icon=":material/skip_next:",
+            disabled=current.finished,
+            on_click=on_step,
+            help="Train your model on the next minibatch: exactly one optimizer step.",
+        )
+        st.button(
+            "Reset",
+            key="step_reset",
+            icon=":material/restart_alt:",
+            disabled=current.steps == 0,
+            on_click=on_reset,
+            help="Go back to the initial weights and the first minibatch (step 0).",
+        )
+        st.markdown(f"**Step {current.steps:,}** of {current.total_steps:,}")
+    if current.finished:
+        st.caption("That is the whole run these settings make. **Reset** to start again.")
+
+
+def losses(result: StepResult, batch: int) -> None:
+    """The minibatch's loss and right answers before and after the step."""
+    with st.container(horizontal=True):
+        st.metric(
+            "Loss before",
+            f"{result.loss_before:.4f}",
+            help="Cross-entropy of this minibatch before the step: what the step went down from.",
+        )
+        st.metric(
+            "Loss after",
+            f"{result.loss_after:.4f}",
+            delta=f"{result.loss_after - result.loss_before:+.4f}",
+            delta_color="inverse",
+            help="The same minibatch's cross-entropy after the step (lower is better).",
+        )
+        st.metric(
+            "Right in the batch",
+            f"{result.right_after} / {batch}",
+            delta=result.right_after - result.right_before,
+            help="Images of this minibatch read right after the step (change: since before it).",
+        )
+
+
+def _mark(digit: int, label: int) -> str:
+    return f":green[✓ {digit}]" if digit == label else f":red[✗ {digit}]"
+
+
+def tiles(result: StepResult, data) -> None:
+    """The batch's first images, each with its label and the prediction before → after."""
+    shown = result.indices[:SHOWN]
+    pixels = as_pixels(data.train.images[shown])
+    st.html(CHANGED_CSS)
+    with st.container(horizontal=True, gap="small", key="step_tiles"):
+        for i in range(len(shown)):
+            label, before, after = (int(t[i]) for t in (result.labels, result.before, result.after))
+            changed = before != after
+            key = f"step_changed_{i}" if changed else f"step_same_{i}"
+            with st.container(width=96, gap=None, horizontal_alignment="center", key=key):
+                st.image(np.kron(pixels[i], np.ones((ZOOM, ZOOM), np.uint8)), width=88)
+                st.markdown(f"label **{label}**  \n{_mark(before, label)} → {_mark(after, label)}")
+
+
+def result_view(result: StepResult, data) -> None:
+    changed = int(result.changed[:SHOWN].sum())
+    losses(result, len(result.indices))
+    st.caption(
+        f"Step {result.step} trained on {len(result.indices)} images (epoch {result.epoch}, "
+        f"learning rate {result.lr:.3g}). The first {min(SHOWN, len(result.indices))}: each "
+        "image's label, then the prediction before → after the step (✓ right, ✗ wrong); "
+        f"an orange frame marks the {changed} this step changed."
+    )
+    tiles(result, data)
+
+
+def section() -> None:
+    """The expander with the step-by-step model of the current settings."""
+    with st.expander("Step by step: train one minibatch at a time", icon=":material/footprint:"):
+        try:
+            config = config_from_settings(current_settings())
+        except ConfigError as error:
+            st.error(str(error))
+            return
+        current = stepper(config)
+        st.caption(
+            f"A model of your own from the settings' initial weights (seed {config.seed}): each "
+            "**Step** trains it on the next minibatch, in the order a run with these settings "
+            "uses. It is separate from any run; a run training above is not disturbed."
+        )
+        if st.session_state.pop("step_restarted", False):
+            st.info("The settings changed, so stepping starts again from step 0.")
+        controls(current)
+        if current.last is not None:
+            result_view(current.last, mnist())

@@ -1,0 +1,84 @@
+"""Step-by-step training on the Train page in Chromium: Step, Step again, Reset; on a phone too."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, save_screenshot
+from tests.browser.test_e2e import wait_until
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 390, "height": 844}
+SECTION = "Step by step: train one minibatch at a time"
+
+
+def open_section(tab, app_url: str) -> None:
+    tab.goto(f"{app_url}/")
+    tab.get_by_text(SECTION).first.wait_for(timeout=60_000)
+    tab.get_by_text(SECTION).first.click()
+    tab.get_by_role("button", name="Step", exact=True).wait_for()
+
+
+def counter(tab) -> int:
+    text = tab.get_by_text(re.compile(r"^Step [\d,]+ of [\d,]+$")).first.inner_text()
+    return int(text.split()[1].replace(",", ""))
+
+
+def loss(tab, label: str) -> float:
+    metric = tab.locator('[data-testid="stMetric"]', has_text=label)
+    return float(metric.locator('[data-testid="stMetricValue"]').inner_text())
+
+
+def tiles(tab) -> list[tuple[str, str]]:
+    """(image source, text) of each shown image of the minibatch."""
+    found = tab.locator("[class*='st-key-step_changed_'], [class*='st-key-step_same_']")
+    return [(t.locator("img").get_attribute("src"), t.inner_text()) for t in found.all()]
+
+
+def press(tab, name: str, steps: int) -> None:
+    tab.get_by_role("button", name=name, exact=True).click()
+    wait_until(lambda: counter(tab) == steps, timeout=30)
+    wait_until(lambda: len(tiles(tab)) == (16 if steps else 0), timeout=30)
+
+
+def test_step_twice_then_reset(page, app_url):
+    open_section(page, app_url)
+    assert counter(page) == 0 and not tiles(page)
+    press(page, "Step", 1)
+    first = tiles(page)
+    assert all(re.search(r"label \d\s+[✓✗] \d → [✓✗] \d", text) for _, text in first)
+    before, after = loss(page, "Loss before"), loss(page, "Loss after")
+    assert 2.0 < before < 2.6 and after < before  # ln 10 ≈ 2.3 at the seeded start; SGD lr 0.1
+    page.get_by_text("Loss before").first.scroll_into_view_if_needed()
+    page.mouse.move(1400, 10)  # no tooltip over the picture
+    save_screenshot(page, "train-step-by-step", height=1400)
+    page.set_viewport_size({"width": 1440, "height": 1000})
+    press(page, "Step", 2)
+    second = tiles(page)
+    assert [src for src, _ in second] != [src for src, _ in first]  # a new minibatch
+    assert loss(page, "Loss before") != before
+    press(page, "Reset", 0)
+    assert not page.locator('[data-testid="stMetric"]', has_text="Loss before").count()
+
+
+def test_step_by_step_on_a_phone(browser, app_url):
+    context = browser.new_context(viewport=PHONE)
+    tab = context.new_page()
+    open_section(tab, app_url)
+    press(tab, "Step", 1)
+    assert tab.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    boxes = [t.bounding_box() for t in tab.locator("[class*='st-key-step_'] img").all()]
+    assert len(boxes) == 16 and all(b["x"] + b["width"] <= PHONE["width"] for b in boxes)
+    tops = sorted(b["y"] for b in boxes)
+    rows = 1 + sum(lower - upper > 40 for upper, lower in zip(tops, tops[1:], strict=False))
+    assert rows <= 6  # three (or more) pictures a row
+    tab.get_by_role("button", name="Step", exact=True).scroll_into_view_if_needed()
+    tab.mouse.move(380, 10)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / "train-step-by-step-phone.png"))
+    tab.set_viewport_size({**PHONE, "height": 2200})
+    tab.screenshot(path=str(ARTIFACTS / "train-step-by-step-phone-tall.png"))
+    assert tab.locator(".stException").count() == 0
+    context.close()

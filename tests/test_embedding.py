@@ -1,0 +1,125 @@
+"""The fc2 embedding: a point per digit, the same with the same seed, new digits placed among
+their neighbours; its figure; and the Inspect page's embedding tab."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import demo.state
+from demo import inspect_charts
+from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
+from lenet.embedding import Embedding, balanced_sample, embed, fc2_features, place
+
+PAGE = str(Path(__file__).parent / "apps" / "inspect_page.py")
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_checkpoint(DEFAULT_CHECKPOINT)[0]
+
+
+@pytest.fixture(scope="module")
+def small_embedding(shipped, small_mnist) -> Embedding:
+    return embed(shipped, small_mnist.test.images, small_mnist.test.labels, count=300)
+
+
+def test_the_sample_is_seeded_and_balanced_between_classes():
+    labels = np.random.default_rng(0).integers(0, 10, 5000)
+    chosen = balanced_sample(labels, 2000, seed=3)
+    assert len(chosen) == 2000 and len(np.unique(chosen)) == 2000
+    assert np.all(np.diff(chosen) > 0)
+    assert np.bincount(labels[chosen]).tolist() == [200] * 10
+    assert np.array_equal(chosen, balanced_sample(labels, 2000, seed=3))
+    assert not np.array_equal(chosen, balanced_sample(labels, 2000, seed=4))
+
+
+def test_a_point_per_digit(small_embedding, small_mnist):
+    e = small_embedding
+    assert e.positions.shape == (len(e.indices), 2) == (300, 2)
+    assert e.features.shape == (300, 84) and np.isfinite(e.positions).all()
+    assert np.array_equal(e.labels, small_mnist.test.labels.numpy()[e.indices])
+    assert len(np.unique(e.positions, axis=0)) == 300  # no two digits on one spot
+
+
+def test_the_same_seed_gives_the_same_embedding(shipped, small_mnist, small_embedding):
+    again = embed(shipped, small_mnist.test.images, small_mnist.test.labels, count=300)
+    assert np.array_equal(again.indices, small_embedding.indices)
+    assert np.array_equal(again.positions, small_embedding.positions)
+    other = embed(shipped, small_mnist.test.images, small_mnist.test.labels, count=300, seed=1)
+    assert not np.array_equal(other.indices, small_embedding.indices)
+
+
+def test_classes_form_neighbourhoods(small_embedding):
+    e = small_embedding
+    distances = np.linalg.norm(e.positions[:, None] - e.positions[None], axis=2)
+    np.fill_diagonal(distances, np.inf)
+    nearest = distances.argmin(1)
+    assert (e.labels[nearest] == e.labels).mean() > 0.85  # the shipped model is ~99% right
+
+
+def test_a_digit_of_the_embedding_is_placed_on_its_own_point(small_embedding):
+    e = small_embedding
+    assert np.array_equal(place(e, e.features[7]), e.positions[7])
+
+
+def test_a_new_digit_goes_to_the_weighted_mean_of_its_nearest_neighbours():
+    features = np.array([[0, 0], [1, 0], [0, 3], [10, 10]], np.float32)
+    positions = np.array([[0, 0], [4, 0], [0, 8], [100, 100]], np.float32)
+    e = Embedding(np.arange(4), np.zeros(4, np.int64), features, positions)
+    new = np.array([0.5, 0], np.float32)  # 0.5 from the first two, ~3.04 from the third
+    weights = 1 / np.array([0.5, 0.5, np.hypot(0.5, 3)])
+    expected = (weights[:, None] * positions[:3]).sum(0) / weights.sum()
+    assert np.allclose(place(e, new, k=3), expected)
+    assert np.allclose(place(e, new, k=2), [2, 0])  # halfway between its two equal neighbours
+
+
+def test_a_test_digit_outside_the_sample_lands_among_its_own_class(shipped, small_mnist):
+    e = embed(shipped, small_mnist.test.images, small_mnist.test.labels, count=300)
+    outside = np.setdiff1d(np.arange(len(small_mnist.test)), e.indices)[:40]
+    hits = 0
+    for index in outside:
+        star = place(e, fc2_features(shipped, small_mnist.test.images[index : index + 1])[0])
+        nearest = np.linalg.norm(e.positions - star, axis=1).argmin()
+        hits += int(e.labels[nearest] == small_mnist.test.labels[index])
+    assert hits >= 34  # most new digits land in their own class's cluster
+
+
+def test_the_figure_has_a_trace_per_class_and_the_marked_digit():
+    positions = np.random.default_rng(0).normal(size=(50, 2))
+    labels = np.arange(50) % 10
+    details = np.column_stack([np.arange(50) * 3, labels])
+    fig = inspect_charts.embedding_figure(positions, labels, details, np.zeros(2), "★ this")
+    go.Figure(fig.to_dict())  # a valid figure
+    assert [t.name for t in fig.data if t.showlegend is not False] == [*"0123456789", "★ this"]
+    assert fig.data[10].mode == "text" and len(fig.data[10].text) == 10  # the class names
+    assert fig.data[-1].marker.symbol == "star"  # drawn last: on top
+    assert sum(len(t.x) for t in fig.data[:10]) == 50
+    assert fig.data[3].customdata[0][0] == 9  # test index 9 is label 3's first point
+    assert len(set(inspect_charts.CLASS_COLOURS)) == 10
+
+
+@pytest.fixture
+def page(small_mnist, monkeypatch):
+    monkeypatch.setattr(demo.state, "_verified_mnist", lambda: small_mnist)
+    return AppTest.from_file(PAGE, default_timeout=120)
+
+
+def test_the_embedding_tab_marks_the_digit_and_shows_a_clicked_point(page, small_mnist):
+    at = page.run()
+    at.session_state["inspect_part"] = "Embedding"
+    at.run()
+    assert not at.exception
+    assert any("★ is test digit #0" in c.value for c in at.caption)
+    assert any("Click a point" in i.value for i in at.info)
+    at.session_state["embedding_point"] = 5  # what a click on test digit #5 leaves
+    at.run()
+    label = int(small_mnist.test.labels[5])
+    assert any(f"Test digit **#5**, labelled **{label}**" in m.value for m in at.markdown)
+    at.button(key="embedding_inspect").click().run()
+    assert at.session_state["inspect_index"] == 5 and not at.exception
+    assert any("★ is test digit #5" in c.value for c in at.caption)

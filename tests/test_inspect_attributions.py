@@ -1,0 +1,71 @@
+"""The Inspect page's Attributions and "What filters want" tabs (AppTest)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import demo.state
+from demo.views import inspect_attributions, inspect_dreams
+from lenet.attributions import METHODS
+from lenet.dreams import DreamConfig
+
+PAGE = str(Path(__file__).parent / "apps" / "inspect_page.py")
+
+
+@pytest.fixture
+def page(small_mnist, monkeypatch):
+    monkeypatch.setattr(demo.state, "_verified_mnist", lambda: small_mnist)
+    return AppTest.from_file(PAGE, default_timeout=90)
+
+
+def open_part(at, part: str):
+    at.session_state["inspect_part"] = part
+    return at.run()
+
+
+def chart_titles(at) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def test_four_attribution_pictures_each_with_its_sentence(page, small_mnist):
+    at = open_part(page.run(), "Attributions")
+    assert not at.exception
+    assert chart_titles(at) == list(METHODS)
+    label = int(small_mnist.test.labels[0])  # the shipped model reads it right
+    control = at.get("button_group")[0]
+    assert control.proto.help and control.value == label
+    sentences = [c.value for c in at.caption if f"score of {label}" in c.value]
+    assert len(sentences) == 4
+    assert any("add up to" in s for s in sentences) and any(
+        "never negative" in s for s in sentences
+    )
+
+
+def test_another_class_redraws_for_it(page, small_mnist):
+    at = open_part(page.run(), "Attributions")
+    other = (int(small_mnist.test.labels[0]) + 1) % 10
+    at.session_state[f"attributions_class_{int(small_mnist.test.labels[0])}"] = other
+    at.run()
+    assert not at.exception
+    assert len([c for c in at.caption if f"score of {other}" in c.value]) == 4
+
+
+def test_what_filters_want_shows_two_grids_and_how_they_were_made(page, monkeypatch):
+    quick = DreamConfig(steps=5)
+    monkeypatch.setattr(inspect_dreams, "DreamConfig", lambda: quick)
+    monkeypatch.setattr("lenet.dreams.DreamConfig", lambda: quick)
+    at = open_part(page.run(), "What filters want")
+    assert not at.exception
+    assert chart_titles(at) == [
+        "conv1: what each of its 6 filters (ch) wants",
+        "conv2: what each of its 16 filters (ch) wants",
+    ]
+    assert any("gradient ascent" in c.value and "seed 0" in c.value for c in at.caption)
+
+
+def test_the_sentences_name_every_method():
+    assert set(inspect_attributions.SENTENCES) == set(METHODS)

@@ -1,0 +1,99 @@
+"""The Train page's step-by-step section through AppTest, on the MNIST fixture."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+import demo.state
+import demo.views.train
+from lenet.step_by_step import StepByStep
+from tests.test_app import APP, button, run_until, status_text
+from tests.test_jobs import FIXTURE
+
+COUNTER = "**Step "
+
+
+@pytest.fixture
+def app(small_mnist, monkeypatch, tmp_path):
+    monkeypatch.setattr(demo.state, "_verified_mnist", lambda: small_mnist)
+    monkeypatch.setattr(demo.views.train, "data_source", lambda: FIXTURE)
+    monkeypatch.setenv("LENET_CHECKPOINT_DIR", str(tmp_path))
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def counter(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith(COUNTER))
+
+
+def stepper(at) -> StepByStep:
+    return at.session_state["step_by_step"]
+
+
+def tile_lines(at) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith("label **")]
+
+
+def metric(at, label: str) -> float:
+    return float(next(m.value for m in at.metric if m.label == label))
+
+
+def test_step_shows_the_batch_and_its_losses_and_reset_starts_again(app):
+    at = app.run()
+    assert not at.exception
+    step, reset = button(at, "Step"), button(at, "Reset")
+    assert step.help and reset.help and not step.disabled and reset.disabled
+    total = stepper(at).total_steps
+    assert counter(at) == f"**Step 0** of {total:,}" and not tile_lines(at)
+    initial = {k: v.clone() for k, v in stepper(at).model.state_dict().items()}
+
+    button(at, "Step").click().run()
+    assert not at.exception
+    first = stepper(at).last
+    assert counter(at).startswith("**Step 1**") and stepper(at).steps == 1
+    assert metric(at, "Loss after") < metric(at, "Loss before")  # Classic: SGD, lr 0.1
+    assert metric(at, "Loss before") == pytest.approx(first.loss_before, abs=1e-4)
+    lines = tile_lines(at)
+    assert len(lines) == 16
+    labels = first.labels[:16].tolist()
+    assert [int(line.split("**")[1]) for line in lines] == labels  # the batch trained on
+    assert not button(at, "Reset").disabled
+
+    button(at, "Step").click().run()
+    assert counter(at).startswith("**Step 2**")
+    assert not torch.equal(stepper(at).last.indices, first.indices)
+
+    button(at, "Reset").click().run()
+    assert counter(at).startswith("**Step 0**") and not tile_lines(at) and not at.metric
+    for name, value in stepper(at).model.state_dict().items():
+        assert torch.equal(value, initial[name])
+
+
+def test_new_settings_start_stepping_again_and_bad_ones_say_why(app):
+    at = app.run()
+    button(at, "Step").click().run()
+    before = stepper(at)
+    next(w for w in at.number_input if w.key == "set_seed").set_value(3).run()
+    assert not at.exception
+    assert stepper(at) is not before and stepper(at).config.seed == 3
+    assert counter(at).startswith("**Step 0**")
+    assert any("settings changed" in i.value for i in at.info)
+    sliders = {w.key: w for w in at.select_slider}
+    sliders["set_train_size"].set_value(1000)
+    sliders["set_batch_size"].set_value(1024).run()
+    assert not at.exception
+    assert any("larger than the number of training images" in e.value for e in at.error)
+    assert not [b for b in at.button if b.label == "Step"]
+
+
+def test_stepping_works_while_a_run_trains_and_leaves_it_alone(app):
+    app.query_params.update(epochs="50")  # Classic on the fixture: long enough to step beside
+    at = app.run()
+    button(at, "Start training").click().run()
+    run_until(at, lambda a: "running" in status_text(a))
+    button(at, "Step").click().run()
+    assert not at.exception and stepper(at).steps == 1
+    assert "running" in status_text(at) and at.session_state["job"].snapshot().active
+    button(at, "Stop").click().run()
+    run_until(at, lambda a: not a.session_state["job"].snapshot().active)
