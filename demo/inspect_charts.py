@@ -29,7 +29,7 @@ def bars_figure(values: np.ndarray, title: str, highlight: int, percent: bool = 
     )
 
 
-def numbers_figure(grid: np.ndarray, title: str, signed: bool) -> go.Figure:
+def numbers_figure(grid: np.ndarray, title: str, signed: bool, height: int = 280) -> go.Figure:
     """A small grid with each cell's value written in it."""
     limit = float(np.abs(grid).max()) or 1.0
     cells = {
@@ -46,31 +46,7 @@ def numbers_figure(grid: np.ndarray, title: str, signed: bool) -> go.Figure:
     }
     if signed:
         cells.update(zmin=-limit, zmax=limit)
-    return image_figure(title, [cells], 280)
-
-
-def overlay_figure(digit: np.ndarray, heat: np.ndarray, title: str) -> go.Figure:
-    """A signed heat map (red +, blue -) laid over the grey digit."""
-    limit = float(np.abs(heat).max()) or 1.0
-    base = {
-        "type": "heatmap",
-        "z": digit.tolist(),
-        "colorscale": "gray",
-        "showscale": False,
-        "hoverinfo": "skip",
-    }
-    layer = {
-        "type": "heatmap",
-        "z": heat.tolist(),
-        "colorscale": "RdBu",
-        "reversescale": True,
-        "zmin": -limit,
-        "zmax": limit,
-        "opacity": 0.65,
-        "colorbar": {"thickness": 12},
-        "hovertemplate": "row %{y}, column %{x}: %{z:.3f}<extra></extra>",
-    }
-    return image_figure(title, [base, layer], 360)
+    return image_figure(title, [cells], height)
 
 
 def confusion_figure(matrix: np.ndarray, chosen: tuple[int, int] | None = None) -> go.Figure:
@@ -124,7 +100,7 @@ def confusion_figure(matrix: np.ndarray, chosen: tuple[int, int] | None = None) 
 
 def attribution_figure(background: np.ndarray, heat: np.ndarray, title: str) -> go.Figure:
     """A signed attribution map (red +, blue -, white 0) on a scale of its own, symmetric about
-    zero, laid over the grey input; smaller than `overlay_figure`, for four side by side."""
+    zero, laid over the grey input, small enough for four side by side."""
     limit = float(np.abs(heat).max()) or 1.0
     base = {
         "type": "heatmap",

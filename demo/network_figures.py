@@ -86,6 +86,8 @@ def vector_figure(values: np.ndarray, title: str, height: int, unit: str = "unit
         "ygap": 1 if len(values) <= 20 else 0,
         "hovertemplate": unit + " %{y}: %{z:.3f}<extra></extra>",
     }
+    if unit == "digit":  # the softmax: each cell says which digit it is
+        cells.update(text=[[str(i)] for i in range(len(values))], texttemplate="%{text}")
     return image_figure(title, [cells], height, yaxis={"scaleanchor": None})
 
 
@@ -122,7 +124,7 @@ def field_figure(image: np.ndarray, field: Field, title: str) -> go.Figure:
     }
     box = _box(field.top, field.left, field.size, field.size)
     box["fillcolor"] = "rgba(255,127,14,0.25)"
-    return image_figure(title, [pixels], 300, shapes=[box])
+    return image_figure(title, [pixels], 260, shapes=[box])
 
 
 def patch_boxes(field_top: int, field_left: int, count: int, size: int) -> list[dict]:

@@ -18,12 +18,18 @@ import torch
 from sklearn.manifold import TSNE
 from threadpoolctl import threadpool_limits
 
+from lenet.errors import LenetError
 from lenet.features import feature_maps
 from lenet.model import LeNet5
 
 DIGITS = 2000  # test digits in the embedding
 NEIGHBOURS = 10  # used to place a new digit
 BATCH = 1000
+MIN_SPREAD = 1e-6  # below this every digit has (almost) the same features: nothing to lay out
+
+
+class EmbeddingError(LenetError):
+    """Features t-SNE cannot lay out (one plain sentence)."""
 
 
 @dataclass(frozen=True)
@@ -54,8 +60,27 @@ def fc2_features(model: LeNet5, images: torch.Tensor) -> np.ndarray:
     return torch.cat(parts).numpy().astype(np.float32)
 
 
+def check_features(features: np.ndarray) -> None:
+    """Refuse features t-SNE cannot lay out: not finite (a diverged network), or the same for
+    every digit (a dead network): scikit-learn's PCA start divides by their spread, and its
+    Barnes-Hut code then crashes the whole process on the NaNs, beyond any try/except."""
+    if not np.isfinite(features).all():
+        raise EmbeddingError(
+            "this network's fc2 features are not finite numbers (its training diverged), so "
+            "there is nothing to lay out"
+        )
+    if len(features) < 2 or float(features.std(axis=0).max()) < MIN_SPREAD:
+        raise EmbeddingError(
+            "this network gives (almost) the same 84 fc2 features for every digit (its units "
+            "are dead or its weights near zero), so it cannot tell digits apart and there is "
+            "nothing to lay out"
+        )
+
+
 def tsne_2d(features: np.ndarray, seed: int = 0) -> np.ndarray:
-    """t-SNE of the rows of features to 2-D; the same features and seed give the same places."""
+    """t-SNE of the rows of features to 2-D; the same features and seed give the same places.
+    Raises EmbeddingError for features it cannot lay out (`check_features`)."""
+    check_features(features)
     tsne = TSNE(2, perplexity=30.0, init="pca", max_iter=500, random_state=seed, n_jobs=1)
     with threadpool_limits(limits=1, user_api="openmp"):  # summation order fixed: deterministic
         return tsne.fit_transform(features.astype(np.float32)).astype(np.float32)

@@ -51,8 +51,8 @@ def every_figure():
         "strip": inside.strip_figure(RNG.random(400), "400 numbers"),
         "bars": inspect_charts.bars_figure(RNG.random(10), "logits", 3),
         "numbers": inspect_charts.numbers_figure(RNG.normal(size=(5, 5)), "kernel", True),
-        "overlay": inspect_charts.overlay_figure(
-            RNG.random((28, 28)), RNG.normal(size=(28, 28)), "s"
+        "attribution": inspect_charts.attribution_figure(
+            RNG.random((32, 32)), RNG.normal(size=(32, 32)), "s"
         ),
         "confusion": inspect_charts.confusion_figure(RNG.integers(0, 50, (10, 10))),
     }

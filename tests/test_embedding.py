@@ -13,7 +13,15 @@ from streamlit.testing.v1 import AppTest
 import demo.state
 from demo import inspect_charts
 from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
-from lenet.embedding import Embedding, balanced_sample, embed, fc2_features, place
+from lenet.embedding import (
+    Embedding,
+    EmbeddingError,
+    balanced_sample,
+    embed,
+    fc2_features,
+    place,
+    tsne_2d,
+)
 
 PAGE = str(Path(__file__).parent / "apps" / "inspect_page.py")
 
@@ -87,6 +95,29 @@ def test_a_test_digit_outside_the_sample_lands_among_its_own_class(shipped, smal
         nearest = np.linalg.norm(e.positions - star, axis=1).argmin()
         hits += int(e.labels[nearest] == small_mnist.test.labels[index])
     assert hits >= 34  # most new digits land in their own class's cluster
+
+
+@pytest.mark.parametrize("fill", [0.0, 1e-30, float("nan"), float("inf")])
+def test_features_it_cannot_lay_out_are_refused_in_one_line(fill):
+    # scikit-learn's PCA start divides by the features' spread and then crashes the whole
+    # process (a segfault, found by the attacker review) on features all alike: never call it
+    features = np.full((300, 84), fill, np.float32)
+    with pytest.raises(EmbeddingError) as error:
+        tsne_2d(features)
+    assert "\n" not in str(error.value) and "nothing to lay out" in str(error.value)
+
+
+def test_a_dead_network_gets_no_embedding(shipped, small_mnist):
+    import copy
+
+    import torch
+
+    dead = copy.deepcopy(shipped)
+    with torch.no_grad():
+        for parameter in dead.parameters():
+            parameter.zero_()
+    with pytest.raises(EmbeddingError, match="same 84 fc2 features"):
+        embed(dead, small_mnist.test.images, small_mnist.test.labels, count=300)
 
 
 def test_the_figure_has_a_trace_per_class_and_the_marked_digit():

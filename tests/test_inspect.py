@@ -106,7 +106,8 @@ def test_page_for_a_test_digit_shows_the_answer_and_only_the_open_part(page, sma
     assert metric.value.startswith(str(int(small_mnist.test.labels[0])))
     assert [t.label for t in at.tabs] == inspect.PARTS
     drawn = [t.label for t in at.tabs if len(t.children)]
-    assert drawn == ["Feature maps"]  # the other parts cost nothing until opened
+    assert drawn == ["Whole network"]  # the other parts cost nothing until opened
+    at = open_part(at, "Feature maps")
     assert at.segmented_control(key="maps_layer").value == "conv1"
 
 
@@ -125,7 +126,7 @@ def test_the_hand_computation_matches_the_map(page):
 
 
 def test_each_layer_of_feature_maps(page):
-    at = page.run()
+    at = open_part(page.run(), "Feature maps")
     for layer in inspect_parts.LAYERS:
         at.segmented_control(key="maps_layer").set_value(layer).run()
         assert not at.exception

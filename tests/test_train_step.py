@@ -97,3 +97,16 @@ def test_stepping_works_while_a_run_trains_and_leaves_it_alone(app):
     assert "running" in status_text(at) and at.session_state["job"].snapshot().active
     button(at, "Stop").click().run()
     run_until(at, lambda a: not a.session_state["job"].snapshot().active)
+
+
+def test_a_learning_rate_that_blows_the_loss_up_is_named(app):
+    # found by the attacker review: the steps went on to a NaN loss without a word
+    app.query_params.update(lr="10", activation="relu", batch_size="16")
+    at = app.run()
+    for _ in range(12):
+        button(at, "Step").click().run()
+        if at.warning:
+            break
+    assert not at.exception
+    warning = next(w.value for w in at.warning if "blown up" in w.value)
+    assert "lr 1 " in warning or "lr 1 in" in warning

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 import time
 
 import numpy as np
@@ -170,7 +171,8 @@ def player_app(snapshots: int) -> None:
 
 
 def step_text(at: AppTest) -> str:
-    return next(m.value for m in at.markdown if m.value.startswith("**Step"))
+    """The timeline's "**Step N of M** ..." line (not step by step's "**Step N** of M")."""
+    return next(m.value for m in at.markdown if re.match(r"\*\*Step [\d,]+ of ", m.value))
 
 
 def step_number(at: AppTest) -> int:

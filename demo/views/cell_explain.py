@@ -19,6 +19,7 @@ from demo.slide_figure import slide_figure
 from lenet.cells import ConvCell, conv_cell, layer_input, receptive_field
 
 TOLERANCE = 1e-4
+GRID_WIDTH = 170  # px: a 5x5 grid of numbers, readable; three a row on a desktop
 
 
 def clickable_map(
@@ -86,14 +87,20 @@ def arithmetic(cell: ConvCell, activation: str, in_map: float) -> str:
 
 
 def _conv1_grids(cell: ConvCell) -> None:
-    figs = st.columns(3)
+    # a row that wraps (two a row on a phone) rather than columns that stack
+    row = st.container(horizontal=True, gap="small", key="cell_grids")
+    figs = [row.container(width=GRID_WIDTH, gap=None) for _ in range(3)]
     grids = (
         (cell.patches[0], "input patch", False),
         (cell.kernels[0], "kernel", True),
         (cell.products[0], "patch x kernel", True),
     )
     for slot, (grid, title, signed) in zip(figs, grids, strict=True):
-        slot.plotly_chart(inspect_charts.numbers_figure(grid, title, signed), key=f"cell_{title}")
+        slot.plotly_chart(
+            inspect_charts.numbers_figure(grid, title, signed, height=230),
+            key=f"cell_{title}",
+            config={"displayModeBar": False},  # too narrow for the toolbar beside its title
+        )
 
 
 def _conv2_grids(cell: ConvCell) -> None:

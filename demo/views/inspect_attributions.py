@@ -66,6 +66,7 @@ def attributions_section(model, x: torch.Tensor, digit: np.ndarray, predicted: i
                     st.plotly_chart(
                         inspect_charts.attribution_figure(background, heat.numpy(), name),
                         key=f"attributions_{name}",
+                        config={"displayModeBar": False},  # small: it would cover the title
                     )
                     st.caption(_sentence(name, found))
     st.caption(

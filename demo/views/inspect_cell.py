@@ -42,7 +42,9 @@ def cell_section(model, x: torch.Tensor, maps: dict) -> None:
         f"{layer} map", range(count), key=map_key, help=f"Which of the {count} maps."
     )
     st.fragment(picker)(model, x, maps, layer, channel)
-    sliding(model, x, maps, layer, channel, key=f"slide_{layer}")
+    # folded: the tab stays two phone screens long (Whole network shows it open)
+    with st.expander(f"Watch the kernel slide over the {layer} input, cell by cell"):
+        sliding(model, x, maps, layer, channel, key=f"slide_{layer}")
 
 
 def picker(model, x: torch.Tensor, maps: dict, layer: str, channel: int) -> None:
@@ -50,8 +52,9 @@ def picker(model, x: torch.Tensor, maps: dict, layer: str, channel: int) -> None
     _, side = SIZES[layer]
     _, row_key, col_key = KEYS[layer]
     state = st.session_state
-    state.setdefault(row_key, side // 2)
-    state.setdefault(col_key, side // 2)
+    for key in (row_key, col_key):  # in the map, whatever a click or an old session left
+        value = state.get(key, side // 2)
+        state[key] = min(max(value, 0), side - 1) if isinstance(value, int) else side // 2
 
     def pick(row: int, col: int) -> None:
         state[row_key], state[col_key] = row, col
@@ -61,7 +64,7 @@ def picker(model, x: torch.Tensor, maps: dict, layer: str, channel: int) -> None
         picked = (state[row_key], state[col_key])
         title = f"{layer} map {channel}: click a cell"
         clickable_map(maps[layer][0, channel].numpy(), title, picked, f"pick_{layer}", pick)
-    with right:
+    with right, st.container(horizontal=True):  # side by side on a phone too
         row = st.slider("Row", 0, side - 1, key=row_key, help=f"Cell row in the {side}x{side} map.")
         col = st.slider(
             "Column", 0, side - 1, key=col_key, help=f"Cell column in the {side}x{side} map."

@@ -42,5 +42,6 @@ def dreams_section(model_key: str, model) -> None:
         "see (5x5 for conv1, 14x14 for conv2) until that cell was as active as it could be, with "
         "penalties on bright pixels and on jumps between neighbours to keep it clean. Each picture "
         "is stretched so its strongest pixel is black (negative input) or white (positive), grey "
-        "is 0: a conv1 picture is its kernel's pattern, a conv2 picture the strokes it looks for."
+        "is 0: a conv1 picture is its kernel's pattern, a conv2 picture the strokes it looks for. "
+        "An untrained network (a run's step 0) has random filters: its pictures are noise."
     )

@@ -71,9 +71,10 @@ def controls(model_key: str) -> tuple[Edit, ...]:
     keys = _keys(model_key)
     for key, value in zip(keys, _widget_values(kept), strict=True):
         st.session_state.setdefault(key, value)
-    for row in (range(3), range(3, 6)):  # two rows of three: in order on a phone too
-        for c, column in zip(row, st.columns(3), strict=True):
-            column.selectbox(
+    for row in (range(3), range(3, 6)):  # two rows of three, a row on a phone too
+        line = st.container(horizontal=True, gap="small")
+        for c in row:
+            line.selectbox(
                 f"conv1 map {c}",
                 list(CONV1_CHOICES),
                 format_func=CONV1_CHOICES.get,
@@ -134,19 +135,19 @@ def answers(model_key: str, model, edits: tuple[Edit, ...], data, original, edit
         before = float((probs.argmax(1) == data.test.labels).float().mean())
         after = edited_accuracy(model_key, edits, model, data) if edits else before
     count = f"all {len(data.test):,} test digits"
-    cells = st.columns(4)
-    cells[0].metric(
+    line = st.container(horizontal=True)  # wraps (two a row) on a phone instead of stacking
+    line.metric(
         "Prediction, original",
         _answer(original["probabilities"][0]),
         help="The model as chosen, reading the current digit.",
     )
-    cells[1].metric(
+    line.metric(
         "Prediction, edited",
         _answer(edited["probabilities"][0]),
         help="The edited copy reading the same digit.",
     )
-    cells[2].metric("Test accuracy, original", f"{before:.2%}", help=f"Right on {count}.")
-    cells[3].metric(
+    line.metric("Test accuracy, original", f"{before:.2%}", help=f"Right on {count}.")
+    line.metric(
         "Test accuracy, edited",
         f"{after:.2%}",
         delta=f"{100 * (after - before):+.2f} points" if edits else None,

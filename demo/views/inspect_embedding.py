@@ -13,15 +13,28 @@ import streamlit as st
 import torch
 
 from demo import inspect_charts
-from lenet.embedding import NEIGHBOURS, Embedding, embed, fc2_features, nearest_labels, place
+from lenet.attributions import weights_digest
+from lenet.embedding import (
+    NEIGHBOURS,
+    Embedding,
+    EmbeddingError,
+    embed,
+    fc2_features,
+    nearest_labels,
+    place,
+)
 from lenet.preprocess import digit_to_input
 
 POINT = "embedding_point"  # the test index of the last clicked point
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def embedding(model_key: str, test_size: int, _model, _data) -> tuple[Embedding, np.ndarray]:
-    """The embedding of a model and each point's prediction; computed once per model key."""
+@st.cache_data(show_spinner=False, max_entries=32)  # ~0.75 MB each: a class's own runs
+def embedding(
+    model_key: str, weights: str, test_size: int, _model, _data
+) -> tuple[Embedding, np.ndarray]:
+    """The embedding of a model and each point's prediction; computed once per model key and
+    weights (a live run's model keeps its key while its weights change). Raises
+    EmbeddingError."""
     result = embed(_model, _data.test.images, _data.test.labels)
     with torch.no_grad():
         predicted = _model.fc3(torch.from_numpy(result.features)).argmax(1).numpy()
@@ -61,13 +74,27 @@ def point_panel(data, result: Embedding, predicted: np.ndarray) -> None:
 
 
 def _neighbours_text(labels: np.ndarray) -> str:
+    """ "its 10 nearest are 7 sevens, 2 ones and 1 nine" (plain words for a projector)."""
+    names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
     counts = np.bincount(labels, minlength=10)
-    return ", ".join(f"{counts[d]}× {d}" for d in np.argsort(-counts, kind="stable") if counts[d])
+    parts = [
+        f"{counts[d]} {names[d] if counts[d] == 1 else names[d] + ('es' if d == 6 else 's')}"
+        for d in np.argsort(-counts, kind="stable")
+        if counts[d]
+    ]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"its {len(labels)} nearest are {listed}"
 
 
 def embedding_section(model_key: str, model, data, digit: np.ndarray, source: str) -> None:
-    with st.spinner("Laying out 2,000 test digits with t-SNE (once per model, up to 15 s)..."):
-        result, predicted = embedding(model_key, len(data.test), model, data)
+    try:
+        with st.spinner("Laying out 2,000 test digits with t-SNE (once per model, up to 15 s)..."):
+            result, predicted = embedding(
+                model_key, weights_digest(model), len(data.test), model, data
+            )
+    except EmbeddingError as error:
+        st.error(f"No embedding for this model: {error}.")
+        return
     feature = fc2_features(model, digit_to_input(digit))[0]
     star = place(result, feature)
     left, right = st.columns([3, 1])

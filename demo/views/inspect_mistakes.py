@@ -159,6 +159,10 @@ def cell_gallery(data, probs: torch.Tensor, cell: tuple[int, int] | None) -> Non
         return
     true, guess = cell
     count, order = matching(probs, data.test.labels, true, guess)
+    if count == 0:
+        read = "right" if true == guess else f"as {guess}"
+        st.markdown(f"**No test digit labelled {true} is read {read}.**")
+        return
     if true == guess:
         st.markdown(f"**{count} digits labelled {true} read right**; the least sure first:")
     else:

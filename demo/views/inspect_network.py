@@ -19,7 +19,9 @@ from demo import inside, inspect_charts, network_figures
 from demo.views.cell_explain import clickable_map, explain_cell, sliding
 
 STAGES = {"conv1": 1, "pool1": 1, "conv2": 2, "pool2": 2}  # map stages, tiles per row
-HEIGHT = 520
+HEIGHT = 440
+STAGE_WIDTH = 104  # px: eight in a row on a desktop, three on a phone
+SMALL = {"displayModeBar": False}  # a stage is too narrow for the toolbar beside its title
 MAP, CELL = "net_map", "net_cell"  # the opened (layer, map) and the picked (row, col)
 
 
@@ -29,8 +31,8 @@ def network_section(model, x: torch.Tensor, digit: np.ndarray, maps: dict) -> No
         "it large with the maps that feed it; then **click a cell** of a conv map to see how "
         "its number is computed. Hover anything for its values."
     )
+    opened = st.session_state[MAP] = valid_map(st.session_state.get(MAP), maps)
     overview(x, maps)
-    opened = st.session_state.get(MAP)
     if opened is None:
         st.info("Click any map above (conv1, pool1, conv2 or pool2) to open it.")
         return
@@ -40,13 +42,32 @@ def network_section(model, x: torch.Tensor, digit: np.ndarray, maps: dict) -> No
         sliding(model, x, maps, layer, channel, key="net_slide")
 
 
+def valid_map(opened, maps: dict) -> tuple[str, int] | None:
+    """The opened (layer, map) if it names one (a click can only name a real one)."""
+    if not isinstance(opened, tuple) or len(opened) != 2 or opened[0] not in STAGES:
+        return None
+    layer, channel = opened
+    return opened if isinstance(channel, int) and 0 <= channel < maps[layer].shape[1] else None
+
+
+def valid_cell(cell, values: np.ndarray) -> tuple[int, int] | None:
+    """The picked (row, col) if it lies in the map."""
+    if not isinstance(cell, tuple) or len(cell) != 2:
+        return None
+    inside = all(isinstance(v, int) and 0 <= v < n for v, n in zip(cell, values.shape, strict=True))
+    return cell if inside else None
+
+
 def overview(x: torch.Tensor, maps: dict) -> None:
     """One small figure per stage, side by side."""
     opened = st.session_state.get(MAP) or (None, None)
-    slots = iter(st.columns(8, gap="small"))
+    # a row that wraps instead of columns that stack: three stages a row on a phone
+    row = st.container(horizontal=True, gap="small", key="net_overview")
+    slots = iter(row.container(width=STAGE_WIDTH, gap=None) for _ in range(8))
     next(slots).plotly_chart(
         network_figures.stage_figure(x[0].numpy(), "input", 1, "input", None, HEIGHT),
         key="net_input",
+        config=SMALL,
     )
     for layer, cols in STAGES.items():
         values = maps[layer][0].numpy()
@@ -57,17 +78,21 @@ def overview(x: torch.Tensor, maps: dict) -> None:
                 values, f"{layer} · {len(values)}", cols, "map", picked, HEIGHT
             ),
             key=key,
+            config=SMALL,
             on_select=partial(_open, layer, key),
             selection_mode="points",
         )
     for layer, name in (("fc1", "fc1 · 120"), ("fc2", "fc2 · 84")):
         next(slots).plotly_chart(
-            network_figures.vector_figure(maps[layer][0].numpy(), name, HEIGHT), key=f"net_{layer}"
+            network_figures.vector_figure(maps[layer][0].numpy(), name, HEIGHT),
+            key=f"net_{layer}",
+            config=SMALL,
         )
     probabilities = maps["probabilities"][0].numpy()
     next(slots).plotly_chart(
         network_figures.vector_figure(probabilities, "softmax", HEIGHT, unit="digit"),
         key="net_softmax",
+        config=SMALL,
     )
 
 
@@ -81,7 +106,7 @@ def _open(layer: str, key: str) -> None:
 def large_view(model, x: torch.Tensor, maps: dict, layer: str, channel: int) -> None:
     """The opened map large beside what feeds it; a picked conv cell explained below."""
     values = maps[layer][0, channel].numpy()
-    cell = st.session_state.get(CELL)
+    cell = valid_cell(st.session_state.get(CELL), values)
     left, right = st.columns([2, 3])
     with left:
         if layer.startswith("conv"):
@@ -91,6 +116,11 @@ def large_view(model, x: torch.Tensor, maps: dict, layer: str, channel: int) -> 
 
             title = f"{layer} map {channel}: click a cell"
             clickable_map(values, title, cell, f"net_large_{layer}", pick)
+            if cell is not None:  # the answer where the student clicked; the working below
+                st.markdown(
+                    f"**Cell ({cell[0]}, {cell[1]}) = {values[cell]:.4f}**: computed by hand "
+                    "just below ↓"
+                )
         else:
             st.plotly_chart(
                 inside.grid_figure(values[None], f"{layer} map {channel}", 1), key="net_large"
@@ -107,7 +137,9 @@ def feeding(model, x: torch.Tensor, maps: dict, layer: str, channel: int, cell) 
     """The maps that feed the opened one (and, for conv, the kernels that weight them)."""
     if layer == "conv1":
         st.caption(f"conv1 map {channel} is the input filtered by one 5x5 kernel.")
-        fig = inside.grid_figure(x[0].numpy(), "fed by: the input", 1, "input")
+        fig = inside.grid_figure(x[0].numpy(), "fed by: the input", 1, "input", height=300)
+        if cell is not None:  # the cell's receptive field, outlined on the input
+            fig.update_layout(shapes=network_figures.patch_boxes(*cell, 1, x.shape[-1]))
         st.plotly_chart(fig, key="feed_input")
         kernel = model.conv1.weight[channel, 0].detach().numpy()
         st.plotly_chart(inspect_charts.numbers_figure(kernel, "its kernel", True), key="feed_k")

@@ -10,6 +10,7 @@ initial weights and takes the batches a run with those settings takes; new setti
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import streamlit as st
@@ -19,7 +20,7 @@ from demo.state import mnist
 from demo.views.train_settings import current_settings
 from lenet.errors import ConfigError
 from lenet.step_by_step import StepByStep, StepResult, as_pixels
-from lenet.train import TrainConfig
+from lenet.train import DIVERGED_LOSS, TrainConfig
 
 KEY = "step_by_step"  # the tab's StepByStep
 SHOWN = 16  # images of the minibatch shown
@@ -96,7 +97,7 @@ def losses(result: StepResult, batch: int) -> None:
             help="The same minibatch's cross-entropy after the step (lower is better).",
         )
         st.metric(
-            "Right in the batch",
+            "Right after the step",
             f"{result.right_after} / {batch}",
             delta=result.right_after - result.right_before,
             help="Images of this minibatch read right after the step (change: since before it).",
@@ -125,6 +126,13 @@ def tiles(result: StepResult, data) -> None:
 def result_view(result: StepResult, data) -> None:
     changed = int(result.changed[:SHOWN].sum())
     losses(result, len(result.indices))
+    if not math.isfinite(result.loss_after) or result.loss_after > DIVERGED_LOSS:
+        st.warning(
+            f"The loss has blown up (above {DIVERGED_LOSS:g}, or not a number): this learning "
+            f"rate is too large for these settings, so each step makes things worse. Try "
+            f"lr {result.lr / 10:.3g} in the sidebar (a run would stop here as diverged).",
+            icon=":material/warning:",
+        )
     st.caption(
         f"Step {result.step} trained on {len(result.indices)} images (epoch {result.epoch}, "
         f"learning rate {result.lr:.3g}). The first {min(SHOWN, len(result.indices))}: each "

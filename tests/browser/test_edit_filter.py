@@ -80,10 +80,13 @@ def test_knocking_out_conv1_maps_breaks_the_answer_and_restore_mends_it(page, ap
 
 
 def phone_shots(tab) -> None:
-    """The tab on a phone, from its controls down to the maps: everything in one column."""
+    """The tab on a phone, from its controls down to the maps: the conv1 choices in reading
+    order (two or three a row, none cut off), then the rest."""
     boxes = tab.get_by_role("combobox", name="conv1 map")
-    lefts = {round(boxes.nth(i).bounding_box()["x"]) for i in range(boxes.count())}
-    assert len(lefts) == 1, "the conv1 choices stand side by side on a phone"
+    places = [boxes.nth(i).bounding_box() for i in range(boxes.count())]
+    assert all(b["x"] >= 0 and b["x"] + b["width"] <= 390 for b in places), "cut off"
+    order = sorted(range(len(places)), key=lambda i: (round(places[i]["y"]), places[i]["x"]))
+    assert order == list(range(6)), "the conv1 choices are out of order on a phone"
     for name, label in (("controls", "conv1 map 0"), ("answers", "Prediction, original")):
         tab.get_by_text(label).first.scroll_into_view_if_needed()
         time.sleep(0.5)
