@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import demo.state
-from demo import inspect_charts
+from demo import embedding_chart
 from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
 from lenet.embedding import (
     Embedding,
@@ -124,14 +124,14 @@ def test_the_figure_has_a_trace_per_class_and_the_marked_digit():
     positions = np.random.default_rng(0).normal(size=(50, 2))
     labels = np.arange(50) % 10
     details = np.column_stack([np.arange(50) * 3, labels])
-    fig = inspect_charts.embedding_figure(positions, labels, details, np.zeros(2), "★ this")
+    fig = embedding_chart.embedding_figure(positions, labels, details, np.zeros(2), "★ this")
     go.Figure(fig.to_dict())  # a valid figure
     assert [t.name for t in fig.data if t.showlegend is not False] == [*"0123456789", "★ this"]
     assert fig.data[10].mode == "text" and len(fig.data[10].text) == 10  # the class names
     assert fig.data[-1].marker.symbol == "star"  # drawn last: on top
     assert sum(len(t.x) for t in fig.data[:10]) == 50
     assert fig.data[3].customdata[0][0] == 9  # test index 9 is label 3's first point
-    assert len(set(inspect_charts.CLASS_COLOURS)) == 10
+    assert len(set(embedding_chart.CLASS_COLOURS)) == 10
 
 
 @pytest.fixture

@@ -85,6 +85,7 @@ def controls(model_key: str) -> tuple[Edit, ...]:
         "Knock out conv2 maps",
         list(range(16)),
         key=keys[6],
+        select_all=False,  # one careless click would knock out all 16
         help="The chosen conv2 maps get kernels and bias 0: each becomes flat, act(0) = 0 "
         "everywhere, and the layers after it lose what it found.",
     )

@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from demo import inspect_charts
+from demo import embedding_chart
 from lenet.attributions import weights_digest
 from lenet.embedding import (
     NEIGHBOURS,
@@ -100,7 +100,7 @@ def embedding_section(model_key: str, model, data, digit: np.ndarray, source: st
     left, right = st.columns([3, 1])
     details = np.column_stack([result.indices, predicted])
     left.plotly_chart(
-        inspect_charts.embedding_figure(
+        embedding_chart.embedding_figure(
             result.positions, result.labels, details, star, "★ this digit"
         ),
         key="embedding",
