@@ -30,6 +30,9 @@ def _browser_missing() -> str | None:
     return None
 
 
+SERVER_PIDS: dict[str, int] = {}  # each test server's process, by its URL
+
+
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory) -> str:
     reason = _browser_missing()
@@ -40,7 +43,8 @@ def app_url(tmp_path_factory) -> str:
     checkpoints = str(tmp_path_factory.mktemp("checkpoints"))
     grace = {"LENET_RECONNECT_GRACE_S": "5"}  # a closed tab's run stops within the test
     one_run = {"LENET_MAX_JOBS": "1"}  # whatever the machine's cores: a second run queues
-    with running_app({"LENET_CHECKPOINT_DIR": checkpoints, **grace, **one_run}) as (url, _):
+    with running_app({"LENET_CHECKPOINT_DIR": checkpoints, **grace, **one_run}) as (url, server):
+        SERVER_PIDS[url] = server.pid
         yield url
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 
@@ -9,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from benchmarks.draw_speed import SHAPES, draw
-from tests.browser.conftest import save_screenshot
+from tests.browser.conftest import SERVER_PIDS, save_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -184,16 +185,35 @@ def training_workers() -> set[int]:
     return {pid for pid, parent in parents.items() if parent in parents}
 
 
+def ancestors(pid: int) -> list[int]:
+    """The process's parent, grandparent, ... up to init."""
+    from pathlib import Path
+
+    found = []
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        while pid > 1:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            pid = int(stat.rsplit(")", 1)[1].split()[1])
+            found.append(pid)
+    return found
+
+
+def server_workers(url: str) -> set[int]:
+    """The training processes of the server at `url` (other tests or servers on the machine
+    may fork their own meanwhile)."""
+    return {pid for pid in training_workers() if SERVER_PIDS[url] in ancestors(pid)}
+
+
 def test_a_closed_tab_stops_its_run(browser, app_url):
-    before = training_workers()
+    before = server_workers(app_url)
     context = browser.new_context()
     tab = context.new_page()
     tab.goto(f"{app_url}/?preset=classic")
     tab.get_by_role("button", name="Start training").click()
     tab.get_by_text("images/s").first.wait_for(timeout=60_000)
-    assert len(training_workers() - before) == 1
+    assert len(server_workers(app_url) - before) == 1
     context.close()  # the student closes the tab mid-training
-    wait_until(lambda: not (training_workers() - before), timeout=20)
+    wait_until(lambda: not (server_workers(app_url) - before), timeout=20)
 
 
 def test_two_tabs_are_two_sessions_sharing_the_queue(browser, app_url):

@@ -12,13 +12,12 @@ import re
 import socket
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from benchmarks.serving import free_port, running_app
 from tests.browser.conftest import ARTIFACTS, save_screenshot
-from tests.browser.test_e2e import status, training_workers, wait_until
+from tests.browser.test_e2e import ancestors, status, training_workers, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -101,16 +100,6 @@ SERVER_PID: dict[str, int] = {}
 def training_processes(url: str) -> set[int]:
     """The server's training processes (the machine may run other servers' tests meanwhile)."""
     return {pid for pid in training_workers() if SERVER_PID[url] in ancestors(pid)}
-
-
-def ancestors(pid: int) -> list[int]:
-    found = []
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        while pid > 1:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            pid = int(stat.rsplit(")", 1)[1].split()[1])
-            found.append(pid)
-    return found
 
 
 @pytest.fixture
