@@ -8,15 +8,13 @@ and signed: positive pushes the class's score up.
 
 from __future__ import annotations
 
-import copy
-import hashlib
 import threading
 from dataclasses import dataclass
 
 import torch
 from captum.attr import IntegratedGradients, LayerAttribution, LayerGradCam, Occlusion, Saliency
 
-from lenet.model import LeNet5
+from lenet.model import LeNet5, private_copy
 
 BLANK = -1.0  # the model input of an empty (black) pixel: the baseline of IG and occlusion
 IG_STEPS = 64  # Riemann steps of Integrated Gradients: completeness within 1% on MNIST digits
@@ -45,14 +43,6 @@ class Attributions:
                 strict=True,
             )
         )
-
-
-def private_copy(model: LeNet5) -> LeNet5:
-    """A frozen copy in eval mode: hooks and requires_grad on it never reach `model`."""
-    twin = copy.deepcopy(model).eval()
-    for parameter in twin.parameters():
-        parameter.requires_grad_(False)
-    return twin
 
 
 class Explainer:
@@ -106,12 +96,3 @@ def input_x_gradient(model: LeNet5, x: torch.Tensor, target: int) -> torch.Tenso
     x = x.detach().clone().requires_grad_(True)
     gradient = Saliency(model).attribute(x, target=target, abs=False)
     return (gradient * x).detach()[0].sum(0)
-
-
-def weights_digest(model: LeNet5) -> str:
-    """A short fingerprint of a model's configuration and weights: a cache key that changes
-    whenever the weights do (a live run's latest weights keep their model key)."""
-    digest = hashlib.sha1(repr(model.config).encode())
-    for tensor in model.state_dict().values():
-        digest.update(tensor.detach().cpu().numpy().tobytes())
-    return digest.hexdigest()[:16]

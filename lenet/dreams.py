@@ -25,13 +25,17 @@ from dataclasses import dataclass
 
 import torch
 
-from lenet.attributions import private_copy
-from lenet.model import LeNet5
+from lenet.cells import receptive_field
+from lenet.model import LeNet5, private_copy
 
 LAYERS = {"conv1": 6, "conv2": 16}
 SIZE = 32  # the model input's side
 CENTRE = {"conv1": 14, "conv2": 5}  # the centre cell's row (= column) of the 28x28, 10x10 maps
-FIELD = {"conv1": (14, 5), "conv2": (10, 14)}  # its receptive field: first row (= column), side
+# its receptive field on the input: first row (= column), side
+FIELD = {
+    layer: (receptive_field(layer, c, c).top, receptive_field(layer, c, c).size)
+    for layer, c in CENTRE.items()
+}
 
 
 @dataclass(frozen=True)

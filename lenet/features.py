@@ -6,9 +6,6 @@ so one model in `eval()` mode can serve many users at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
 import torch
 
 from lenet.model import LeNet5
@@ -32,31 +29,6 @@ def feature_maps(model: LeNet5, x: torch.Tensor) -> dict[str, torch.Tensor]:
     maps["logits"] = model.fc3(maps["fc2"])
     maps["probabilities"] = maps["logits"].softmax(dim=1)
     return maps
-
-
-@dataclass(frozen=True)
-class CellComputation:
-    """How one number of a conv1 feature map is computed, step by step."""
-
-    patch: np.ndarray  # (5, 5) the input pixels under the kernel
-    kernel: np.ndarray  # (5, 5) the learned weights
-    products: np.ndarray  # (5, 5) patch * kernel, elementwise
-    bias: float
-    pre_activation: float  # products.sum() + bias
-    value: float  # after the activation: the number in the feature map
-
-
-def conv1_cell(model: LeNet5, x: torch.Tensor, channel: int, row: int, col: int) -> CellComputation:
-    """Recompute conv1 map `channel` at (row, col) for one input x (1, C, 32, 32) by hand."""
-    patch = x[0, :, row : row + 5, col : col + 5].detach().double()  # (C, 5, 5)
-    kernel = model.conv1.weight[channel].detach().double()
-    products = patch * kernel
-    bias = float(model.conv1.bias[channel].detach())
-    pre = float(products.sum()) + bias
-    value = float(model.act1(torch.tensor(pre)))
-    return CellComputation(
-        patch.sum(0).numpy(), kernel.sum(0).numpy(), products.sum(0).numpy(), bias, pre, value
-    )
 
 
 def saliency(model: LeNet5, x: torch.Tensor, target: int) -> torch.Tensor:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
 from dataclasses import dataclass
 
 import torch
@@ -67,3 +69,20 @@ class LeNet5(nn.Module):
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+def private_copy(model: LeNet5) -> LeNet5:
+    """A frozen copy in eval mode: hooks and requires_grad on it never reach `model`."""
+    twin = copy.deepcopy(model).eval()
+    for parameter in twin.parameters():
+        parameter.requires_grad_(False)
+    return twin
+
+
+def weights_digest(model: LeNet5) -> str:
+    """A short fingerprint of a model's configuration and weights: a cache key that changes
+    whenever the weights do (a live run's latest weights keep their model key)."""
+    digest = hashlib.sha1(repr(model.config).encode())
+    for tensor in model.state_dict().values():
+        digest.update(tensor.detach().cpu().numpy().tobytes())
+    return digest.hexdigest()[:16]

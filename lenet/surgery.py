@@ -10,7 +10,6 @@ filter centred on the middle pixel of the 5x5 window. The Laplacian of Gaussian 
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,7 +17,7 @@ import numpy as np
 import torch
 
 from lenet.errors import ConfigError
-from lenet.model import LeNet5
+from lenet.model import LeNet5, private_copy
 
 ZERO = "zero"  # the change that knocks a channel out
 LAYERS = ("conv1", "conv2")
@@ -87,7 +86,7 @@ def _apply(model: LeNet5, edit: Edit) -> None:
 def edited_copy(model: LeNet5, edits: Iterable[Edit]) -> LeNet5:
     """A copy of `model` with the edits applied (a later edit of a channel wins), in eval mode
     and without gradients; `model` itself is left exactly as it was."""
-    edited = copy.deepcopy(model).eval().requires_grad_(False)
+    edited = private_copy(model)
     with torch.no_grad():
         for edit in edits:
             _apply(edited, edit)

@@ -7,9 +7,10 @@ import copy
 import pytest
 import torch
 
-from lenet.attributions import BLANK, METHODS, Explainer, private_copy, weights_digest
+from lenet.attributions import BLANK, METHODS, Explainer
 from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
 from lenet.features import saliency
+from lenet.model import private_copy, weights_digest
 
 
 @pytest.fixture(scope="module")

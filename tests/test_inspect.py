@@ -14,8 +14,9 @@ from streamlit.testing.v1 import AppTest
 import demo.state
 from demo import inside
 from demo.views import inspect, inspect_parts
+from lenet.cells import conv_cell
 from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
-from lenet.features import conv1_cell, feature_maps, saliency
+from lenet.features import feature_maps, saliency
 from lenet.metrics import confusion_matrix, predict_logits
 from lenet.preprocess import digit_to_input
 
@@ -30,12 +31,12 @@ def shipped():
 @pytest.mark.parametrize("channel, row, col", [(0, 0, 0), (3, 14, 9), (5, 27, 27)])
 def test_one_cell_by_hand_equals_the_feature_map(shipped, small_mnist, channel, row, col):
     x = small_mnist.test.images[:1]
-    cell = conv1_cell(shipped, x, channel, row, col)
+    cell = conv_cell(shipped, x, "conv1", channel, row, col)
     in_map = feature_maps(shipped, x)["conv1"][0, channel, row, col].item()
     assert cell.value == pytest.approx(in_map, abs=1e-5)
     assert cell.pre_activation == pytest.approx(cell.products.sum() + cell.bias, abs=1e-9)
-    assert np.allclose(cell.products, cell.patch * cell.kernel)
-    assert np.allclose(cell.patch, x[0, 0, row : row + 5, col : col + 5].numpy())
+    assert np.allclose(cell.products, cell.patches * cell.kernels)
+    assert np.allclose(cell.patches[0], x[0, 0, row : row + 5, col : col + 5].numpy())
 
 
 def test_saliency_shape_finiteness_and_no_side_effects(shipped, small_mnist):

@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
-from streamlit.testing.v1 import AppTest
-
-import demo.state
 from demo.views import inspect_attributions, inspect_dreams
 from lenet.attributions import METHODS
 from lenet.dreams import DreamConfig
+from tests import test_inspect
+from tests.test_inspect import open_part
 
-PAGE = str(Path(__file__).parent / "apps" / "inspect_page.py")
-
-
-@pytest.fixture
-def page(small_mnist, monkeypatch):
-    monkeypatch.setattr(demo.state, "_verified_mnist", lambda: small_mnist)
-    return AppTest.from_file(PAGE, default_timeout=90)
-
-
-def open_part(at, part: str):
-    at.session_state["inspect_part"] = part
-    return at.run()
+page = test_inspect.page  # the Inspect page on the fixture (a pytest fixture, shared)
 
 
 def chart_titles(at) -> list[str]:

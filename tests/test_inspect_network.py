@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import plotly.io
 import pytest
-from streamlit.testing.v1 import AppTest
 
-import demo.state
 from demo import network_figures
 from demo.slide_figure import slide_figure
+from tests import test_inspect
+from tests.test_inspect import open_part
 
-PAGE = str(Path(__file__).parent / "apps" / "inspect_page.py")
-
-
-@pytest.fixture
-def page(small_mnist, monkeypatch):
-    monkeypatch.setattr(demo.state, "_verified_mnist", lambda: small_mnist)
-    return AppTest.from_file(PAGE, default_timeout=60)
-
-
-def open_part(at, part: str):
-    at.session_state["inspect_part"] = part
-    return at.run()
+page = test_inspect.page  # the Inspect page on the fixture (a pytest fixture, shared)
 
 
 def specs(at) -> list[dict]:

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import pytest
 import torch
-from streamlit.testing.v1 import AppTest
 
-import demo.state
-import demo.views.train
 from lenet.step_by_step import StepByStep
-from tests.test_app import APP, button, run_until, status_text
-from tests.test_jobs import FIXTURE
+from tests import test_app
+from tests.test_app import button, run_until, status_text
 
 COUNTER = "**Step "
 
 
-@pytest.fixture
-def app(small_mnist, monkeypatch, tmp_path):
-    monkeypatch.setattr(demo.state, "_verified_mnist", lambda: small_mnist)
-    monkeypatch.setattr(demo.views.train, "data_source", lambda: FIXTURE)
-    monkeypatch.setenv("LENET_CHECKPOINT_DIR", str(tmp_path))
-    return AppTest.from_file(APP, default_timeout=60)
+app = test_app.app  # the app on the fixture (a pytest fixture, shared)
 
 
 def counter(at) -> str:

@@ -19,8 +19,8 @@ from lenet.attributions import (
     OCCLUSION_WINDOW,
     Attributions,
     Explainer,
-    weights_digest,
 )
+from lenet.model import weights_digest
 
 SENTENCES = {
     "Saliency": "Gradient × input: red pixels, as they are, push the score of {t} up and blue "

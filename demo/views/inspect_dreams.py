@@ -8,8 +8,8 @@ import numpy as np
 import streamlit as st
 
 from demo import inspect_charts
-from lenet.attributions import weights_digest
 from lenet.dreams import LAYERS, DreamConfig, crop, dreams
+from lenet.model import weights_digest
 
 SEED = 0
 COLUMNS = {"conv1": 6, "conv2": 8}

@@ -20,6 +20,7 @@ from demo import inside, models
 from demo.charts import GREY, ORANGE, figure
 from lenet.features import feature_maps
 from lenet.metrics import predict_logits
+from lenet.model import weights_digest
 from lenet.preprocess import digit_to_input
 from lenet.surgery import ZERO, Edit, edited_copy
 
@@ -109,19 +110,15 @@ def _test_accuracy(model, data) -> float:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _cached_edited_accuracy(model_key: str, edits: tuple, _model, _data) -> float:
+def _cached_edited_accuracy(weights: str, edits: tuple, _model, _data) -> float:
     return _test_accuracy(edited_copy(_model, [Edit(*e) for e in edits]), _data)
 
 
-def edited_accuracy(model_key: str, edits: tuple[Edit, ...], model, data) -> float:
-    """The edited copy's accuracy on the test set; cached where the model key names weights
-    that never change (a live run's model changes as it trains)."""
-    if model_key.startswith("live:"):
-        return _test_accuracy(edited_copy(model, edits), data)
-    if (path := models.checkpoint_path(model_key)) is not None:  # a file may be rewritten
-        model_key = f"{model_key}@{path.stat().st_mtime}"
+def edited_accuracy(edits: tuple[Edit, ...], model, data) -> float:
+    """The edited copy's accuracy on the test set, cached by the model's weights and the edits
+    (a live run's model or a rewritten file gets a new digest)."""
     plain = tuple(dataclasses.astuple(e) for e in edits)
-    return _cached_edited_accuracy(model_key, plain, model, data)
+    return _cached_edited_accuracy(weights_digest(model), plain, model, data)
 
 
 def _answer(probabilities: torch.Tensor) -> str:
@@ -134,7 +131,7 @@ def answers(model_key: str, model, edits: tuple[Edit, ...], data, original, edit
     with st.spinner(f"Reading all {len(data.test):,} test digits..."):
         probs = models.test_probabilities(model_key, model, data)
         before = float((probs.argmax(1) == data.test.labels).float().mean())
-        after = edited_accuracy(model_key, edits, model, data) if edits else before
+        after = edited_accuracy(edits, model, data) if edits else before
     count = f"all {len(data.test):,} test digits"
     line = st.container(horizontal=True)  # wraps (two a row) on a phone instead of stacking
     line.metric(

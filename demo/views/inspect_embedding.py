@@ -13,7 +13,6 @@ import streamlit as st
 import torch
 
 from demo import embedding_chart
-from lenet.attributions import weights_digest
 from lenet.embedding import (
     NEIGHBOURS,
     Embedding,
@@ -23,6 +22,7 @@ from lenet.embedding import (
     nearest_labels,
     place,
 )
+from lenet.model import weights_digest
 from lenet.preprocess import digit_to_input
 
 POINT = "embedding_point"  # the test index of the last clicked point
