@@ -80,26 +80,36 @@ class ProcessRun:
                     )
                     return
                 continue
-            if kind == "events":
-                for event in payload:
-                    self._record(event)
-            elif kind == "weights":
-                weights, step, epoch = payload
-                self._model = self._rebuild(weights)
-                self.model_version += 1
-                self._live_snapshot(step, epoch)
-            elif kind == "timeline":
-                self._timeline(payload)
-            elif kind == "paused":
-                self._paused(payload)
-            elif kind == "threads":
-                with self._lock:
-                    self._threads_now = payload
-            elif kind == "end":
-                self._end(*payload)
+            if self._handle(kind, payload):
                 return
+
+    def _handle(self, kind: str, payload) -> bool:
+        """File one message from the run (`demo.worker._Sender`'s protocol, the same from a
+        process or a Ray actor); True when it was the run's last."""
+        if kind == "events":
+            for event in payload:
+                self._record(event)
+        elif kind == "weights":
+            weights, step, epoch = payload
+            self._model = self._rebuild(weights)
+            self.model_version += 1
+            self._live_snapshot(step, epoch)
+        elif kind == "timeline":
+            self._timeline(payload)
+        elif kind == "paused":
+            self._paused(payload)
+        elif kind == "threads":
+            with self._lock:
+                self._threads_now = payload
+        elif kind == "end":
+            self._end(*payload)
+            return True
+        return False
 
     def _rebuild(self, weights: dict[str, np.ndarray]) -> LeNet5:
         model = LeNet5(self.config.model)
-        model.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
+        # weights from Ray arrive read-only (zero-copy from its object store): copied then
+        model.load_state_dict(
+            {k: torch.from_numpy(v if v.flags.writeable else v.copy()) for k, v in weights.items()}
+        )
         return model.eval()

@@ -235,11 +235,23 @@ def worker_main(
         target=obey, args=(gate, control, governor.share), name="lenet-obey", daemon=True
     )
     obeying.start()
+    train_run(config, data_for(source), events, gate, governor, publish_s, snapshots)
+
+
+def train_run(
+    config: dict,
+    data: MNIST,
+    events,
+    gate: Gate,
+    governor: ThreadGovernor,
+    publish_s: float,
+    snapshots: bool = True,
+) -> None:
+    """One run's training on this thread, its messages to `events` (anything with `put`: the
+    process's queue here, the actor's outbox in `demo.ray_jobs`), held and stopped at `gate`."""
     sender = _Sender(events, publish_s)
     try:
-        trainer = GatedTrainer(
-            TrainConfig.from_dict(config), data_for(source), gate, sender.paused, snapshots
-        )
+        trainer = GatedTrainer(TrainConfig.from_dict(config), data, gate, sender.paused, snapshots)
     except LenetError as error:
         events.put(("end", ("failed", str(error))))
         return
