@@ -16,8 +16,9 @@ import streamlit as st
 from demo import tab
 from demo.jobs import JobSnapshot, TrainingJob
 from demo.nickname import nickname, nickname_ui
+from demo.ray_jobs import RayTrainingJob
 from demo.settings import FIELDS, config_from_settings, describe, settings_to_query
-from demo.slots import train_threads
+from demo.slots import JobSlots, train_threads
 from demo.state import data_source, job_slots, mnist, session_id, session_reaper
 from demo.store_state import server_owner, store_notice, store_problem, store_writer
 from demo.views import train_results, train_runs, train_step, train_timeline
@@ -30,6 +31,7 @@ from demo.views.train_live import (
     status_line,
 )
 from demo.views.train_settings import apply_settings, current_settings, settings_ui
+from demo.worker import DataSource
 from lenet.errors import ConfigError
 from lenet.presets import PRESETS
 from lenet.recorder import RunRecorder
@@ -50,9 +52,15 @@ def start_job() -> str | None:
     previous: TrainingJob | None = st.session_state.get("job")
     if previous is not None and not previous.snapshot().active:  # kept in the runs table
         train_results.remember_run(previous.snapshot(), previous, st.session_state["job_values"])
-    job = TrainingJob(
-        config, data_source(), job_slots(), train_threads(), recorder=recorder(config, values)
-    ).start()
+    slots = job_slots()
+    if isinstance(slots, JobSlots):
+        job = TrainingJob(
+            config, data_source(), slots, train_threads(), recorder=recorder(config, values)
+        ).start()
+    else:  # LENET_RAY_ADDRESS: a Ray actor (issue 15, prototype)
+        job = RayTrainingJob(
+            config, DataSource(verified=True), slots, recorder=recorder(config, values)
+        ).start()
     st.session_state["job"] = job
     st.session_state["job_values"] = values
     st.session_state["job_started"] = datetime.now()
