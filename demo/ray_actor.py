@@ -1,12 +1,14 @@
 """A training run as a Ray actor's state: plain Python, no Ray import (`demo.ray_jobs` wraps it
 with `ray.remote`), so it is tested without a cluster.
 
-The trainer runs in `train`, on the actor's main thread (Ray runs the default concurrency group
-there: PyTorch's CPU kernels are fastest on a process's main thread, see `demo.worker`). The app
-talks to it on the "control" group's two threads: `control` (pause/resume/stop, into the same
-`Gate` a local run's process obeys) and `poll`, which returns what the run said since the last
-poll, waiting up to `wait_s` for something: the app pulls, at most one call in flight per run, so a
-slow or gone app server never makes a run's messages pile up anywhere but here.
+The trainer runs in `train`. CAUTION (measured): with concurrency groups Ray runs every method,
+`train` included, on pool threads, not the actor's main thread, where PyTorch's CPU kernels are
+fastest (`demo.worker`); a plain actor (max_concurrency=1) or a streaming generator runs on the
+main thread. See .notes/ray15_design.md for the way out. The app talks to it on the "control"
+group's two threads: `control` (pause/resume/stop, into the same `Gate` a local run's process
+obeys) and `poll`, which returns what the run said since the last poll, waiting up to `wait_s` for
+something: the app pulls, at most one call in flight per run, so a slow or gone app server never
+makes a run's messages pile up anywhere but here.
 """
 
 from __future__ import annotations
