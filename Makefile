@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test demo classroom lint format data benchmark fixture screenshots clean-venv
+.PHONY: test demo classroom cluster-demo lint format data benchmark fixture screenshots clean-venv
 
 test: $(STAMP) data lint
 	$(PY) -m pytest
@@ -22,6 +22,15 @@ classroom: $(STAMP) data
 		--server.maxUploadSize 24 --server.enableXsrfProtection true
 
 PORT ?= 8501
+
+# A department's deployment on one machine: a Ray head (CPUS for training) and SERVERS app servers
+# from PORT up, sharing the run store ($$LENET_DATABASE_URL: PostgreSQL; else runs/lenet.db) and
+# the cluster; Ctrl-C stops all of it. README: "Many students: a Ray cluster".
+cluster-demo: $(STAMP) data
+	$(PY) scripts/cluster_demo.py --servers $(SERVERS) --cpus $(CPUS) --port $(PORT)
+
+SERVERS ?= 2
+CPUS ?= 2
 
 # README's screenshots come from the browser tests
 screenshots: $(STAMP) data
@@ -52,9 +61,12 @@ benchmark: $(STAMP) data
 fixture: $(STAMP) data
 	$(PY) scripts/make_fixture.py
 
-$(STAMP): requirements.txt requirements-dev.txt
+# requirements-cluster.txt (Ray) too: the tests run training on a local Ray head. An app server
+# without LENET_RAY_ADDRESS never imports it; a deployment without a cluster may leave it out.
+$(STAMP): requirements.txt requirements-dev.txt requirements-cluster.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt \
+		-r requirements-dev.txt -r requirements-cluster.txt
 	touch $(STAMP)
 
 clean-venv:

@@ -3,7 +3,9 @@ of the cores, told when that share changes, and listened to until it ends (`demo
 
 from __future__ import annotations
 
+import collections
 import queue
+import time
 
 import numpy as np
 import torch
@@ -14,7 +16,10 @@ from lenet.model import LeNet5
 
 class ProcessRun:
     """The part of `demo.jobs.TrainingJob` that owns the worker process (a mixin: the job's
-    state, lock and `_record`/`_end`/`_paused` are the job's own)."""
+    state, lock and `_record`/`_end`/`_paused` are the job's own). `event_lags`: seconds from
+    each batch of events leaving the run to its filing here, the last 256 (benchmarks read it)."""
+
+    event_lags: collections.deque
 
     def _run_process(self) -> None:
         if self.adapt:  # the share among the runs training now, this one included
@@ -87,7 +92,9 @@ class ProcessRun:
         """File one message from the run (`demo.worker._Sender`'s protocol, the same from a
         process or a Ray actor); True when it was the run's last."""
         if kind == "events":
-            for event in payload:
+            events, sent = payload
+            self.event_lags.append(time.time() - sent)
+            for event in events:
                 self._record(event)
         elif kind == "weights":
             weights, step, epoch = payload

@@ -10,6 +10,7 @@ Nothing here calls Streamlit, so it is tested as plain Python.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import threading
@@ -77,6 +78,7 @@ class TrainingJob(ProcessRun):
         self._snapshots: list[Snapshot] = []
         self._final = False
         self._error: str | None = None
+        self.event_lags = collections.deque(maxlen=256)
         self._thread = threading.Thread(
             target=self._work, name=f"lenet-job-{self.job_id}", daemon=True
         )

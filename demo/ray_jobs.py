@@ -1,15 +1,17 @@
 """Training runs on a Ray cluster (`LENET_RAY_ADDRESS`): the app's job API, with Ray as the queue.
 
-PROTOTYPE (branch ray15, issue 15 groundwork). `RayTrainingJob` is a `demo.jobs.TrainingJob` whose
-run is a Ray actor (`demo.ray_actor.RunActor`, one CPU by default) instead of a local process:
-the same states, controls, events, live weights and timeline, filed by the same code
-(`ProcessRun._handle`). Ray schedules the actors: a run is "queued" until its actor is up;
-`RaySlots` stands in for `demo.slots.JobSlots` (queue positions among this server's waiting runs,
-the cluster's CPUs for the status line). The app pulls each run's messages with `poll` (one call
-in flight per run, waiting up to 0.25 s for something to say), and sends pause/resume/stop with
-`control`; both run on the actor's "control" threads while it trains on its main thread.
+`RayTrainingJob` is a `demo.jobs.TrainingJob` whose run is a Ray actor (`demo.ray_actor.RunActor`,
+`LENET_RAY_CPUS` CPUs, 1 by default, and as many torch threads) instead of a local process: the
+same states, controls, events, live weights and timeline, filed by the same code
+(`ProcessRun._handle`). Ray's scheduler replaces the server's slot cap: a run is "queued" until
+Ray has a CPU for its actor and the actor answers; meanwhile it holds its place in the class's
+line (`demo.ray_cluster.QueueBoard`, shared by every app server), which gives its position.
+`RaySlots` stands in for `demo.slots.JobSlots` for the pages (positions, the cluster's CPUs).
 
-Ray is imported only here and only when a run is started with the variable set (`connect`).
+The app pulls each run's messages with `poll` (one call in flight per run, waiting up to 0.25 s for
+something to say) and sends pause/resume/stop with `control`, on the actor's other threads while it
+trains. Faults: the actor's worker dying, or the cluster not answering for `ANSWER_S`,
+fails the run with the reason in one line; Ray then gives its CPU to the next run in line.
 """
 
 from __future__ import annotations
@@ -19,53 +21,29 @@ import functools
 import os
 import threading
 import time
+import uuid
 
 from demo.jobs import TrainingJob
-from demo.ray_actor import RunActor
-from lenet.errors import LenetError
+from demo.ray_actor import RunActor, code_version
+from demo.ray_cluster import (
+    ClusterError,
+    board,
+    cluster_gone,
+    connect,
+    ray_address,
+    watch,
+)
 
-ENV_ADDRESS = "LENET_RAY_ADDRESS"  # ray://HOST:10001, or auto (a `ray start --head` here)
 ENV_CPUS = "LENET_RAY_CPUS"  # CPUs (and torch threads) a run asks Ray for; 1 by default
 POLL_WAIT_S = 0.25  # the longest a poll waits for a run to say something
-ANSWER_S = 30.0  # a poll not answered in this long: the cluster is taken to be gone
-_connect_lock = threading.Lock()
-
-
-class ClusterError(LenetError):
-    """The Ray cluster cannot take runs now, in one line for the student."""
-
-
-def ray_address() -> str | None:
-    return os.environ.get(ENV_ADDRESS, "").strip() or None
+ANSWER_S = 30.0  # a call not answered in this long: the cluster is taken to be gone
+VISIT_S = 1.0  # a waiting run renews its place in line this often
+SERVER = uuid.uuid4().hex[:12]  # this app server, in the queue's tokens
 
 
 def run_cpus() -> int:
     written = os.environ.get(ENV_CPUS, "").strip()
-    return int(written) if written.isdigit() and int(written) >= 1 else 1
-
-
-def connect(address: str | None = None):
-    """The `ray` module, connected to the cluster (once per process; again after the cluster went
-    away and came back). A process that called `ray.init` itself (the tests) keeps its cluster."""
-    import ray
-
-    address = address or ray_address()
-    with _connect_lock:
-        if ray.is_initialized():
-            try:
-                ray.cluster_resources()
-                return ray
-            except Exception:  # noqa: BLE001 - a client whose cluster went away: connect again
-                ray.shutdown()
-        try:
-            ray.init(address=address, log_to_driver=False, namespace="lenet")
-        except Exception as error:  # noqa: BLE001 - anything at all: one line for the page
-            first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            raise ClusterError(
-                f"the Ray cluster at {address} cannot take training runs now ({first[:160]}); "
-                "drawing and inspecting still work"
-            ) from error
-        return ray
+    return min(int(written), 64) if written.isdigit() and int(written) >= 1 else 1
 
 
 @functools.cache
@@ -73,8 +51,9 @@ def _actor_class():
     import ray
 
     # max_restarts=0: a run whose worker dies is failed, not restarted from scratch behind the
-    # student's back; two control threads: a poll waiting and a pause/stop at the same time
-    return ray.remote(max_restarts=0, concurrency_groups={"control": 2})(RunActor)
+    # student's back. A threaded actor: `train` on one thread, a poll waiting and a pause/stop
+    # on others (Ray Client takes no per-call concurrency groups)
+    return ray.remote(max_restarts=0, max_concurrency=4)(RunActor)
 
 
 def died_reason(error: BaseException) -> str:
@@ -87,55 +66,76 @@ def died_reason(error: BaseException) -> str:
 
 
 class RaySlots:
-    """`JobSlots`' place for Ray runs: Ray decides who trains; this keeps this server's runs that
-    wait for their actor, in order, for their queue positions, and counts the cluster's CPUs."""
+    """`JobSlots`' place for Ray runs: Ray decides who trains; this counts this server's runs,
+    keeps the positions its waiting runs last heard from the class's line, and shows the cluster's
+    CPUs as `demo.ray_cluster.watch` last saw them."""
+
+    full_line = "The Ray cluster's CPUs are all busy"
 
     def __init__(self, cpus: int | None = None) -> None:
         self.cpus = cpus or run_cpus()
         self._lock = threading.Lock()
-        self._waiting: list[object] = []
+        self._waiting: set[object] = set()
         self._running: set[object] = set()
-        self._cluster = (0.0, 0.0, 0.0)  # (when asked, total CPUs, free CPUs)
+        self._positions: dict[object, int] = {}
+        self._in_line = 0
+        self._cpus = 0.0  # the cluster's, as last seen
 
-    def _cluster_cpus(self) -> tuple[float, float]:
-        asked, total, free = self._cluster
-        if time.monotonic() - asked > 2.0:
-            try:
-                ray = connect()
-                total = ray.cluster_resources().get("CPU", 0.0)
-                free = ray.available_resources().get("CPU", 0.0)
-            except Exception:  # noqa: BLE001 - the page shows what it knew
-                pass
-            self._cluster = (time.monotonic(), total, free)
-        return total, free
+    def view(self) -> tuple[float, float]:
+        """(the cluster's CPUs, those free), as last seen (0, 0: not known; never waits)."""
+        seen = watch.latest()
+        if isinstance(seen, tuple):
+            self._cpus = seen[0]
+            return seen[0], seen[1]
+        return 0.0, 0.0
 
     @property
     def capacity(self) -> int:
-        return int(self._cluster_cpus()[0] // self.cpus)
+        """Runs the cluster can train at once, as last seen."""
+        return int(self._cpus // self.cpus)
 
     @property
     def cores(self) -> int:
-        return int(self._cluster_cpus()[0])
+        """The cluster's CPUs, as last seen (a job's snapshot reads it: never asks)."""
+        return int(self._cpus)
+
+    def busy_line(self) -> str:
+        seen = watch.latest()
+        if seen is None:
+            return "asking the Ray cluster how busy it is..."
+        if isinstance(seen, str):
+            return "the Ray cluster does not answer"
+        total, free, _ = seen
+        return (
+            f"{total - free:g} of {total:g} CPUs busy on the Ray cluster, "
+            f"{self._in_line} run{'s' if self._in_line != 1 else ''} waiting (whole class)"
+        )
 
     def waiting(self, job: object) -> None:
         with self._lock:
-            self._waiting.append(job)
+            self._waiting.add(job)
+
+    def placed(self, job: object, place: int, in_line: int) -> None:
+        with self._lock:
+            self._positions[job], self._in_line = place, in_line
 
     def started(self, job: object) -> None:
         with self._lock:
-            if job in self._waiting:
-                self._waiting.remove(job)
+            self._in_line = max(0, self._in_line - 1)
+            self._waiting.discard(job)
+            self._positions.pop(job, None)
             self._running.add(job)
 
     def release(self, job: object) -> None:
         with self._lock:
-            if job in self._waiting:
-                self._waiting.remove(job)
+            self._waiting.discard(job)
+            self._positions.pop(job, None)
             self._running.discard(job)
 
     def position(self, job: object) -> int | None:
+        """Its place in the class's line (None until the line has answered)."""
         with self._lock:
-            return self._waiting.index(job) + 1 if job in self._waiting else None
+            return self._positions.get(job) or None
 
     def rest(self, job: object, resting: bool) -> None:
         """A paused run keeps its actor, and so its CPU on the cluster (as a paused local run
@@ -154,21 +154,27 @@ class RayTrainingJob(TrainingJob):
     """A `TrainingJob` whose run is a Ray actor (see the module docstring)."""
 
     def __init__(self, config, source, slots: RaySlots, publish_s: float = 2.0, **kwargs) -> None:
+        # exactly the CPUs asked of Ray as torch threads: Ray's accounting is the contract
         super().__init__(config, source, slots, slots.cpus, publish_s, **kwargs)
         self.where: str | None = None  # host:pid of the actor, once it is up
+        self.token = f"{SERVER}:{self.job_id}"
+        self._gone = False  # the cluster stopped answering
 
     def _send(self, message) -> None:
         actor = self._control
         if actor is not None and isinstance(message, str):
             # the run has ended or the cluster is gone: the listener reports it
             with contextlib.suppress(Exception):
-                actor.control.options(concurrency_group="control").remote(message)
+                actor.control.remote(message)
 
     def _work(self) -> None:
         self.slots.waiting(self)
-        actor = None
+        ray = actor = line = None
         try:
             ray = connect()
+            line = board()
+            label = f"#{self.recorder.run_id}" if self.recorder is not None else ""
+            self.slots.placed(self, *ray.get(line.join.remote(self.token, label), timeout=ANSWER_S))
             actor = (
                 _actor_class()
                 .options(num_cpus=self.slots.cpus)
@@ -180,28 +186,51 @@ class RayTrainingJob(TrainingJob):
                     self.keep_snapshots,
                 )
             )
-            up = actor.where.options(concurrency_group="control").remote()
-            while not ray.wait([up], timeout=0.2)[0]:  # queued: Ray has no CPU for it yet
-                if self._cancel.is_set():
-                    self._end("stopped")
-                    return
-            self.where = ray.get(up)
-            self.slots.started(self)
+            if not self._wait_for(ray, actor, line):
+                self._end("stopped")
+                return
             self._listen_to(ray, actor)
         except ClusterError as error:
             self._end("failed", str(error))
         except Exception as error:  # noqa: BLE001 - the page must learn why, never a silent death
-            self._end("failed", self._why(error))
+            gone = cluster_gone()
+            self._gone = self._gone or gone is not None
+            self._end("failed", self._why(ConnectionError(gone) if gone else error))
         finally:
             self.slots.release(self)
             with self._lock:
                 self._control = None
-            if actor is not None:
-                with contextlib.suppress(Exception):  # gone already
-                    ray.kill(actor)
+            if not self._gone:  # else each call would wait for Ray's client to reconnect
+                if line is not None:
+                    with contextlib.suppress(Exception):
+                        line.leave.remote(self.token)
+                if actor is not None:
+                    with contextlib.suppress(Exception):  # gone already
+                        ray.kill(actor)
+
+    def _wait_for(self, ray, actor, line) -> bool:
+        """Wait in line until the actor is up (True) or the student stops the run (False)."""
+        up = actor.where.remote()
+        visited = time.monotonic()
+        while not ray.wait([up], timeout=0.2)[0]:  # Ray has no CPU for it yet
+            if self._cancel.is_set():
+                return False
+            if time.monotonic() - visited >= VISIT_S:
+                self.slots.placed(self, *ray.get(line.seen.remote(self.token), timeout=ANSWER_S))
+                visited = time.monotonic()
+        self.where, theirs = ray.get(up)
+        line.leave.remote(self.token)
+        if theirs != code_version():
+            raise ClusterError(
+                f"the Ray cluster runs another version of this app (its code {theirs}, this "
+                f"server's {code_version()}): update the checkout on every node and restart "
+                "the cluster; drawing and inspecting still work"
+            )
+        self.slots.started(self)
+        return True
 
     def _listen_to(self, ray, actor) -> None:
-        actor.train.remote()  # on the actor's main thread; its outcome comes as messages
+        actor.train.remote()  # its outcome comes as messages
         with self._lock:
             self._control = actor
             self._status = "running"
@@ -211,17 +240,36 @@ class RayTrainingJob(TrainingJob):
             if self._cancel.is_set():
                 self._send("stop")
                 self._status = "stopping"
-        poll = actor.poll.options(concurrency_group="control")
+        asked, waiting = time.monotonic(), actor.poll.remote(POLL_WAIT_S)
         while True:
-            for kind, payload in ray.get(poll.remote(POLL_WAIT_S), timeout=ANSWER_S):
+            if not ray.wait([waiting], timeout=0.5)[0]:
+                self._check_answering(time.monotonic() - asked)
+                continue
+            for kind, payload in ray.get(waiting):
                 if self._handle(kind, payload):
                     return
+            asked, waiting = time.monotonic(), actor.poll.remote(POLL_WAIT_S)
+
+    def _check_answering(self, waited_s: float) -> None:
+        """A poll unanswered for a while: is the cluster still there? A head that has gone
+        refuses the connection at once; Ray's client would try to reconnect for 30 s per call."""
+        if waited_s > POLL_WAIT_S + 2.0 and (why := cluster_gone()):
+            self._gone = True
+            raise ConnectionError(why)
+        if waited_s > ANSWER_S:
+            self._gone = True
+            raise ConnectionError(f"no answer in {ANSWER_S:.0f} s")
 
     @staticmethod
     def _why(error: BaseException) -> str:
+        """Why a run failed, in one line."""
         name = type(error).__name__
         if "ActorDied" in name or "RayActorError" in name or "ActorUnavailable" in name:
             return died_reason(error)
         if "GetTimeout" in name or isinstance(error, ConnectionError):
-            return "the Ray cluster stopped answering: the run is lost; start it again later"
+            where = ray_address()
+            return (
+                f"the Ray cluster{' at ' + where if where else ''} stopped answering ({error}): "
+                "the run is lost; start it again when the cluster is back"
+            )
         return f"training failed: {name}: {error}"

@@ -41,6 +41,10 @@ def environment_problems() -> list[str]:
         if written and number is None:
             problem = f"{name}={shorten(written)} is not a whole number >= 1; using {default}"
             problems.append(problem)
+    from demo.ray_cluster import address_problem  # imports no Ray
+
+    if problem := address_problem():
+        problems.append(f"{problem}: training runs will fail until it is set right")
     asked, threads = _asked("LENET_TRAIN_THREADS", least=0)[1], train_threads()
     if asked and asked > threads:
         problems.append(f"LENET_TRAIN_THREADS={asked} is more than 4 per core; using {threads}")
@@ -49,6 +53,10 @@ def environment_problems() -> list[str]:
 
 def capacity_line() -> str:
     """What the server will do with training, for its log at start-up."""
+    from demo.ray_cluster import ray_address
+
+    if address := ray_address():
+        return f"Training: every run on the Ray cluster at {address} (LENET_RAY_ADDRESS)."
     runs, threads = default_capacity(), train_threads()
     each = f"{threads} threads each" if threads else "each on its share of the free cores"
     return f"Training: up to {runs} runs at once on {usable_cores()} cores, {each}."
@@ -117,6 +125,12 @@ class JobSlots:
             if job not in busy:  # not running yet: what it would get now
                 busy.append(job)
             return shares(self.cores, len(busy))[busy.index(job)]
+
+    full_line = "Every training slot on this server is busy"
+
+    def busy_line(self) -> str:
+        running, waiting = self.counts()
+        return f"{running} of {self.capacity} training slots busy on this server, {waiting} waiting"
 
     def counts(self) -> tuple[int, int]:
         """(running, waiting)."""

@@ -7,7 +7,7 @@ import torch
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from demo.ray_jobs import ray_address
+from demo.ray_cluster import ray_address
 from demo.sessions import SessionReaper
 from demo.slots import SERVING_THREADS, JobSlots, default_capacity
 from demo.worker import DataSource, start_worker_server
@@ -20,7 +20,7 @@ def job_slots() -> JobSlots:
     maps) uses one thread: its kernels are tiny, and threads meeting at barriers on cores that
     training runs are using would wait for each other."""
     torch.set_num_threads(SERVING_THREADS)
-    if ray_address():  # runs are Ray actors: Ray's scheduler is the cap (issue 15, prototype)
+    if ray_address():  # runs are Ray actors: Ray's scheduler is the cap (demo.ray_jobs)
         from demo.ray_jobs import RaySlots
 
         return RaySlots()

@@ -187,7 +187,8 @@ class _Sender:
 
     def flush(self) -> None:
         if self.pending:
-            self.events.put(("events", self.pending))
+            # stamped: the app measures how long its messages take (`ProcessRun.event_lags`)
+            self.events.put(("events", (self.pending, time.time())))
             self.pending = []
         self.sent = time.monotonic()
 

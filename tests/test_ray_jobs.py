@@ -1,6 +1,6 @@
 """Training runs on a Ray cluster (demo.ray_jobs), on a local Ray head started here with 2 CPUs:
 the Quick demo through the app's job API, pause/resume/stop, a killed worker, a queue behind a
-full cluster. PROTOTYPE (branch ray15): skipped without Ray (issue 15: in CI, not skipped)."""
+full cluster. Ray is in requirements-cluster.txt, which `make` installs: never skipped."""
 
 from __future__ import annotations
 
@@ -11,39 +11,19 @@ import time
 
 import pytest
 
-ray = pytest.importorskip("ray")
+import demo.state
+from demo.ray_jobs import RaySlots, RayTrainingJob
+from lenet.presets import PRESETS
+from tests.ray_support import FIXTURE, LONG, local_head, wait_for
+from tests.test_app import app, button, run_until, status_text  # noqa: F401 - app: a fixture
 
-from demo.ray_jobs import RaySlots, RayTrainingJob  # noqa: E402
-from demo.worker import DataSource  # noqa: E402
-from lenet.presets import PRESETS  # noqa: E402
-from tests.conftest import FIXTURE_DIR, FIXTURE_RECIPE  # noqa: E402
-
-FIXTURE = DataSource(folder=str(FIXTURE_DIR), val_size=1000)
 QUICK = dataclasses.replace(PRESETS["quick"].config, train_size=None, device="cpu")
-LONG = dataclasses.replace(FIXTURE_RECIPE, epochs=200, train_size=500, batch_size=50)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def cluster():
-    # address="local": a new head of our own, never a `ray start` cluster found on this machine
-    began = time.perf_counter()
-    ray.init(
-        address="local",
-        num_cpus=2,
-        include_dashboard=False,
-        log_to_driver=False,
-        runtime_env={"env_vars": {"PYTHONPATH": os.getcwd()}},
-    )
-    print(f"\nray.init: {time.perf_counter() - began:.2f} s")
-    yield
-    ray.shutdown()
-
-
-def wait_for(predicate, timeout: float = 60.0) -> None:
-    deadline = time.time() + timeout
-    while not predicate():
-        assert time.time() < deadline, "timed out"
-        time.sleep(0.02)
+    with local_head(cpus=2):
+        yield
 
 
 def test_the_quick_demo_runs_on_ray_through_the_job_api():
@@ -94,17 +74,36 @@ def test_a_killed_worker_fails_the_run_with_a_reason():
     assert snap.status == "failed" and "Ray cluster died" in snap.error
 
 
-def test_runs_queue_behind_a_full_cluster_and_move_on():
-    slots = RaySlots(cpus=2)  # each run takes the whole 2-CPU cluster: one at a time
-    first = RayTrainingJob(LONG, FIXTURE, slots).start()
-    wait_for(lambda: first.snapshot().status == "running")
-    second = RayTrainingJob(LONG, FIXTURE, slots).start()
-    third = RayTrainingJob(LONG, FIXTURE, slots).start()
-    wait_for(lambda: third.snapshot().queue_position == 2)
-    assert second.snapshot().status == "queued" and second.snapshot().queue_position == 1
-    third.stop()  # leaves the queue at once
-    wait_for(lambda: third.snapshot().status == "stopped")
-    first.stop()
-    wait_for(lambda: second.snapshot().status == "running")
-    second.stop()
-    assert first.join(60) and second.join(60) and third.join(5)
+def test_the_train_page_trains_on_the_cluster_when_the_variable_is_set(app, monkeypatch):  # noqa: F811
+    """The app's own path: `LENET_RAY_ADDRESS` makes the page's runs Ray actors (this test's
+    head stands for the cluster) that train on the node's MNIST, pause and finish as locally."""
+    monkeypatch.setenv("LENET_RAY_ADDRESS", "auto")
+    demo.state.job_slots.clear()
+    try:
+        app.query_params.update(preset="quick", train_size="2000", batch_size="100", epochs="3")
+        at = app.run()
+        button(at, "Start training").click().run()
+        job = at.session_state["job"]
+        assert isinstance(job, RayTrainingJob)
+        run_until(at, lambda a: "running" in status_text(a) and job.snapshot().batches)
+        button(at, "Pause").click().run()
+        run_until(at, lambda a: "paused" in status_text(a))
+        button(at, "Resume").click().run()
+        run_until(at, lambda a: "done" in status_text(a), timeout=120)
+        assert not at.exception
+        assert job.where and job.snapshot().finished.test_accuracy > 0.5
+        assert isinstance(demo.state.job_slots(), RaySlots)
+    finally:
+        demo.state.job_slots.clear()
+
+
+def test_a_cluster_running_other_code_fails_the_run_with_one_line(monkeypatch):
+    import demo.ray_jobs
+
+    monkeypatch.setattr(demo.ray_jobs, "code_version", lambda: "0123456789ab")  # this server's
+    job = RayTrainingJob(LONG, FIXTURE, RaySlots()).start()
+    assert job.join(60)
+    snap = job.snapshot()
+    assert snap.status == "failed" and not snap.batches
+    assert snap.error.startswith("the Ray cluster runs another version of this app (its code ")
+    assert "this server's 0123456789ab): update the checkout on every node" in snap.error

@@ -22,6 +22,7 @@ from demo.teacher import (
     teacher_section,
 )
 from demo.text import plain
+from demo.views.class_cluster import cluster_line
 from lenet.store import ACTIVE, RunRow, RunStore, StoreError
 
 ROWS_SHOWN, ROW_PX = 35, 35  # the leaderboard shows this many rows before it scrolls
@@ -98,6 +99,7 @@ def board(store: RunStore) -> None:
     zone = browser_zone()
     day = datetime.now(zone).date().isoformat()
     board = _table(rows, names, zone, (store.where, changed, hide, str(zone), day))
+    cluster_line(rows, names)
     leaderboard_table(board, rows, names)
     try:
         curves_section(store, changed, rows, names)

@@ -16,7 +16,6 @@ import streamlit as st
 from demo import tab
 from demo.jobs import JobSnapshot, TrainingJob
 from demo.nickname import nickname, nickname_ui
-from demo.ray_jobs import RayTrainingJob
 from demo.settings import FIELDS, config_from_settings, describe, settings_to_query
 from demo.slots import JobSlots, train_threads
 from demo.state import data_source, job_slots, mnist, session_id, session_reaper
@@ -57,7 +56,9 @@ def start_job() -> str | None:
         job = TrainingJob(
             config, data_source(), slots, train_threads(), recorder=recorder(config, values)
         ).start()
-    else:  # LENET_RAY_ADDRESS: a Ray actor (issue 15, prototype)
+    else:  # LENET_RAY_ADDRESS: a Ray actor on the cluster, its node's MNIST (demo.ray_jobs)
+        from demo.ray_jobs import RayTrainingJob
+
         job = RayTrainingJob(
             config, DataSource(verified=True), slots, recorder=recorder(config, values)
         ).start()

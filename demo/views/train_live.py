@@ -34,14 +34,10 @@ STATUS_BADGES = {
 
 def status_line(snap: JobSnapshot) -> None:
     status = snap.status
-    text = f"queued (position {snap.queue_position})" if status == "queued" else status
-    slots = job_slots()
-    running, waiting = slots.counts()
-    detail = (
-        f"{running} of {slots.capacity} training slots busy on this server, {waiting} waiting"
-        if status == "queued"
-        else ""
-    )
+    text = status
+    if status == "queued" and snap.queue_position:
+        text = f"queued (position {snap.queue_position})"
+    detail = job_slots().busy_line() if status == "queued" else ""
     st.markdown(f"**Status:** :{STATUS_BADGES[status]}-badge[{text}] {detail}")
 
 
@@ -118,12 +114,14 @@ def inside_view(job: TrainingJob) -> None:
 def queued_notice(snap: JobSnapshot) -> None:
     ahead = (snap.queue_position or 1) - 1
     line = (
-        "You are next in line"
+        "Your run is taking its place in line"
+        if snap.queue_position is None
+        else "You are next in line"
         if ahead == 0
         else f"{ahead} run{'s' if ahead > 1 else ''} wait ahead of yours"
     )
     st.info(
-        f"Every training slot on this server is busy. {line}; your run starts by itself "
+        f"{job_slots().full_line}. {line}; your run starts by itself "
         "as soon as one frees up. You can draw and inspect meanwhile.",
         icon=":material/hourglass_top:",
     )

@@ -1,0 +1,40 @@
+"""The Class page's line about the Ray cluster (`LENET_RAY_ADDRESS`): its CPUs, and the runs waiting
+for one, in the order they will start, from every app server (`demo.ray_cluster`). Without the
+variable there is no line and Ray is never imported."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from demo.ray_cluster import ray_address
+from demo.text import plain
+from lenet.store import RunRow
+
+SHOWN = 8  # waiting runs named; the rest counted
+
+
+def cluster_line(rows: list[RunRow], names: dict[int, str]) -> None:
+    if ray_address() is None:
+        return
+    from demo.ray_cluster import watch  # imports no Ray itself; the watcher's thread does
+
+    view = watch.latest()
+    if view is None:
+        st.markdown("**Ray cluster:** asking it how busy it is...")
+        return
+    if isinstance(view, str):
+        st.warning(f"Training is paused for the class: {view}.", icon=":material/cloud_off:")
+        return
+    total, free, waiting = view
+    who = {f"#{row.id}": plain(names.get(row.id, "")) for row in rows}
+    line = [f"{label} {who.get(label, '')}".strip() for label in waiting if label]
+    named = ", ".join(line[:SHOWN]) + (
+        f" and {len(line) - SHOWN} more" if len(line) > SHOWN else ""
+    )
+    queue = f"{len(waiting)} waiting, next first: {named}" if named else f"{len(waiting)} waiting"
+    st.markdown(
+        f"**Ray cluster:** {total - free:g} of {total:g} CPUs training · "
+        f"{queue if waiting else 'nobody waiting'}",
+        help="Every app server of the class sends its runs to this cluster; a run waits in "
+        "line until a CPU is free, in the order the runs were started.",
+    )

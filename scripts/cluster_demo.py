@@ -1,0 +1,153 @@
+"""A department's deployment, on one machine: a Ray cluster, N app servers side by side sharing
+one run store, every training run on the cluster (`make cluster-demo`; README "Many students:
+a Ray cluster"). The browser test tests/browser/test_cluster.py starts the same pieces.
+
+    python scripts/cluster_demo.py [--servers 2] [--cpus 2] [--port 8501]
+
+The head is `ray start --head` in a folder of its own (so stopping it stops only its processes,
+never another Ray on the machine), with its client server on `--client-port` (10001); each app
+server is `streamlit run demo/serve.py` with LENET_RAY_ADDRESS=ray://NODE_IP:PORT and the same
+LENET_DATABASE_URL (PostgreSQL for a department; by default the checkout's SQLite file, which
+servers on one machine can share). Ctrl-C stops everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RAY = Path(sys.executable).with_name("ray")
+MARKER = "LENET_RAY_HEAD"  # in the environment of every process a head started
+
+
+@dataclasses.dataclass
+class Head:
+    address: str  # ray://NODE_IP:CLIENT_PORT, what app servers connect to
+    folder: str  # its --temp-dir: every process of this head names it
+    gcs: str  # NODE_IP:GCS_PORT, for `ray start --address` on other nodes
+
+    def pids(self) -> list[int]:
+        """This head's processes, whatever they renamed themselves to: each inherited the
+        marker `start_head` put in `ray start`'s environment."""
+        marker = f"{MARKER}={self.folder}".encode()
+        found, parents = set(), {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and int(entry.name) != os.getpid():
+                with contextlib.suppress(OSError):
+                    if marker in (entry / "environ").read_bytes().split(b"\0"):
+                        found.add(int(entry.name))
+                    status = (entry / "status").read_text()
+                    parents[int(entry.name)] = int(status.split("PPid:")[1].split()[0])
+        # and their children: Ray's agents blank their environment when they rename themselves
+        while more := {pid for pid, parent in parents.items() if parent in found} - found:
+            found |= more
+        return sorted(found)
+
+
+def cluster_env() -> dict[str, str]:
+    """What the head, its workers and the app servers share: the checkout on the path (workers
+    import `demo` and `lenet`), Ray's token authentication (its default in Ray 2.60; the token is
+    ~/.ray/auth_token on this machine, RAY_AUTH_TOKEN elsewhere), no usage reports."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "RAY_AUTH_MODE": os.environ.get("RAY_AUTH_MODE", "token"),
+        "RAY_USAGE_STATS_ENABLED": "0",
+    }
+
+
+def start_head(cpus: int, client_port: int = 10001) -> Head:
+    folder = tempfile.mkdtemp(prefix="lenet-ray-")
+    done = subprocess.run(
+        [
+            str(RAY), "start", "--head", "--port=0", f"--num-cpus={cpus}",
+            f"--ray-client-server-port={client_port}", f"--temp-dir={folder}",
+            "--include-dashboard=false", "--disable-usage-stats",
+        ],
+        capture_output=True, text=True, env={**cluster_env(), MARKER: folder}, cwd=ROOT,
+        timeout=120, check=False,
+    )  # fmt: skip
+    said = done.stdout + done.stderr
+    gcs = re.search(r"ray start --address='([^']+)'", said)
+    if done.returncode or not gcs:
+        raise RuntimeError(f"ray start failed: {said.strip().splitlines()[-1:]}")
+    host = gcs.group(1).rpartition(":")[0]
+    return Head(f"ray://{host}:{client_port}", folder, gcs.group(1))
+
+
+def stop_head(head: Head) -> None:
+    for pid in head.pids():
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def server_env(head: Head, database: str) -> dict[str, str]:
+    return {**cluster_env(), "LENET_RAY_ADDRESS": head.address, "LENET_DATABASE_URL": database}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--servers", type=int, default=2, help="app servers side by side")
+    parser.add_argument("--cpus", type=int, default=2, help="the cluster's CPUs for training")
+    parser.add_argument("--port", type=int, default=8501, help="the first app server's port")
+    parser.add_argument("--client-port", type=int, default=10001, help="Ray's client server")
+    args = parser.parse_args(argv)
+    database = os.environ.get("LENET_DATABASE_URL") or f"sqlite:///{ROOT / 'runs' / 'lenet.db'}"
+    print(f"Starting a Ray head with {args.cpus} CPUs...", flush=True)
+    head = start_head(args.cpus, args.client_port)
+    servers = []
+    try:
+        for n in range(args.servers):
+            port = args.port + n
+            servers.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "streamlit",
+                        "run",
+                        "demo/serve.py",
+                        "--server.port",
+                        str(port),
+                        "--server.headless",
+                        "true",
+                        "--server.maxUploadSize",
+                        "24",
+                    ],
+                    cwd=ROOT,
+                    env=server_env(head, database),
+                    stdout=subprocess.DEVNULL,
+                )  # fmt: skip
+            )
+        where = ", ".join(f"http://localhost:{args.port + n}" for n in range(args.servers))
+        print(f"Ray cluster: {head.address} (add a node: ray start --address={head.gcs})")
+        print(f"Run store: {database.split('@')[-1]}")
+        print(f"App servers: {where}. Ctrl-C stops them and the cluster.", flush=True)
+        while all(server.poll() is None for server in servers):
+            time.sleep(1)
+        print("An app server stopped; stopping the rest.")
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                server.wait(10)
+        stop_head(head)
+        print("Stopped.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

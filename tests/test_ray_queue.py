@@ -1,0 +1,56 @@
+"""The class's queue on a one-CPU Ray cluster (a head started here): runs from two app servers
+wait in one line in the order they asked, a run stopped while waiting leaves it, a run whose
+worker is killed fails with the reason and the next run in line starts."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from demo.ray_cluster import cluster_view
+from demo.ray_jobs import RaySlots, RayTrainingJob
+from tests.ray_support import FIXTURE, LONG, local_head, wait_for
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cluster():
+    with local_head(cpus=1):
+        yield
+
+
+def test_runs_from_two_servers_queue_behind_a_one_cpu_cluster_and_move_on():
+    here, there = RaySlots(), RaySlots()  # two app servers' views of the same cluster
+    first = RayTrainingJob(LONG, FIXTURE, here).start()
+    wait_for(lambda: first.snapshot().status == "running")
+    second = RayTrainingJob(LONG, FIXTURE, there).start()
+    wait_for(lambda: second.snapshot().queue_position == 1)
+    third = RayTrainingJob(LONG, FIXTURE, here).start()
+    wait_for(lambda: third.snapshot().queue_position == 2)
+    fourth = RayTrainingJob(LONG, FIXTURE, there).start()
+    wait_for(lambda: fourth.snapshot().queue_position == 3, jobs=(first, second, third, fourth))
+    assert [j.snapshot().status for j in (second, third, fourth)] == ["queued"] * 3
+    assert cluster_view()[:2] == (1.0, 0.0) and len(cluster_view()[2]) == 3
+    wait_for(lambda: "1 of 1 CPUs busy on the Ray cluster, 3 runs waiting" in there.busy_line())
+
+    third.stop()  # leaves the line at once; the run behind it moves up
+    wait_for(lambda: third.snapshot().status == "stopped")
+    wait_for(lambda: fourth.snapshot().queue_position == 2, jobs=(first, second, third, fourth))
+    assert second.snapshot().queue_position == 1
+
+    # the running run's worker is killed: its student learns why, and the next in line starts
+    os.kill(int(first.where.rsplit(":", 1)[1]), signal.SIGKILL)
+    assert first.join(60)
+    assert first.snapshot().status == "failed"
+    assert "the training worker on the Ray cluster died" in first.snapshot().error
+    wait_for(lambda: second.snapshot().status == "running")
+    wait_for(lambda: fourth.snapshot().queue_position == 1, jobs=(first, second, third, fourth))
+    assert fourth.snapshot().status == "queued"
+
+    second.stop()
+    wait_for(lambda: fourth.snapshot().status == "running")
+    fourth.stop()
+    assert second.join(60) and fourth.join(60) and third.join(5)
+    assert [j.snapshot().status for j in (second, fourth)] == ["stopped", "stopped"]
+    assert cluster_view()[2] == []  # nobody left in line
