@@ -121,6 +121,9 @@ def test_no_app_page_imports_ray_without_the_variable():
 def test_auto_without_a_cluster_here_is_one_line(monkeypatch):
     monkeypatch.setenv("LENET_RAY_ADDRESS", "auto")
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    # a head someone else started on this machine is found by `auto`: its client server is
+    # looked for on a port where nothing listens
+    monkeypatch.setenv("LENET_RAY_CLIENT_PORT", str(free_port()))
     with pytest.raises(ClusterError) as raised:
         connect()
     assert "\n" not in str(raised.value) and "drawing and inspecting still work" in str(
