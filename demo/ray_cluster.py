@@ -1,4 +1,5 @@
-"""The app's connection to a Ray cluster (`LENET_RAY_ADDRESS`), and the class's queue on it.
+"""The app's connection to a Ray cluster (`LENET_RAY_ADDRESS`); the class's line on it is
+`demo.ray_queue`.
 
 The app is always a Ray *client* of the cluster (`ray://HOST:PORT`; `auto` is the client server of
 a `ray start --head` on this machine): a client outlives its cluster, where an app that were a Ray
@@ -9,19 +10,13 @@ driver itself would be ended by Ray when the cluster's head goes away (measured:
 Before it connects, the address is tried with a plain TCP connection (3 s), so a cluster that is
 not there fails a new run in seconds with one line (`ClusterError`), not after Ray's own retries.
 
-The queue: Ray starts a run's actor when the cluster has a CPU for it, but cannot say where a
-waiting run stands. Every app server's waiting runs are registered, in the order they asked, on
-one small named actor (`QueueBoard`, no CPU, detached: it outlives the servers), which each waiting
-run visits every second; a run not seen for `STALE_S` (its server died) drops out of the line.
-
-Ray is imported only here and in `demo.ray_jobs`, only when a run is started or the Class page is
-shown with the variable set.
+Ray is imported only here, in `demo.ray_queue` and `demo.ray_jobs`, only when a run is started or
+a page shows the cluster with the variable set.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import os
 import socket
@@ -33,15 +28,11 @@ from lenet.errors import LenetError
 ENV_ADDRESS = "LENET_RAY_ADDRESS"  # ray://HOST:10001, or auto (a `ray start --head` here)
 ENV_CLIENT_PORT = "LENET_RAY_CLIENT_PORT"  # the client server's port for `auto` (10001)
 NAMESPACE = "lenet"
-BOARD = "lenet-queue"
-STALE_S = 20.0  # a waiting run not seen for this long has left the line (its server is gone)
 REACH_S = 3.0  # the TCP check before connecting
 TRIES = 3  # connecting to the cluster
 GRACE_S = 5  # how long Ray's client tries to reconnect to a cluster that stopped answering
 _lock = threading.Lock()
 logger = logging.getLogger(__name__)
-_board_lock = threading.Lock()
-_board = None  # (the connection's generation, the board's handle)
 _generation = 0  # bumped by each new connection
 _client: str | None = None  # the address this process is a Ray client of (None: not a client)
 _stale = False  # that client's cluster has been found gone: connect again before the next call
@@ -166,116 +157,6 @@ def cluster_gone() -> str | None:
     return why
 
 
-class QueueBoard:
-    """The class's line of waiting runs, in the order they asked (a Ray actor's state: plain
-    Python, so it is tested without a cluster). A token is "server:job"; a label is what the Class
-    page shows (the run's number in the store, else empty)."""
-
-    def __init__(self) -> None:
-        self._line: dict[str, tuple[str, float]] = {}  # token -> (label, last seen); in order
-
-    def _tidy(self) -> None:
-        now = time.monotonic()
-        for token in [t for t, (_, seen) in self._line.items() if now - seen > STALE_S]:
-            del self._line[token]
-
-    def join(self, token: str, label: str = "") -> tuple[int, int]:
-        self._line.setdefault(token, (label, 0.0))
-        return self.seen(token)
-
-    def seen(self, token: str) -> tuple[int, int]:
-        """(this run's place in line from 1, or 0 when it is not in line; how many wait)."""
-        if token in self._line:
-            self._line[token] = (self._line[token][0], time.monotonic())
-        self._tidy()
-        place = list(self._line).index(token) + 1 if token in self._line else 0
-        return place, len(self._line)
-
-    def leave(self, token: str) -> None:
-        self._line.pop(token, None)
-
-    def labels(self) -> list[str]:
-        self._tidy()
-        return [label for label, _ in self._line.values()]
-
-
-@functools.cache
-def _board_class():
-    import ray
-
-    return ray.remote(num_cpus=0, max_restarts=-1)(QueueBoard)
-
-
-def board():
-    """The cluster's one `QueueBoard`: made by the first app server that needs it, kept by every
-    server's connection (made twice at once, Ray refuses the second when it is first used, so a
-    new one is tried once before it is kept)."""
-    global _board
-    ray = connect()
-    with _board_lock:
-        if _board is not None and _board[0] == _generation and _client is not None:
-            return _board[1]  # (a process with its own head asks again: the tests' heads change)
-        try:
-            handle = ray.get_actor(BOARD, namespace=NAMESPACE)
-        except ValueError:  # not made yet
-            handle = (
-                _board_class()
-                .options(name=BOARD, namespace=NAMESPACE, lifetime="detached", get_if_exists=True)
-                .remote()
-            )
-            try:
-                ray.get(handle.labels.remote(), timeout=30)
-            except Exception:  # noqa: BLE001 - ActorAlreadyExistsError: another server's won
-                handle = ray.get_actor(BOARD, namespace=NAMESPACE)
-        _board = (_generation, handle)
-        return handle
-
-
-def cluster_view() -> tuple[float, float, list[str]]:
-    """(the cluster's CPUs, those free, the labels of the runs waiting in line), for the Train and
-    Class pages; raises `ClusterError` when the cluster cannot be asked."""
-    ray = connect()
-    try:
-        waiting = ray.get(board().labels.remote(), timeout=10)
-        return (
-            ray.cluster_resources().get("CPU", 0.0),
-            ray.available_resources().get("CPU", 0.0),
-            waiting,
-        )
-    except Exception as error:  # noqa: BLE001 - one line for the page
-        raise unavailable(client_address(), str(error) or type(error).__name__) from error
-
-
-class _Watch:
-    """The cluster's CPUs and line as last seen, for pages: a page never waits for the cluster
-    (connecting can take seconds, a cluster gone longer); a read older than `max_age_s` asks
-    again on a thread of its own."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._value: tuple[float, float, list[str]] | str | None = None
-        self._at, self._began, self._asking = float("-inf"), float("-inf"), False
-
-    def latest(self, max_age_s: float = 2.0) -> tuple[float, float, list[str]] | str | None:
-        """(CPUs, free CPUs, labels in line), or why the cluster cannot be asked, or None
-        before the first answer."""
-        with self._lock:
-            now = time.monotonic()
-            # an ask that has not come back in 15 s is given up on (its answer still counts)
-            if now - self._at > max_age_s and (not self._asking or now - self._began > 15):
-                self._asking, self._began = True, now
-                threading.Thread(target=self._ask, name="lenet-ray-watch", daemon=True).start()
-            return self._value
-
-    def _ask(self) -> None:
-        try:
-            value = cluster_view()
-        except ClusterError as error:
-            value = str(error)
-        except Exception as error:  # noqa: BLE001 - a watcher never dies silently mid-class
-            value = unavailable(ray_address() or "auto", str(error)).args[0]
-        with self._lock:
-            self._value, self._at, self._asking = value, time.monotonic(), False
-
-
-watch = _Watch()
+def generation() -> tuple[int, bool]:
+    """(which connection this is: bumped by each new one, whether this process is a client)."""
+    return _generation, _client is not None

@@ -5,8 +5,8 @@
 same states, controls, events, live weights and timeline, filed by the same code
 (`ProcessRun._handle`). Ray's scheduler replaces the server's slot cap: a run is "queued" until
 Ray has a CPU for its actor and the actor answers; meanwhile it holds its place in the class's
-line (`demo.ray_cluster.QueueBoard`, shared by every app server), which gives its position.
-`RaySlots` stands in for `demo.slots.JobSlots` for the pages (positions, the cluster's CPUs).
+line (`demo.ray_queue.QueueBoard`, shared by every app server), which gives its position.
+`demo.ray_slots.RaySlots` stands in for `demo.slots.JobSlots` for the pages.
 
 The app pulls each run's messages with `poll` (one call in flight per run, waiting up to 0.25 s for
 something to say) and sends pause/resume/stop with `control`, on the actor's other threads while it
@@ -18,32 +18,19 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
-import threading
 import time
 import uuid
 
 from demo.jobs import TrainingJob
 from demo.ray_actor import RunActor, code_version
-from demo.ray_cluster import (
-    ClusterError,
-    board,
-    cluster_gone,
-    connect,
-    ray_address,
-    watch,
-)
+from demo.ray_cluster import ClusterError, cluster_gone, connect, ray_address
+from demo.ray_queue import board
+from demo.ray_slots import RaySlots
 
-ENV_CPUS = "LENET_RAY_CPUS"  # CPUs (and torch threads) a run asks Ray for; 1 by default
 POLL_WAIT_S = 0.25  # the longest a poll waits for a run to say something
 ANSWER_S = 30.0  # a call not answered in this long: the cluster is taken to be gone
 VISIT_S = 1.0  # a waiting run renews its place in line this often
 SERVER = uuid.uuid4().hex[:12]  # this app server, in the queue's tokens
-
-
-def run_cpus() -> int:
-    written = os.environ.get(ENV_CPUS, "").strip()
-    return min(int(written), 64) if written.isdigit() and int(written) >= 1 else 1
 
 
 @functools.cache
@@ -63,91 +50,6 @@ def died_reason(error: BaseException) -> str:
     detail = text.split("Worker exit detail:", 1)[1] if "Worker exit detail:" in text else ""
     why = (detail or text).strip().split(". ")[0].rstrip(".")
     return f"the training worker on the Ray cluster died ({why[:160]}); start the run again"
-
-
-class RaySlots:
-    """`JobSlots`' place for Ray runs: Ray decides who trains; this counts this server's runs,
-    keeps the positions its waiting runs last heard from the class's line, and shows the cluster's
-    CPUs as `demo.ray_cluster.watch` last saw them."""
-
-    full_line = "The Ray cluster's CPUs are all busy"
-
-    def __init__(self, cpus: int | None = None) -> None:
-        self.cpus = cpus or run_cpus()
-        self._lock = threading.Lock()
-        self._waiting: set[object] = set()
-        self._running: set[object] = set()
-        self._positions: dict[object, int] = {}
-        self._in_line = 0
-        self._cpus = 0.0  # the cluster's, as last seen
-
-    def view(self) -> tuple[float, float]:
-        """(the cluster's CPUs, those free), as last seen (0, 0: not known; never waits)."""
-        seen = watch.latest()
-        if isinstance(seen, tuple):
-            self._cpus = seen[0]
-            return seen[0], seen[1]
-        return 0.0, 0.0
-
-    @property
-    def capacity(self) -> int:
-        """Runs the cluster can train at once, as last seen."""
-        return int(self._cpus // self.cpus)
-
-    @property
-    def cores(self) -> int:
-        """The cluster's CPUs, as last seen (a job's snapshot reads it: never asks)."""
-        return int(self._cpus)
-
-    def busy_line(self) -> str:
-        seen = watch.latest()
-        if seen is None:
-            return "asking the Ray cluster how busy it is..."
-        if isinstance(seen, str):
-            return "the Ray cluster does not answer"
-        total, free, _ = seen
-        return (
-            f"{total - free:g} of {total:g} CPUs busy on the Ray cluster, "
-            f"{self._in_line} run{'s' if self._in_line != 1 else ''} waiting (whole class)"
-        )
-
-    def waiting(self, job: object) -> None:
-        with self._lock:
-            self._waiting.add(job)
-
-    def placed(self, job: object, place: int, in_line: int) -> None:
-        with self._lock:
-            self._positions[job], self._in_line = place, in_line
-
-    def started(self, job: object) -> None:
-        with self._lock:
-            self._in_line = max(0, self._in_line - 1)
-            self._waiting.discard(job)
-            self._positions.pop(job, None)
-            self._running.add(job)
-
-    def release(self, job: object) -> None:
-        with self._lock:
-            self._waiting.discard(job)
-            self._positions.pop(job, None)
-            self._running.discard(job)
-
-    def position(self, job: object) -> int | None:
-        """Its place in the class's line (None until the line has answered)."""
-        with self._lock:
-            return self._positions.get(job) or None
-
-    def rest(self, job: object, resting: bool) -> None:
-        """A paused run keeps its actor, and so its CPU on the cluster (as a paused local run
-        keeps its slot)."""
-
-    def share(self, job: object) -> int:
-        return self.cpus
-
-    def counts(self) -> tuple[int, int]:
-        """(running, waiting) on this app server."""
-        with self._lock:
-            return len(self._running), len(self._waiting)
 
 
 class RayTrainingJob(TrainingJob):

@@ -21,7 +21,7 @@ def job_slots() -> JobSlots:
     training runs are using would wait for each other."""
     torch.set_num_threads(SERVING_THREADS)
     if ray_address():  # runs are Ray actors: Ray's scheduler is the cap (demo.ray_jobs)
-        from demo.ray_jobs import RaySlots
+        from demo.ray_slots import RaySlots
 
         return RaySlots()
     return JobSlots(default_capacity())

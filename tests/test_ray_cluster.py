@@ -11,16 +11,17 @@ import time
 
 import pytest
 
-import demo.ray_cluster as cluster
-from demo.ray_cluster import ClusterError, QueueBoard, address_problem, connect
+import demo.ray_queue as queue
+from demo.ray_cluster import ClusterError, address_problem, connect
 from demo.ray_jobs import RaySlots, RayTrainingJob, died_reason
+from demo.ray_queue import QueueBoard
 from lenet.store import open_store
 from tests.ray_support import FIXTURE, LONG, wait_for
 
 
 def test_the_line_keeps_the_order_runs_asked_in_and_drops_runs_nobody_renews(monkeypatch):
     now = [100.0]
-    monkeypatch.setattr(cluster.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(queue.time, "monotonic", lambda: now[0])
     line = QueueBoard()
     assert line.join("a:1", "#1") == (1, 1)
     assert line.join("b:2", "#2") == (2, 2)
@@ -29,7 +30,7 @@ def test_the_line_keeps_the_order_runs_asked_in_and_drops_runs_nobody_renews(mon
     line.leave("a:1")
     assert line.seen("b:2") == (1, 2) and line.seen("a:3") == (2, 2)
     assert line.seen("gone:9") == (0, 2)  # not in line
-    now[0] += cluster.STALE_S - 1
+    now[0] += queue.STALE_S - 1
     assert line.seen("a:3") == (2, 2)
     now[0] += 2  # b:2's server stopped visiting: it leaves the line, a:3 moves up
     assert line.seen("a:3") == (1, 1) and line.labels() == [""]
@@ -149,7 +150,7 @@ def test_the_class_page_shows_the_clusters_line_by_nickname(store, monkeypatch):
     monkeypatch.setattr(class_page, "run_store", lambda: store)
     monkeypatch.setenv("LENET_RAY_ADDRESS", "ray://head:10001")
     seen = [(2.0, 0.0, [f"#{cy}", f"#{bob}", ""])]  # Cy asked first; one run not in the store
-    monkeypatch.setattr(cluster.watch, "latest", lambda: seen[0])
+    monkeypatch.setattr(queue.watch, "latest", lambda: seen[0])
     at = AppTest.from_function(class_app, default_timeout=30).run()
     line = next(m.value for m in at.markdown if m.value.startswith("**Ray cluster:**"))
     assert line == (

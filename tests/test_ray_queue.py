@@ -9,8 +9,8 @@ import signal
 
 import pytest
 
-from demo.ray_cluster import cluster_view
 from demo.ray_jobs import RaySlots, RayTrainingJob
+from demo.ray_queue import cluster_view
 from tests.ray_support import FIXTURE, LONG, local_head, wait_for
 
 

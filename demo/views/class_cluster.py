@@ -16,7 +16,7 @@ SHOWN = 8  # waiting runs named; the rest counted
 def cluster_line(rows: list[RunRow], names: dict[int, str]) -> None:
     if ray_address() is None:
         return
-    from demo.ray_cluster import watch  # imports no Ray itself; the watcher's thread does
+    from demo.ray_queue import watch  # imports no Ray itself; the watcher's thread does
 
     view = watch.latest()
     if view is None:
