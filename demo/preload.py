@@ -27,6 +27,7 @@ import demo.views.class_page  # noqa: F401
 import demo.views.draw  # noqa: F401
 import demo.views.inspect  # noqa: F401
 import demo.views.train  # noqa: F401
+from demo.ray_cluster import ray_address
 from demo.worker import DataSource, start_worker_server
 from lenet.checkpoint import DEFAULT_CHECKPOINT
 from lenet.data import load_mnist
@@ -34,10 +35,16 @@ from lenet.errors import DataError, LenetError
 
 
 def warm_up() -> None:
-    """The run store (opened and migrated; it says on stderr where runs go), Plotly's lazy
+    """The run store (opened and migrated; it says on stderr where runs go), the Ray cluster's
+    connection (with `LENET_RAY_ADDRESS`), Plotly's lazy
     imports, MNIST in memory (when present), the worker server and the shipped model's 'is it
     a digit?' statistics, now."""
     print(demo.store_state.store_line(), file=sys.stderr, flush=True)
+    if ray_address():  # connect to the cluster now, on the watcher's thread: the first student
+        # to press Start would otherwise wait for it (2 s, more when Ray's client server is slow)
+        from demo.ray_queue import watch
+
+        watch.latest()
     plotly.io.to_json(go.Figure(go.Heatmap(z=[[0.0]])), validate=False)
     try:
         data = load_mnist(fetch=False)

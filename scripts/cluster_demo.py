@@ -63,6 +63,10 @@ def cluster_env() -> dict[str, str]:
         "PYTHONPATH": str(ROOT),
         "RAY_AUTH_MODE": os.environ.get("RAY_AUTH_MODE", "token"),
         "RAY_USAGE_STATS_ENABLED": "0",
+        # the head's client server gives up on a client's server process that failed to start
+        # after this long (30 s by default; measured: one start in a few fails on a busy machine,
+        # and the app's connect tries again)
+        "RAY_CLIENT_SERVER_CHECK_CHANNEL_TIMEOUT_S": "10",
     }
 
 

@@ -170,7 +170,8 @@ def live_body() -> None:
     if snap.status == "queued":
         queued_notice(snap)
         return
-    progress_bar(snap)
+    if snap.active or snap.batches:  # a run that ended before its first batch: just why
+        progress_bar(snap)
     if snap.active and not train_timeline.shows_current():  # else the timeline draws them
         st.caption("The run training now (the timeline below shows another run):")
         live_charts(snap)
