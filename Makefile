@@ -27,10 +27,12 @@ PORT ?= 8501
 # from PORT up, sharing the run store ($$LENET_DATABASE_URL: PostgreSQL; else runs/lenet.db) and
 # the cluster; Ctrl-C stops all of it. README: "Many students: a Ray cluster".
 cluster-demo: $(STAMP) data
-	$(PY) scripts/cluster_demo.py --servers $(SERVERS) --cpus $(CPUS) --port $(PORT)
+	$(PY) scripts/cluster_demo.py --servers $(SERVERS) --cpus $(CPUS) --port $(PORT) \
+		--client-port $(CLIENT_PORT)
 
 SERVERS ?= 2
 CPUS ?= 2
+CLIENT_PORT ?= 10001
 
 # README's screenshots come from the browser tests
 screenshots: $(STAMP) data

@@ -23,6 +23,7 @@ import socket
 import threading
 import time
 
+from demo.text import shorten
 from lenet.errors import LenetError
 
 ENV_ADDRESS = "LENET_RAY_ADDRESS"  # ray://HOST:10001, or auto (a `ray start --head` here)
@@ -31,11 +32,13 @@ NAMESPACE = "lenet"
 REACH_S = 3.0  # the TCP check before connecting
 TRIES = 3  # connecting to the cluster
 GRACE_S = 5  # how long Ray's client tries to reconnect to a cluster that stopped answering
+FAILED_S = 30.0  # a failed connect is the answer for this long
 _lock = threading.Lock()
 logger = logging.getLogger(__name__)
 _generation = 0  # bumped by each new connection
 _client: str | None = None  # the address this process is a Ray client of (None: not a client)
 _stale = False  # that client's cluster has been found gone: connect again before the next call
+_failed: tuple[str, float, str] | None = None  # (address, when, why) of the last failed connect
 
 
 class ClusterError(LenetError):
@@ -63,7 +66,8 @@ def address_problem(address: str | None = None) -> str | None:
 def _host_port(address: str) -> tuple[str, int | None]:
     rest = address.removeprefix("ray://").split("/", 1)[0]
     host, _, port = rest.rpartition(":")
-    return host.strip("[]"), int(port) if port.isdigit() and 0 < int(port) < 65536 else None
+    number = int(port) if port.isascii() and port.isdigit() else 0
+    return host.strip("[]"), number if 0 < number < 65536 else None
 
 
 def client_address(address: str | None = None) -> str:
@@ -80,7 +84,7 @@ def client_address(address: str | None = None) -> str:
     except Exception as error:  # noqa: BLE001 - Ray's "could not find any running Ray instance"
         raise ClusterError(
             "no Ray cluster is running on this machine (LENET_RAY_ADDRESS=auto): start one with "
-            "`make cluster-head`; drawing and inspecting still work"
+            "`ray start --head` (docs/cluster.md); drawing and inspecting still work"
         ) from error
     port = os.environ.get(ENV_CLIENT_PORT, "").strip() or "10001"
     return f"ray://{head.rpartition(':')[0]}:{port}"
@@ -92,34 +96,38 @@ def reachable(address: str) -> str | None:
     try:
         with socket.create_connection((host, port), timeout=REACH_S):
             return None
-    except OSError as error:
-        return error.strerror or type(error).__name__
+    except (OSError, UnicodeError, ValueError) as error:  # refused, unknown host, a bad name
+        return getattr(error, "strerror", None) or type(error).__name__
 
 
 def unavailable(address: str, why: str) -> ClusterError:
     first = (why.strip().splitlines() or ["no answer"])[0][:160]
     return ClusterError(
-        f"the Ray cluster at {address} cannot take training runs now ({first}); "
+        f"the Ray cluster at {shorten(address, 80)} cannot take training runs now ({first}); "
         "drawing and inspecting still work"
     )
 
 
 def connect():
     """The `ray` module, connected to the cluster: once per process, and again after the cluster
-    went away and came back."""
+    went away and came back. A failure is remembered for `FAILED_S`: a class pressing Start
+    together meets one wait, not one each."""
     import ray
 
-    global _client, _stale
+    global _client, _stale, _failed
     with _lock:
         if _client is None and ray.is_initialized():
             return ray  # this process's own head (the tests)
         address = client_address()
+        if _failed and _failed[0] == address and time.monotonic() - _failed[1] < FAILED_S:
+            raise ClusterError(_failed[2])
         if why := reachable(address):
-            _stale = _client is not None
-            raise unavailable(address, why)
-        if _client == address and not _stale:
+            raise _remember(unavailable(address, why), address)
+        # a failed probe alone never drops a live client: that would end every run it owns
+        if _client == address and ray.is_initialized() and (not _stale or _answers(ray)):
+            _stale = False
             return ray
-        if _client is not None:  # a client of a cluster that went away (or moved): start again
+        if _client is not None:  # a client whose cluster went away (or moved): start again
             with contextlib.suppress(Exception):
                 ray.shutdown()
             _client = None
@@ -133,24 +141,41 @@ def connect():
                 break
             except Exception as error:  # noqa: BLE001 - anything at all: one line for the page
                 # measured: now and then the client server's process for a new client dies as
-                # it starts ("Initialization failure from server"); the next try works
+                # it starts ("Initialization failure from server"); the next try works. A
+                # timeout (something that is not Ray answers there) is not tried again.
                 logger.warning("connecting to the Ray cluster at %s: %s", address, error)
-                if attempt == TRIES:
-                    raise unavailable(address, str(error) or type(error).__name__) from error
                 with contextlib.suppress(Exception):
                     ray.shutdown()
+                if attempt == TRIES or "timeout" in str(error).lower():
+                    why = str(error) or type(error).__name__
+                    raise _remember(unavailable(address, why), address) from error
                 time.sleep(0.5)
         global _generation
-        _client, _stale, _generation = address, False, _generation + 1
+        _client, _stale, _failed, _generation = address, False, None, _generation + 1
         logger.info(
             "connected to the Ray cluster at %s in %.1f s", address, time.monotonic() - began
         )
         return ray
 
 
+def _answers(ray) -> bool:
+    try:
+        ray.cluster_resources()
+        return True
+    except Exception:  # noqa: BLE001 - a client whose cluster has gone
+        return False
+
+
+def _remember(error: ClusterError, address: str) -> ClusterError:
+    global _failed
+    _failed = (address, time.monotonic(), str(error))
+    return error
+
+
 def cluster_gone() -> str | None:
     """Why the cluster this process is a client of cannot be reached (None: it can, or this
-    process runs its own head)."""
+    process runs its own head). Asked only after a call to the cluster failed or hung: then a
+    cluster that is gone means connecting again for the next run."""
     global _stale
     why = reachable(_client) if _client else None
     _stale = _stale or why is not None

@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 import time
 import uuid
 
 from demo.jobs import TrainingJob
 from demo.ray_actor import RunActor, code_version
 from demo.ray_cluster import ClusterError, cluster_gone, connect, ray_address
-from demo.ray_queue import board
-from demo.ray_slots import RaySlots
+from demo.ray_queue import board, forget_board
+from demo.ray_slots import ENV_CPUS, RaySlots
+from demo.text import shorten
 
 POLL_WAIT_S = 0.25  # the longest a poll waits for a run to say something
 ANSWER_S = 30.0  # a call not answered in this long: the cluster is taken to be gone
@@ -61,34 +63,34 @@ class RayTrainingJob(TrainingJob):
         self.where: str | None = None  # host:pid of the actor, once it is up
         self.token = f"{SERVER}:{self.job_id}"
         self._gone = False  # the cluster stopped answering
+        self._actor = None  # the run's actor, once asked for
+        self._in_line = False  # has a place in the class's line
+        self._since = time.time()  # when it asked: its place in the line
 
     def _send(self, message) -> None:
+        """Pause/resume/stop to the actor, from a thread of its own: called under the job's
+        lock, and Ray's client can block for seconds while the cluster is going away."""
         actor = self._control
         if actor is not None and isinstance(message, str):
-            # the run has ended or the cluster is gone: the listener reports it
-            with contextlib.suppress(Exception):
-                actor.control.remote(message)
+            threading.Thread(target=self._deliver, args=(actor, message), daemon=True).start()
+
+    @staticmethod
+    def _deliver(actor, message: str) -> None:
+        with contextlib.suppress(Exception):  # the run has ended or the cluster is gone: the
+            actor.control.remote(message)  # listener reports it
 
     def _work(self) -> None:
         self.slots.waiting(self)
-        ray = actor = line = None
+        ray = actor = None
         try:
             ray = connect()
-            line = board()
-            label = f"#{self.recorder.run_id}" if self.recorder is not None else ""
-            self.slots.placed(self, *ray.get(line.join.remote(self.token, label), timeout=ANSWER_S))
-            actor = (
-                _actor_class()
-                .options(num_cpus=self.slots.cpus)
-                .remote(
-                    self.config.to_dict(),
-                    self.source,
-                    self.threads,
-                    self.publish_s,
-                    self.keep_snapshots,
-                )
-            )
-            if not self._wait_for(ray, actor, line):
+            if self._cancel.is_set():  # stopped while the cluster was being reached
+                self._end("stopped")
+                return
+            self._check_fits(ray)
+            self._join_line(ray)
+            actor = self._wait_for(ray)
+            if actor is None:
                 self._end("stopped")
                 return
             self._listen_to(ray, actor)
@@ -103,25 +105,74 @@ class RayTrainingJob(TrainingJob):
             with self._lock:
                 self._control = None
             if not self._gone:  # else each call would wait for Ray's client to reconnect
-                if line is not None:
+                if self._in_line:
                     with contextlib.suppress(Exception):
-                        line.leave.remote(self.token)
-                if actor is not None:
+                        board().leave.remote(self.token)
+                if self._actor is not None:
                     with contextlib.suppress(Exception):  # gone already
-                        ray.kill(actor)
+                        ray.kill(self._actor)
 
-    def _wait_for(self, ray, actor, line) -> bool:
-        """Wait in line until the actor is up (True) or the student stops the run (False)."""
-        up = actor.where.remote()
-        visited = time.monotonic()
-        while not ray.wait([up], timeout=0.2)[0]:  # Ray has no CPU for it yet
+    def _check_fits(self, ray) -> None:
+        """A run asking for more CPUs than any machine of the cluster has would wait forever."""
+        largest = max(
+            (n.get("Resources", {}).get("CPU", 0) for n in ray.nodes() if n.get("Alive")),
+            default=0,
+        )
+        if self.slots.cpus > largest:
+            raise ClusterError(
+                f"each run asks for {self.slots.cpus} CPUs ({ENV_CPUS}) but the largest machine "
+                f"of the Ray cluster has {largest:g}: set {ENV_CPUS} to at most {largest:g}"
+            )
+
+    def _join_line(self, ray) -> bool:
+        """Take a place at the end of the class's line (False: the line cannot be reached; the
+        run then waits for Ray alone, without a position)."""
+        return self._visit(ray, join=True) > 0
+
+    def _visit(self, ray, join: bool = False) -> int:
+        """Renew the run's place in line, taking one again if the line lost it (its actor was
+        made anew); the place (0: not known). The line is a courtesy: it never fails a run."""
+        label = f"#{self.recorder.run_id}" if self.recorder is not None else ""
+        try:
+            line = board()
+            place, waiting = ray.get(line.seen.remote(self.token), timeout=10)
+            if place == 0 and (join or self._in_line):
+                place, waiting = ray.get(
+                    line.join.remote(self.token, label, self._since), timeout=10
+                )
+        except Exception:  # noqa: BLE001 - the line's actor died or moved: go on without it
+            forget_board()
+            place, waiting = 0, 0
+        self._in_line = self._in_line or place > 0
+        self.slots.placed(self, place, waiting)
+        return place
+
+    def _wait_for(self, ray):
+        """Wait in line: the run asks Ray for its actor once it is at the front of the line or
+        a CPU is free for every run ahead of it (so runs start in the order they asked, which
+        Ray alone does not keep); then until the actor is up. The actor, or None when the
+        student stopped the run first."""
+        up, visited, place = None, float("-inf"), 1
+        while up is None or not ray.wait([up], timeout=0.2)[0]:
             if self._cancel.is_set():
-                return False
+                return None
             if time.monotonic() - visited >= VISIT_S:
-                self.slots.placed(self, *ray.get(line.seen.remote(self.token), timeout=ANSWER_S))
+                place = self._visit(ray) if self._in_line else 1
                 visited = time.monotonic()
+            if up is None:
+                free = ray.available_resources().get("CPU", 0.0) // self.slots.cpus
+                # place 0: the line is not known now (its actor is being made anew): only when
+                # a CPU is free, else a full cluster would take runs out of the line's order
+                if place == 1 or 0 < place <= free or (place == 0 and free >= 1):
+                    self._actor = self._make_actor()
+                    up = self._actor.where.remote()
+                else:
+                    time.sleep(0.2)
         self.where, theirs = ray.get(up)
-        line.leave.remote(self.token)
+        if self._in_line:
+            with contextlib.suppress(Exception):
+                board().leave.remote(self.token)
+            self._in_line = False
         if theirs != code_version():
             raise ClusterError(
                 f"the Ray cluster runs another version of this app (its code {theirs}, this "
@@ -129,7 +180,20 @@ class RayTrainingJob(TrainingJob):
                 "the cluster; drawing and inspecting still work"
             )
         self.slots.started(self)
-        return True
+        return self._actor
+
+    def _make_actor(self):
+        return (
+            _actor_class()
+            .options(num_cpus=self.slots.cpus)
+            .remote(
+                self.config.to_dict(),
+                self.source,
+                self.threads,
+                self.publish_s,
+                self.keep_snapshots,
+            )
+        )
 
     def _listen_to(self, ray, actor) -> None:
         actor.train.remote()  # its outcome comes as messages
@@ -168,10 +232,11 @@ class RayTrainingJob(TrainingJob):
         name = type(error).__name__
         if "ActorDied" in name or "RayActorError" in name or "ActorUnavailable" in name:
             return died_reason(error)
-        if "GetTimeout" in name or isinstance(error, ConnectionError):
+        if "GetTimeout" in name or "Rpc" in name or isinstance(error, ConnectionError):
             where = ray_address()
             return (
-                f"the Ray cluster{' at ' + where if where else ''} stopped answering ({error}): "
+                f"the Ray cluster{' at ' + shorten(where, 80) if where else ''} stopped answering "
+                f"({str(error).splitlines()[0][:120] if str(error) else name}): "
                 "the run is lost; start it again when the cluster is back"
             )
-        return f"training failed: {name}: {error}"
+        return f"training failed: {name}: {(str(error).splitlines() or [''])[0][:200]}"

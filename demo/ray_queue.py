@@ -37,14 +37,21 @@ class QueueBoard:
 
     def __init__(self) -> None:
         self._line: dict[str, tuple[str, float]] = {}  # token -> (label, last seen); in order
+        self._since: dict[str, float] = {}  # token -> when its run asked
 
     def _tidy(self) -> None:
         now = time.monotonic()
         for token in [t for t, (_, seen) in self._line.items() if now - seen > STALE_S]:
-            del self._line[token]
+            self.leave(token)
 
-    def join(self, token: str, label: str = "") -> tuple[int, int]:
-        self._line.setdefault(token, (label, 0.0))
+    def join(self, token: str, label: str = "", since: float = 0.0) -> tuple[int, int]:
+        """Take a place by when the run asked (`since`, the app server's clock): a run taking
+        its place again after the line was lost goes back where it was."""
+        if token not in self._line:
+            self._since[token] = since or time.time()
+            self._line[token] = (label, 0.0)
+            order = sorted(self._line, key=lambda t: self._since.get(t, 0.0))
+            self._line = {t: self._line[t] for t in order}
         return self.seen(token)
 
     def seen(self, token: str) -> tuple[int, int]:
@@ -57,6 +64,7 @@ class QueueBoard:
 
     def leave(self, token: str) -> None:
         self._line.pop(token, None)
+        self._since.pop(token, None)
 
     def labels(self) -> list[str]:
         self._tidy()
@@ -96,12 +104,23 @@ def board():
         return handle
 
 
+def forget_board() -> None:
+    """The board's handle failed (its actor died or its node went away): look it up again, or
+    make a new one, at the next `board()`."""
+    global _board
+    _board = None
+
+
 def cluster_view() -> tuple[float, float, list[str]]:
     """(the cluster's CPUs, those free, the labels of the runs waiting in line), for the Train and
     Class pages; raises `ClusterError` when the cluster cannot be asked."""
     ray = connect()
     try:
-        waiting = ray.get(board().labels.remote(), timeout=10)
+        try:
+            waiting = ray.get(board().labels.remote(), timeout=10)
+        except Exception:  # noqa: BLE001 - the board's actor died: a new one, once
+            forget_board()
+            waiting = ray.get(board().labels.remote(), timeout=10)
         return (
             ray.cluster_resources().get("CPU", 0.0),
             ray.available_resources().get("CPU", 0.0),
@@ -119,16 +138,15 @@ class _Watch:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._value: tuple[float, float, list[str]] | str | None = None
-        self._at, self._began, self._asking = float("-inf"), float("-inf"), False
+        self._at, self._asking = float("-inf"), False
 
     def latest(self, max_age_s: float = 2.0) -> tuple[float, float, list[str]] | str | None:
         """(CPUs, free CPUs, labels in line), or why the cluster cannot be asked, or None
         before the first answer."""
         with self._lock:
             now = time.monotonic()
-            # an ask that has not come back in 15 s is given up on (its answer still counts)
-            if now - self._at > max_age_s and (not self._asking or now - self._began > 15):
-                self._asking, self._began = True, now
+            if now - self._at > max_age_s and not self._asking:
+                self._asking = True
                 threading.Thread(target=self._ask, name="lenet-ray-watch", daemon=True).start()
             return self._value
 

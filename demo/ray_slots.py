@@ -13,13 +13,20 @@ ENV_CPUS = "LENET_RAY_CPUS"  # CPUs (and torch threads) a run asks Ray for; 1 by
 
 def run_cpus() -> int:
     written = os.environ.get(ENV_CPUS, "").strip()
-    return min(int(written), 64) if written.isdigit() and int(written) >= 1 else 1
+    number = int(written) if written.isascii() and written.isdigit() else 0
+    return min(number, 64) if number >= 1 else 1
 
 
 class RaySlots:
     """`JobSlots`' place for Ray runs: Ray decides who trains; this counts this server's runs,
     keeps the positions its waiting runs last heard from the class's line, and shows the cluster's
     CPUs as `demo.ray_queue.watch` last saw them."""
+
+    def starting(self) -> bool:
+        """Whether the cluster had a CPU free when last seen: a queued run is then being
+        started (its worker loads PyTorch and MNIST), not waiting for others."""
+        seen = watch.latest()
+        return isinstance(seen, tuple) and seen[1] >= self.cpus
 
     full_line = "The Ray cluster's CPUs are all busy"
 

@@ -18,6 +18,7 @@ import contextlib
 import dataclasses
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -71,6 +72,10 @@ def cluster_env() -> dict[str, str]:
 
 
 def start_head(cpus: int, client_port: int = 10001) -> Head:
+    if 10002 <= client_port <= 19999:
+        raise ValueError(
+            f"client port {client_port} is in Ray's worker ports (10002-19999): pick another"
+        )
     folder = tempfile.mkdtemp(prefix="lenet-ray-")
     done = subprocess.run(
         [
@@ -84,7 +89,9 @@ def start_head(cpus: int, client_port: int = 10001) -> Head:
     said = done.stdout + done.stderr
     gcs = re.search(r"ray start --address='([^']+)'", said)
     if done.returncode or not gcs:
-        raise RuntimeError(f"ray start failed: {said.strip().splitlines()[-1:]}")
+        shutil.rmtree(folder, ignore_errors=True)
+        why = [line for line in said.splitlines() if "Error" in line] or said.splitlines()[-1:]
+        raise RuntimeError(f"ray start failed: {why[-1].strip() if why else done.returncode}")
     host = gcs.group(1).rpartition(":")[0]
     return Head(f"ray://{host}:{client_port}", folder, gcs.group(1))
 
@@ -93,6 +100,7 @@ def stop_head(head: Head) -> None:
     for pid in head.pids():
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
+    shutil.rmtree(head.folder, ignore_errors=True)
 
 
 def server_env(head: Head, database: str) -> dict[str, str]:
@@ -108,7 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     database = os.environ.get("LENET_DATABASE_URL") or f"sqlite:///{ROOT / 'runs' / 'lenet.db'}"
     print(f"Starting a Ray head with {args.cpus} CPUs...", flush=True)
-    head = start_head(args.cpus, args.client_port)
+    try:
+        head = start_head(args.cpus, args.client_port)
+    except (ValueError, RuntimeError) as error:
+        print(f"cluster-demo: {error}", file=sys.stderr)
+        return 2
     servers = []
     try:
         for n in range(args.servers):
@@ -134,7 +146,10 @@ def main(argv: list[str] | None = None) -> int:
                 )  # fmt: skip
             )
         where = ", ".join(f"http://localhost:{args.port + n}" for n in range(args.servers))
-        print(f"Ray cluster: {head.address} (add a node: ray start --address={head.gcs})")
+        print(
+            f"Ray cluster: {head.address} (add a node, from its checkout: RAY_AUTH_MODE=token "
+            f"PYTHONPATH=$PWD .venv/bin/ray start --address={head.gcs})"
+        )
         print(f"Run store: {database.split('@')[-1]}")
         print(f"App servers: {where}. Ctrl-C stops them and the cluster.", flush=True)
         while all(server.poll() is None for server in servers):

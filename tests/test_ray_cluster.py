@@ -28,6 +28,8 @@ def test_the_line_keeps_the_order_runs_asked_in_and_drops_runs_nobody_renews(mon
     assert line.join("a:3", "") == (3, 3)
     assert line.join("b:2", "#2") == (2, 3)  # asking again keeps its place
     line.leave("a:1")
+    assert line.join("a:1", "#1", since=1.0) == (1, 3)  # back where it was: it asked first
+    line.leave("a:1")
     assert line.seen("b:2") == (1, 2) and line.seen("a:3") == (2, 2)
     assert line.seen("gone:9") == (0, 2)  # not in line
     now[0] += queue.STALE_S - 1
@@ -47,6 +49,8 @@ def test_the_line_keeps_the_order_runs_asked_in_and_drops_runs_nobody_renews(mon
         ("ray://10.0.0.5", False),
         ("ray://10.0.0.5:99999", False),
         ("http://10.0.0.5:10001", False),
+        ("ray://h:²", False),  # "²".isdigit() is True, int("²") raises
+        ("ray://" + "a" * 300 + ":1", True),  # well formed; reaching it fails in one line
     ],
 )
 def test_the_address_is_a_client_address_or_auto(address, fine):
@@ -154,11 +158,11 @@ def test_the_class_page_shows_the_clusters_line_by_nickname(store, monkeypatch):
     at = AppTest.from_function(class_app, default_timeout=30).run()
     line = next(m.value for m in at.markdown if m.value.startswith("**Ray cluster:**"))
     assert line == (
-        f"**Ray cluster:** 2 of 2 CPUs training · 3 waiting, next first: #{cy} Cy, #{bob} Bob"
+        f"**Ray cluster:** 2 of 2 CPUs in use · 3 waiting, next first: #{cy} Cy, #{bob} Bob"
     )
     seen[0] = "the Ray cluster at ray://head:10001 cannot take training runs now (refused)"
     at.run()
-    assert any("Training is paused for the class: the Ray cluster" in w.value for w in at.warning)
+    assert any("Training is unavailable: the Ray cluster does not" in w.value for w in at.warning)
     assert not at.exception and ada
 
 
@@ -173,3 +177,14 @@ def test_without_the_variable_the_class_page_has_no_cluster_line(store, monkeypa
     monkeypatch.delenv("LENET_RAY_ADDRESS", raising=False)
     at = AppTest.from_function(class_app, default_timeout=30).run()
     assert not [m for m in at.markdown if "Ray cluster" in m.value] and not at.exception
+
+
+def test_unusual_settings_never_raise(monkeypatch):
+    from demo.ray_cluster import reachable
+    from demo.ray_slots import run_cpus
+
+    for written, cpus in (("²", 1), ("2", 2), ("0", 1), ("999", 64), ("x", 1)):
+        monkeypatch.setenv("LENET_RAY_CPUS", written)
+        assert run_cpus() == cpus
+    assert reachable("ray://" + "a" * 300 + ":1")  # why not, in words: no exception
+    assert reachable("ray://a..b:1")

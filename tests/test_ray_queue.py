@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 import pytest
 
@@ -54,3 +55,40 @@ def test_runs_from_two_servers_queue_behind_a_one_cpu_cluster_and_move_on():
     assert second.join(60) and fourth.join(60) and third.join(5)
     assert [j.snapshot().status for j in (second, fourth)] == ["stopped", "stopped"]
     assert cluster_view()[2] == []  # nobody left in line
+
+
+def test_the_line_survives_its_actor_being_killed_and_runs_start_in_its_order():
+    import ray
+
+    slots = RaySlots()
+    first = RayTrainingJob(LONG, FIXTURE, slots).start()
+    wait_for(lambda: first.snapshot().status == "running")
+    first.pause()  # a paused run keeps its CPU: nothing moves until the test says so
+    waiting = []
+    for place in (1, 2, 3):
+        waiting.append(RayTrainingJob(LONG, FIXTURE, slots).start())
+        wait_for(lambda p=place: waiting[-1].snapshot().queue_position == p)
+    ray.kill(ray.get_actor("lenet-queue", namespace="lenet"))  # mid-class
+    time.sleep(2.5)
+    assert [j.snapshot().status for j in waiting] == ["queued"] * 3  # no run failed
+    wait_for(lambda: [j.snapshot().queue_position for j in waiting] == [1, 2, 3], jobs=waiting)
+    started = []
+    for _ in range(3):  # each stop frees the CPU for the next in line, in order
+        running = first if not started else started[-1]
+        running.stop()
+        wait_for(lambda: any(j.snapshot().status == "running" for j in waiting if j not in started))
+        started.append(next(j for j in waiting if j.snapshot().status == "running"))
+    started[-1].stop()
+    assert started == waiting
+    assert all(j.join(60) for j in (first, *waiting))
+    assert cluster_view()[2] == []
+
+
+def test_a_run_asking_for_more_cpus_than_any_machine_has_fails_in_one_line():
+    job = RayTrainingJob(LONG, FIXTURE, RaySlots(cpus=4)).start()
+    assert job.join(30)
+    assert job.snapshot().status == "failed"
+    assert job.snapshot().error == (
+        "each run asks for 4 CPUs (LENET_RAY_CPUS) but the largest machine of the Ray cluster "
+        "has 1: set LENET_RAY_CPUS to at most 1"
+    )

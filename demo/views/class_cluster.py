@@ -23,7 +23,11 @@ def cluster_line(rows: list[RunRow], names: dict[int, str]) -> None:
         st.markdown("**Ray cluster:** asking it how busy it is...")
         return
     if isinstance(view, str):
-        st.warning(f"Training is paused for the class: {view}.", icon=":material/cloud_off:")
+        st.warning(
+            "Training is unavailable: the Ray cluster does not answer. Runs that were training "
+            "are lost; students can start again when it is back. Drawing and inspecting work.",
+            icon=":material/cloud_off:",
+        )
         return
     total, free, waiting = view
     who = {f"#{row.id}": plain(names.get(row.id, "")) for row in rows}
@@ -33,7 +37,7 @@ def cluster_line(rows: list[RunRow], names: dict[int, str]) -> None:
     )
     queue = f"{len(waiting)} waiting, next first: {named}" if named else f"{len(waiting)} waiting"
     st.markdown(
-        f"**Ray cluster:** {total - free:g} of {total:g} CPUs training · "
+        f"**Ray cluster:** {total - free:g} of {total:g} CPUs in use · "
         f"{queue if waiting else 'nobody waiting'}",
         help="Every app server of the class sends its runs to this cluster; a run waits in "
         "line until a CPU is free, in the order the runs were started.",

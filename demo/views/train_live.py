@@ -112,13 +112,21 @@ def inside_view(job: TrainingJob) -> None:
 
 
 def queued_notice(snap: JobSnapshot) -> None:
+    slots = job_slots()
+    if getattr(slots, "starting", lambda: False)() and (snap.queue_position or 1) == 1:
+        st.info(
+            "Starting your run on the Ray cluster: its worker loads PyTorch and MNIST, a few "
+            "seconds. You can draw and inspect meanwhile.",
+            icon=":material/rocket_launch:",
+        )
+        return
     ahead = (snap.queue_position or 1) - 1
     line = (
         "Your run is taking its place in line"
         if snap.queue_position is None
         else "You are next in line"
         if ahead == 0
-        else f"{ahead} run{'s' if ahead > 1 else ''} wait ahead of yours"
+        else f"{ahead} run{'s wait' if ahead > 1 else ' waits'} ahead of yours"
     )
     st.info(
         f"{job_slots().full_line}. {line}; your run starts by itself "

@@ -60,7 +60,7 @@ def test_two_servers_share_one_queue_and_class_page_and_survive_the_cluster(brow
             teacher.goto(f"{url}/class")
             line = teacher.locator("p", has_text="Ray cluster:")
             line.wait_for(timeout=60_000)
-            expect(line).to_contain_text("1 of 1 CPUs training · 1 waiting, next first:")
+            expect(line).to_contain_text("1 of 1 CPUs in use · 1 waiting, next first:")
             expect(line).to_contain_text("Bob")
             expect(teacher.get_by_text("2 runs", exact=False).first).to_be_visible()
         teacher.get_by_role("button", name="Download the table (CSV)").wait_for()
