@@ -44,15 +44,7 @@ class ProcessRun:
         )
         process.start()
         child_end.close()
-        with self._lock:
-            self._control = control
-            self._status = "running"
-            self._threads_now = self.threads
-            if self._pause_wanted:
-                self._ask_pause()
-            if self._cancel.is_set():
-                self._send("stop")
-                self._status = "stopping"
+        self._went_live(control)
         try:
             self._listen(events, process)
         finally:

@@ -97,6 +97,19 @@ class TrainingJob(ProcessRun):
         self._send("pause")
         self._status = "pausing"
 
+    def _went_live(self, control) -> None:
+        """The run's process (or actor) is up and takes controls from `control` on: a pause or
+        stop asked while it started is passed on now."""
+        with self._lock:
+            self._control = control
+            self._status = "running"
+            self._threads_now = self.threads
+            if self._pause_wanted:
+                self._ask_pause()
+            if self._cancel.is_set():
+                self._send("stop")
+                self._status = "stopping"
+
     def pause(self) -> None:
         with self._lock:
             self._pause_wanted = True

@@ -80,7 +80,6 @@ class RayTrainingJob(TrainingJob):
             actor.control.remote(message)  # listener reports it
 
     def _work(self) -> None:
-        self.slots.waiting(self)
         ray = actor = None
         try:
             ray = connect()
@@ -197,15 +196,7 @@ class RayTrainingJob(TrainingJob):
 
     def _listen_to(self, ray, actor) -> None:
         actor.train.remote()  # its outcome comes as messages
-        with self._lock:
-            self._control = actor
-            self._status = "running"
-            self._threads_now = self.threads
-            if self._pause_wanted:
-                self._ask_pause()
-            if self._cancel.is_set():
-                self._send("stop")
-                self._status = "stopping"
+        self._went_live(actor)
         asked, waiting = time.monotonic(), actor.poll.remote(POLL_WAIT_S)
         while True:
             if not ray.wait([waiting], timeout=0.5)[0]:

@@ -18,9 +18,9 @@ def run_cpus() -> int:
 
 
 class RaySlots:
-    """`JobSlots`' place for Ray runs: Ray decides who trains; this counts this server's runs,
-    keeps the positions its waiting runs last heard from the class's line, and shows the cluster's
-    CPUs as `demo.ray_queue.watch` last saw them."""
+    """`JobSlots`' place for Ray runs: Ray decides who trains; this keeps the positions this
+    server's waiting runs last heard from the class's line, and shows the cluster's CPUs as
+    `demo.ray_queue.watch` last saw them."""
 
     def starting(self) -> bool:
         """Whether the cluster had a CPU free when last seen: a queued run is then being
@@ -33,29 +33,13 @@ class RaySlots:
     def __init__(self, cpus: int | None = None) -> None:
         self.cpus = cpus or run_cpus()
         self._lock = threading.Lock()
-        self._waiting: set[object] = set()
-        self._running: set[object] = set()
         self._positions: dict[object, int] = {}
-        self._in_line = 0
-        self._cpus = 0.0  # the cluster's, as last seen
-
-    def view(self) -> tuple[float, float]:
-        """(the cluster's CPUs, those free), as last seen (0, 0: not known; never waits)."""
-        seen = watch.latest()
-        if isinstance(seen, tuple):
-            self._cpus = seen[0]
-            return seen[0], seen[1]
-        return 0.0, 0.0
-
-    @property
-    def capacity(self) -> int:
-        """Runs the cluster can train at once, as last seen."""
-        return int(self._cpus // self.cpus)
+        self._in_line = 0  # runs in the class's line, as this server's runs last heard
 
     @property
     def cores(self) -> int:
-        """The cluster's CPUs, as last seen (a job's snapshot reads it: never asks)."""
-        return int(self._cpus)
+        """What a run trains on (a job's snapshot reads it: never asks the cluster)."""
+        return self.cpus
 
     def busy_line(self) -> str:
         seen = watch.latest()
@@ -69,10 +53,6 @@ class RaySlots:
             f"{self._in_line} run{'s' if self._in_line != 1 else ''} waiting (whole class)"
         )
 
-    def waiting(self, job: object) -> None:
-        with self._lock:
-            self._waiting.add(job)
-
     def placed(self, job: object, place: int, in_line: int) -> None:
         with self._lock:
             self._positions[job], self._in_line = place, in_line
@@ -80,15 +60,11 @@ class RaySlots:
     def started(self, job: object) -> None:
         with self._lock:
             self._in_line = max(0, self._in_line - 1)
-            self._waiting.discard(job)
             self._positions.pop(job, None)
-            self._running.add(job)
 
     def release(self, job: object) -> None:
         with self._lock:
-            self._waiting.discard(job)
             self._positions.pop(job, None)
-            self._running.discard(job)
 
     def position(self, job: object) -> int | None:
         """Its place in the class's line (None until the line has answered)."""
@@ -101,8 +77,3 @@ class RaySlots:
 
     def share(self, job: object) -> int:
         return self.cpus
-
-    def counts(self) -> tuple[int, int]:
-        """(running, waiting) on this app server."""
-        with self._lock:
-            return len(self._running), len(self._waiting)

@@ -128,6 +128,10 @@ class JobSlots:
 
     full_line = "Every training slot on this server is busy"
 
+    def starting(self) -> bool:
+        """A queued local run waits for a slot; it is never 'starting' (see RaySlots)."""
+        return False
+
     def busy_line(self) -> str:
         running, waiting = self.counts()
         return f"{running} of {self.capacity} training slots busy on this server, {waiting} waiting"

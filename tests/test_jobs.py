@@ -46,6 +46,11 @@ def test_a_job_runs_to_done_and_records_every_event():
 def test_pause_resume_stop():
     job = TrainingJob(LONG, FIXTURE, JobSlots(1)).start()
     wait_for(lambda: len(job.snapshot().batches) >= 3)
+    obeys_pause_resume_stop(job)
+
+
+def obeys_pause_resume_stop(job) -> None:
+    """A run that is training obeys pause, resume and stop (tests/test_ray_jobs.py too)."""
     job.pause()
     assert job.snapshot().status == "pausing" and job.snapshot().active
     wait_for(lambda: job.snapshot().status == "paused")

@@ -16,6 +16,7 @@ from demo.ray_jobs import RaySlots, RayTrainingJob
 from lenet.presets import PRESETS
 from tests.ray_support import FIXTURE, LONG, local_head, wait_for
 from tests.test_app import app, button, run_until, status_text  # noqa: F401 - app: a fixture
+from tests.test_jobs import obeys_pause_resume_stop
 
 QUICK = dataclasses.replace(PRESETS["quick"].config, train_size=None, device="cpu")
 
@@ -48,20 +49,7 @@ def test_the_quick_demo_runs_on_ray_through_the_job_api():
 def test_pause_resume_stop_on_ray():
     job = RayTrainingJob(LONG, FIXTURE, RaySlots()).start()
     wait_for(lambda: len(job.snapshot().batches) >= 3)
-    job.pause()
-    assert job.snapshot().status == "pausing"
-    wait_for(lambda: job.snapshot().status == "paused")
-    frozen = len(job.snapshot().batches)
-    time.sleep(0.5)
-    assert len(job.snapshot().batches) == frozen
-    job.resume()
-    assert job.snapshot().status == "running"
-    wait_for(lambda: len(job.snapshot().batches) >= frozen + 3)
-    job.stop()
-    assert job.snapshot().status == "stopping"
-    assert job.join(60)
-    snap = job.snapshot()
-    assert snap.status == "stopped" and snap.finished.outcome == "stopped"
+    obeys_pause_resume_stop(job)
 
 
 def test_a_killed_worker_fails_the_run_with_a_reason():

@@ -112,8 +112,7 @@ def inside_view(job: TrainingJob) -> None:
 
 
 def queued_notice(snap: JobSnapshot) -> None:
-    slots = job_slots()
-    if getattr(slots, "starting", lambda: False)() and (snap.queue_position or 1) == 1:
+    if job_slots().starting() and (snap.queue_position or 1) == 1:
         st.info(
             "Starting your run on the Ray cluster: its worker loads PyTorch and MNIST, a few "
             "seconds. You can draw and inspect meanwhile.",
