@@ -32,9 +32,14 @@ def loss(tab, label: str) -> float:
 
 
 def tiles(tab) -> list[tuple[str, str]]:
-    """(image source, text) of each shown image of the minibatch."""
+    """(image source, text) of each shown image of the minibatch, read in one go: read tile by
+    tile, a rerun that replaced the tiles meanwhile left a locator waiting 30 s for one that had
+    gone (seen once beside a busy process)."""
     found = tab.locator("[class*='st-key-step_changed_'], [class*='st-key-step_same_']")
-    return [(t.locator("img").get_attribute("src"), t.inner_text()) for t in found.all()]
+    pairs = found.evaluate_all(
+        "tiles => tiles.map(t => [t.querySelector('img')?.getAttribute('src'), t.innerText])"
+    )
+    return [(src, text) for src, text in pairs]
 
 
 def press(tab, name: str, steps: int) -> None:
@@ -69,7 +74,9 @@ def test_step_by_step_on_a_phone(browser, app_url):
     open_section(tab, app_url)
     press(tab, "Step", 1)
     assert tab.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    boxes = [t.bounding_box() for t in tab.locator("[class*='st-key-step_'] img").all()]
+    pictures = tab.locator("[class*='st-key-step_'] img")
+    wait_until(lambda: pictures.count() == 16, timeout=30)  # a rerun may be redrawing them
+    boxes = [t.bounding_box() for t in pictures.all()]
     assert len(boxes) == 16 and all(b["x"] + b["width"] <= PHONE["width"] for b in boxes)
     tops = sorted(b["y"] for b in boxes)
     rows = 1 + sum(lower - upper > 40 for upper, lower in zip(tops, tops[1:], strict=False))
