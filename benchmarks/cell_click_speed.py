@@ -3,7 +3,7 @@ highlighted arithmetic is on the page (issue 14's target: median <= 0.5 s).
 
     python benchmarks/cell_click_speed.py [--repeats 20] [--viewport desktop] [--seed 0]
 
-Starts the app (benchmarks/serving.py), opens Inspect's "Whole network" tab, opens conv2 map 0
+Starts the app (benchmarks/serving.py), opens Inspect's "Whole network" part, opens conv2 map 0
 by clicking it in the overview and clicks one cell to warm up. Then it clicks `--repeats` random
 other cells of the large map; each time runs in the page from the click (pointerdown) to the
 first animation frame where the arithmetic names the new cell with its check mark and the
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import statistics
 import sys
 import time
@@ -79,15 +80,16 @@ def click_cell(tab, title: str, row: int, col: int) -> None:
 
 
 def open_network(tab, url: str, layer: str = "conv2") -> None:
-    """Inspect -> Whole network -> open map 0 of `layer` by clicking it in the overview."""
+    """Inspect -> Whole network (the page opens on it) -> open map 0 of `layer` by pressing it
+    in the overview: it opens large in a dialog."""
     tab.goto(f"{url}/inspect")
-    tab.get_by_role("tab", name="Whole network", exact=True).click()
-    area = plot_area(tab, f"{layer} ·")
-    area.wait_for(timeout=60_000)
+    first = tab.get_by_role("button", name=re.compile(rf"^{layer} map 0: open it large"))
+    first.wait_for(timeout=60_000)
     settle(tab)
-    box = area.bounding_box()
-    tab.mouse.click(box["x"] + box["width"] * 0.2, box["y"] + 4)  # the first map: top left
-    tab.get_by_text(f"{layer} map 0: click a cell").first.wait_for(timeout=30_000)
+    first.click()
+    tab.get_by_role("dialog").get_by_text(f"{layer} map 0: click a cell").first.wait_for(
+        timeout=30_000
+    )
     settle(tab)
 
 

@@ -6,7 +6,7 @@ Fills a new SQLite run store through RunStore with `--runs` realistic runs (the 
 with varied optimizer and learning rate, ~20 evaluations of curves each, ~250 kB of weights;
 mostly finished, some diverged, interrupted, running), starts the app on it
 (benchmarks.serving.running_app with LENET_DATABASE_URL) and times the Class page until its
-leaderboard is drawn (its grid shows rows), two ways:
+leaderboard is drawn (its table shows rows), two ways:
 - *visit*: `goto /class` in a new tab, a new session (page_speed.visit, as for the other pages):
   once cold (the server's first visit), then `--repeats` times warm;
 - *switch*: in one open tab, a click on "Class" in the sidebar (from the Draw page, whose
@@ -45,15 +45,9 @@ NAMES = [
     for letter in "ABCDE"
 ]
 BEST_LR = {"sgd": 0.1, "adam": 1e-3, "adamw": 3e-3}
-# the leaderboard is drawn: its grid's canvas has dark pixels (text) below the header row
-page_speed.USEFUL["class"] = f"""() => [...document.querySelectorAll('[data-testid="stDataFrame"]')]
-    .filter(d => ({page_speed._VISIBLE})(d)).flatMap(d => [...d.querySelectorAll('canvas')])
-    .some(c => {{
-        if (c.height < 80) return false;
-        const px = c.getContext('2d').getImageData(0, 40, c.width, 40).data;
-        for (let i = 0; i < px.length; i += 4) if (px[i] < 100 && px[i + 3] > 0) return true;
-        return false;
-    }})"""
+# the leaderboard is drawn: its table (demo/class_table.py) shows rows
+page_speed.USEFUL["class"] = f"""() => [...document.querySelectorAll(
+    '.st-key-class_leaderboard tbody tr')].some(r => ({page_speed._VISIBLE})(r))"""
 
 
 def curves(final: float, rng: random.Random) -> list[dict]:

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from serving import CHROMIUM, CHROMIUM_FLAGS, running_app  # noqa: E402
+from serving import CHROMIUM, CHROMIUM_FLAGS, running_app, show_part  # noqa: E402
 
 from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint  # noqa: E402
 from lenet.data import load_mnist  # noqa: E402
@@ -66,7 +66,7 @@ def browser_seconds(inputs: int) -> list[float]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
         page.goto(f"{url}/inspect")
-        page.get_by_role("tab", name="Feature maps").wait_for(timeout=60_000)
+        show_part(page, "Feature maps")
         page.wait_for_function(RENDERED, arg=0, timeout=60_000)
         box = page.get_by_role("spinbutton", name="Test digit number")
         seconds = []

@@ -82,3 +82,22 @@ def running_app(
     finally:
         server.terminate()
         server.wait(10)
+
+
+def show_part(tab, part: str) -> None:
+    """On the Inspect page: press the question that holds `part` (its name as shown, e.g.
+    "Feature maps"), then the part, and wait until it is the one shown."""
+    from demo.views.inspect import PARTS, question_of
+
+    name = next(slug for slug, shown in PARTS.items() if shown == part)
+    question = tab.get_by_role("radio", name=question_of(name), exact=True)
+    question.wait_for(timeout=60_000)
+    question.click()
+    button = tab.get_by_role("radio", name=part, exact=True)
+    button.click()
+    tab.wait_for_function(
+        "(part) => [...document.querySelectorAll('[data-testid=stButtonGroup] button')]"
+        ".some(b => b.innerText.trim() === part && b.getAttribute('aria-checked') === 'true')",
+        arg=part,
+        timeout=30_000,
+    )

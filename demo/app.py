@@ -15,10 +15,11 @@ if ROOT not in sys.path:  # once: this script runs again on every rerun
 
 import demo.preload  # noqa: E402, F401, I001  (first: every heavy import, in one thread)
 import streamlit as st  # noqa: E402, I001
-from demo import tab  # noqa: E402
+from demo import screen, tab  # noqa: E402
 from demo.views import class_page, draw, inspect, train, train_settings  # noqa: E402
 
-st.set_page_config(page_title="LeNet-5 Lab", page_icon="🧠", layout="wide")
+screen.init_view()
+screen.page_setup()
 pages = [
     st.Page(
         train.render,
@@ -32,8 +33,11 @@ pages = [
     st.Page(class_page.render, title="Class", icon=":material/groups:", url_path="class"),
 ]
 train_settings.init_from_link()
-st.navigation(pages).run()
+page = st.navigation(pages, position="top")
+page.run()
+st.session_state["page_before"] = page.url_path  # the next run knows where the student was
 train_settings.sync_link()
 # Last: its report reruns the script, and a rerun that cuts a first run short loses the values of
 # widgets that run had drawn (the Train settings reset to their minimums).
 tab.identify()  # which tab this is: a reload finds the tab's runs again
+screen.finish_page()

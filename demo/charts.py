@@ -17,12 +17,11 @@ import plotly.io
 
 MAX_POINTS = 400  # a longer series is thinned evenly: a chart is ~450 px wide anyway
 BLUE, ORANGE, GREY = "#1f77b4", "#ff7f0e", "#9aa7b8"
-# Plotly's modebar sits in the top 28 px of a chart, right-aligned; on a phone it is as wide as
-# the chart's title, so titles start below it and the plot below them.
-TITLE_TOP = 36
+# a title's top: charts show no Plotly toolbar (demo.screen.chart), so no room is kept for it
+TITLE_TOP = 8
 TOP = TITLE_TOP + 30
 # the training curves: room at the bottom for ticks, the axis title and a two-line legend
-CURVES = {"height": 340, "margin": {"l": 55, "r": 15, "t": TOP, "b": 95}}
+CURVES = {"height": 320, "margin": {"l": 55, "r": 15, "t": TOP, "b": 95}}
 
 
 def figure(
@@ -97,6 +96,7 @@ def image_figure(
             "visible": False,
             "autorange": "reversed",
             "scaleanchor": "x",
+            "constraintoward": "top",  # a square picture in a wide plot sits under its title
             **layout.pop("yaxis", {}),
         },
         **layout,
@@ -147,12 +147,14 @@ def probability_figure(probabilities: Sequence[float], predicted: int | None) ->
         "hovertemplate": "digit %{x}: %{y:.2f}%<extra></extra>",
     }
     return figure(
-        "Probability of each digit (softmax)",
+        "Probability of each digit",
         [bars],
         height=300,
         x_title="digit",
         y_title="probability",
         hovermode="closest",
+        # every digit labelled: on a narrow chart Plotly showed only 0 2 4 6 8
+        xaxis={"tickmode": "linear", "dtick": 1},
         yaxis={"range": [0, 110], "ticksuffix": "%"},
     )
 

@@ -1,18 +1,37 @@
 """The Class page's data, in plain Python (no Streamlit): stored runs -> the leaderboard's rows,
-the CSV a teacher downloads, hidden names for projection, and the runs whose curves are drawn.
-Rows are `lenet.store.RunRow` summaries; short settings and CSV cells are `lenet.run_table`'s."""
+the CSV a teacher downloads, hidden names for projection, the viewer's own runs ("you"), runs
+that learned nothing, and the runs whose curves are drawn. Rows are `lenet.store.RunRow`
+summaries; settings in words, short settings and CSV cells are `lenet.run_table`'s."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from lenet import run_table
-from lenet.run_table import short_settings
+from lenet.run_table import settings_in_words, short_settings
 from lenet.store import ACTIVE, RunRow
 
 FINISHED = ("done", "stopped")  # ranked by test accuracy; every other status after them
 STATUS_SHOWN = {"done": "finished", "stopped": "stopped early"}
+CHANCE = 0.2  # a finished run below this test accuracy learned nothing (guessing scores ~10%)
+NOTHING = "learned nothing"
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One line of the leaderboard as shown: words and numbers, no markup."""
+
+    rank: int | None
+    name: str  # as shown (hidden: "Student 3"), without the "you" mark
+    you: bool  # the viewer's own run
+    accuracy: float | None  # test accuracy in percent
+    status: str  # in words: "finished", "learned nothing", "running", ...
+    settings: str  # in words (lenet.run_table.settings_in_words)
+    seconds: float | None
+    when: str
+    run: int
 
 
 def _group(row: RunRow) -> int:
@@ -45,6 +64,34 @@ def ranks(rows: Sequence[RunRow]) -> list[int | None]:
     return out
 
 
+def learned_nothing(row: RunRow) -> bool:
+    """A run that finished no better than guessing (test accuracy under CHANCE)."""
+    return row.status in FINISHED and row.test_accuracy is not None and row.test_accuracy < CHANCE
+
+
+def status_words(row: RunRow) -> str:
+    """The run's status as the page says it: 'finished', 'learned nothing', 'running', ..."""
+    return NOTHING if learned_nothing(row) else STATUS_SHOWN.get(row.status, row.status)
+
+
+def is_mine(row: RunRow, me: str) -> bool:
+    """Whether the viewer (nickname `me`, any case) trained this run."""
+    return bool(me) and row.name.casefold() == me.casefold()
+
+
+def you_labels(rows: Iterable[RunRow], names: dict[int, str], me: str) -> dict[int, str]:
+    """Run id -> the name shown, with " (you)" after the viewer's own runs (names hidden too)."""
+    return {r.id: names.get(r.id, r.name) + (" (you)" if is_mine(r, me) else "") for r in rows}
+
+
+def student_numbers(names: dict[int, str]) -> dict[str, int]:
+    """Each name shown -> 0, 1, 2, ... in the order the students first trained: their colour."""
+    order: dict[str, int] = {}
+    for run_id in sorted(names):
+        order.setdefault(names[run_id], len(order))
+    return order
+
+
 def shown_names(rows: Iterable[RunRow], hide: bool) -> dict[int, str]:
     """Run id -> the name shown: one per student (nicknames the same in any case), the spelling
     of their first run; hidden: "Student 1..n", numbered in the order the students first
@@ -68,21 +115,27 @@ def when(stamp: datetime, zone: tzinfo | None, today: date) -> str:
 
 
 def leaderboard(
-    rows: Sequence[RunRow], names: dict[int, str], zone: tzinfo | None, today: date
-) -> list[dict]:
-    """The leaderboard's rows, best first (see `ranked`), as the page shows them."""
+    rows: Sequence[RunRow],
+    names: dict[int, str],
+    zone: tzinfo | None,
+    today: date,
+    me: str = "",
+) -> list[BoardRow]:
+    """The leaderboard's rows, best first (see `ranked`), as the page shows them; `me` is the
+    viewer's nickname (their runs are marked)."""
     order = ranked(rows)
     return [
-        {
-            "Rank": rank,
-            "Nickname": names.get(row.id, row.name),
-            "Test accuracy": None if row.test_accuracy is None else 100 * row.test_accuracy,
-            "Status": STATUS_SHOWN.get(row.status, row.status),
-            "Settings": short_settings(row.settings),
-            "Training time": row.seconds,
-            "When": when(row.created_at, zone, today),
-            "Run": row.id,
-        }
+        BoardRow(
+            rank=rank,
+            name=names.get(row.id, row.name),
+            you=is_mine(row, me),
+            accuracy=None if row.test_accuracy is None else 100 * row.test_accuracy,
+            status=status_words(row),
+            settings=settings_in_words(row.settings),
+            seconds=row.seconds,
+            when=when(row.created_at, zone, today),
+            run=row.id,
+        )
         for rank, row in zip(ranks(order), order, strict=True)
     ]
 
@@ -101,24 +154,30 @@ def matching(
     text: str = "",
 ) -> list[RunRow]:
     """Rows (in their order) of the chosen nicknames and optimizers (none chosen: all) whose
-    name or short settings contain `text` (any case)."""
+    name or settings (in words, or short) contain `text` (any case)."""
     wanted = text.strip().casefold()
     return [
         row
         for row in rows
         if (not nicknames or names.get(row.id, row.name) in nicknames)
         and (not optimizers or row.settings.get("optimizer") in optimizers)
-        and (
-            not wanted
-            or wanted in f"{names.get(row.id, row.name)} {short_settings(row.settings)}".casefold()
-        )
+        and (not wanted or wanted in _searched(row, names).casefold())
     ]
 
 
+def _searched(row: RunRow, names: dict[int, str]) -> str:
+    try:
+        short = short_settings(row.settings)
+    except (AttributeError, TypeError, ValueError):
+        short = ""
+    return f"{names.get(row.id, row.name)} {settings_in_words(row.settings, full=True)} {short}"
+
+
 def curve_runs(rows: Sequence[RunRow], cap: int) -> list[RunRow]:
-    """The runs whose curves are drawn: the first `cap` of ranked rows that have begun and did
-    not diverge (a blown-up run's curve flattens everyone else's)."""
-    return [row for row in rows if row.status not in ("queued", "diverged")][:cap]
+    """The runs whose curves are drawn: the first `cap` of ranked rows that have begun, did not
+    diverge and learned something (a curve at 10% or blown up flattens everyone else's)."""
+    drawn = [row for row in rows if row.status not in ("queued", "diverged")]
+    return [row for row in drawn if not learned_nothing(row)][:cap]
 
 
 def optimizers(rows: Iterable[RunRow]) -> list[str]:

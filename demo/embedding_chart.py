@@ -1,4 +1,4 @@
-"""The Inspect page's embedding figure: 2,000 test digits laid out by t-SNE, one colour a class,
+"""The Inspect page's embedding figure: test digits laid out by t-SNE, one colour a class,
 and the current digit as a star."""
 
 from __future__ import annotations

@@ -16,15 +16,14 @@ import torch
 from demo import models
 from demo.state import mnist
 from lenet.data import MNIST
-from lenet.familiar import Familiarity, describe, fit_familiarity, read
+from lenet.familiar import UNFAMILIAR, Familiarity, details, fit_familiarity, read
 from lenet.model import LeNet5
 
 RELIABLE_ACCURACY = 0.9  # below it a weak model's features say little (benchmarks/README.md)
 SCORE_HELP = (
-    "How far the network's own features for this input (after the convolutions, fc1 and fc2) "
-    "lie from those of the digits it was trained on. It is calibrated on MNIST digits the "
-    "network never trained on: only about 1 in 100 of them is flagged. The answer above is "
-    "still the network's best guess; this says whether it has seen anything like it."
+    "The network always names a digit, even for a scribble. This check asks if it has seen "
+    "anything like this input. It compares what the network's own layers make of it with what "
+    "they make of the digits it learned from. Only about 1 in 100 real digits is flagged."
 )
 
 
@@ -58,11 +57,13 @@ def familiarity(model_key: str, model: LeNet5) -> Familiarity | None:
         except OSError:  # the file went away since the model was chosen: no signal this time
             return None
     if model_key.startswith(FIXED):  # fitted once, shared by every session
-        return _fixed_familiarity(model_key, model, data)
+        with st.spinner("Checking what this network's digits look like (about a second)..."):
+            return _fixed_familiarity(model_key, model, data)
     cached = st.session_state.get("familiarity")
     if cached is not None and cached[0] == model_key and cached[1] is model:
         return cached[2]
-    stats = fit_familiarity(model, data)  # the live model is a new object for each new weights
+    with st.spinner("Checking what this network's digits look like (about a second)..."):
+        stats = fit_familiarity(model, data)  # the live model: a new object for new weights
     st.session_state["familiarity"] = (model_key, model, stats)
     return stats
 
@@ -71,8 +72,8 @@ def show_familiarity(model_key: str, model: LeNet5, model_input: torch.Tensor) -
     """A warning when the input doesn't look like a digit, else one quiet caption."""
     if "@" in model_key:  # a step of a run's timeline: fitting each would cost ~1.3 s a step
         st.caption(
-            "No 'is it a digit?' check for a step of a training timeline (fitting it takes "
-            "about a second for each step): move to the final step for it.",
+            "No 'is it a digit?' check at this moment of the training. Move the slider to the "
+            "end to get it.",
             help=SCORE_HELP,
         )
         return
@@ -81,18 +82,14 @@ def show_familiarity(model_key: str, model: LeNet5, model_input: torch.Tensor) -
         return
     if stats.val_accuracy < RELIABLE_ACCURACY:
         st.caption(
-            "No 'is it a digit?' check for this model: it reads only "
-            f"{stats.val_accuracy:.0%} of validation digits right, so its features do not yet "
-            "separate the digits well enough to say what looks like one.",
+            f"No 'is it a digit?' check for this model. It reads only {stats.val_accuracy:.0%} "
+            "of test digits right, so it can't yet tell what looks like a digit.",
             help=SCORE_HELP,
         )
         return
     found = read(model, stats, model_input)[0]
     if found.unfamiliar:
-        st.warning(describe(found), icon=":material/help:")
+        st.warning(UNFAMILIAR, icon=":material/help:")
+        st.caption("How this is measured", help=f"{SCORE_HELP} {details(found)}")
     else:
-        st.caption(
-            f"Looks like the digits it was trained on (score {found.score:.2f}, "
-            f"flagged above {found.threshold:.2f}).",
-            help=SCORE_HELP,
-        )
+        st.caption("Looks like a digit.", help=f"{SCORE_HELP} {details(found)}")

@@ -81,7 +81,7 @@ def _labels(n: int, cols: int, h: int, w: int, label: str, row_labels: list[str]
         ]
     return [
         {
-            "text": f"{label} {i}",
+            "text": f"{label} {i}".strip(),  # an empty label: the number alone
             "x": (i % cols) * (w + 1) + (w - 1) / 2,
             "y": -0.5,  # the top edge of the row (its axis is reversed)
             "yref": _axis(i // cols),
@@ -188,7 +188,7 @@ def strip_figure(values: np.ndarray, title: str, height: int = 150) -> go.Figure
 DIVERGING = ["#2166ac", "#67a9cf", "#d1e5f0", "#f7f7f7", "#fddbc7", "#ef8a62", "#b2182b"]
 
 
-def _colour(values: np.ndarray, anchors_hex: list[str] = VIRIDIS) -> np.ndarray:
+def to_rgb(values: np.ndarray, anchors_hex: list[str] = VIRIDIS) -> np.ndarray:
     """Values in [0, 1] -> RGB uint8 through the given colour anchors."""
     anchors = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in anchors_hex], float)
     position = np.nan_to_num(np.clip(values, 0, 1)) * (len(anchors) - 1)
@@ -217,7 +217,7 @@ def grid_png(
         largest = limit or max(abs(low), abs(high))
         low, high = -largest, largest
     scaled = np.clip((maps - low) / ((high - low) or 1.0), 0.0, 1.0)
-    rgb = _colour(scaled, DIVERGING if signed else VIRIDIS)
+    rgb = to_rgb(scaled, DIVERGING if signed else VIRIDIS)
     font = ImageFont.load_default(size=font_px)
     title = f"{title}  (colour scale {low:.2f} .. {high:.2f})"
     band = font_px + 6  # a label line above each row of tiles

@@ -1,59 +1,73 @@
-"""The models a student can choose on the Draw and Inspect pages, loaded once per server."""
+"""The models a student can choose on the Draw and Inspect pages, loaded once per server.
+
+A chooser starts on the student's newest finished run (`demo.model_start`); a model that kept
+its training timeline (a run, a checkpoint file, an upload) can be taken at any of its steps;
+`reading_label` says in a few plain words which model reads the digit.
+"""
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 
 import streamlit as st
 import torch
 
 from demo import step_models
-from demo.step_models import FINAL, LIVE, TAB, Picked, at_step, timeline_of
-from demo.stored_models import RUN, run_choices, run_test_probabilities, stored_checkpoint
-from demo.text import plain, shorten
-from lenet.checkpoint import (
-    DEFAULT_CHECKPOINT,
-    checkpoint_dir,
-    load_checkpoint,
-    load_checkpoint_bytes,
+from demo.model_files import (
+    SHIPPED,
+    checkpoint_path,
+    file_run,
+    file_test_probabilities,
+    load_model_file,
+    model_file,
+    saved_checkpoints,
+    test_accuracy,
 )
+from demo.model_start import (
+    finished_job,
+    live_about,
+    newest_run,
+    offer,
+    picked,
+    reads_digits,
+    start,
+)
+from demo.model_upload import UPLOADED, uploader
+from demo.step_models import FINAL, LIVE, TAB, Picked, RunTimeline, at_step, timeline_of
+from demo.stored_models import (
+    RUN,
+    StoredChoice,
+    run_choices,
+    run_test_probabilities,
+    stored_checkpoint,
+)
+from demo.text import plain
+from lenet.checkpoint import DEFAULT_CHECKPOINT
 from lenet.data import MNIST
 from lenet.errors import CheckpointError
 from lenet.metrics import predict_logits
 from lenet.model import LeNet5
 from lenet.store import StoreError
 
-SHIPPED = "shipped"
-UPLOADED = "uploaded"
-UPLOAD_NAME_CHARS = 48  # an upload's name as shown: 273 bytes of CJK would fill the sidebar
+__all__ = [
+    "DEFAULT_CHECKPOINT",
+    "SHIPPED",
+    "UPLOADED",
+    "Picked",
+    "checkpoint_path",
+    "choose",
+    "choose_model",
+    "load_model_file",
+    "model_file",
+    "reading_label",
+    "test_probabilities",
+]
 
 
 @dataclass(frozen=True)
 class Choice:
     key: str  # "shipped", "file:<name>", "run:<id>", "tab:<job id>", "live", "uploaded"
     label: str
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def load_model_file(path: str, mtime: float) -> tuple[LeNet5, dict]:
-    """A checkpoint's model in eval mode, shared read-only by every session (keyed by mtime);
-    its timeline (up to 20 MB) is not kept here."""
-    model, meta = load_checkpoint(path)
-    meta.pop("timeline", None)
-    return model, meta
-
-
-def model_file(path: Path) -> tuple[LeNet5, dict]:
-    return load_model_file(str(path), path.stat().st_mtime)
-
-
-def saved_checkpoints() -> list[Path]:
-    """Checkpoints saved from the Train page or placed in the checkpoints folder."""
-    folder = checkpoint_dir()
-    found = sorted(folder.glob("*.pt")) if folder.is_dir() else []
-    return [p for p in found if p.resolve() != DEFAULT_CHECKPOINT.resolve()]
 
 
 def tab_label(run: dict) -> str:
@@ -74,50 +88,38 @@ def tab_runs(live_job_id: int | None) -> list[dict]:
     ]
 
 
+def live_label(job) -> str:
+    """The run of this tab's job: training now, or its latest run once it finished."""
+    if not finished_job(job):
+        return "The model training now (latest weights)"
+    accuracy = job.snapshot().finished.test_accuracy
+    return f"Your latest run (this tab): {accuracy:.2%}" if accuracy else "Your latest run"
+
+
 def choices(
-    live_available: bool, uploaded_name: str | None, tab: list[dict] | None = None
+    job, uploaded_name: str | None, tab: list[dict], stored: list[StoredChoice]
 ) -> list[Choice]:
+    """Everything the chooser offers, the shipped model first."""
     listed = [Choice(SHIPPED, "Shipped model (99.06%)")]
     listed += [Choice(f"file:{p.name}", f"Saved: {p.stem}") for p in saved_checkpoints()]
-    stored = run_choices()
-    listed += [Choice(key, label) for key, label in stored]
-    known = {key for key, _ in stored}  # a tab run is offered once: as stored when it is listed
+    listed += [Choice(c.key, c.label) for c in stored]
+    known = {c.key for c in stored}  # a tab run is offered once: as stored when it is listed
     listed += [
         Choice(f"{TAB}{r['job_id']}", tab_label(r))
-        for r in tab or []
+        for r in tab
         if f"{RUN}{r.get('run_id')}" not in known
     ]
-    if live_available:
-        listed.append(Choice(LIVE, "The model training now (latest weights)"))
+    if job is not None and job.model is not None:
+        listed.append(Choice(LIVE, live_label(job)))
     if uploaded_name:
         listed.append(Choice(UPLOADED, f"Uploaded: {uploaded_name}"))
     return listed
 
 
-def load_upload(data: bytes, name: str) -> tuple[LeNet5, dict, str]:
-    """A model from uploaded bytes, through the same safe loader (raises CheckpointError).
-    The upload's name is only shown (shortened), never used as a file name."""
-    model, meta = load_checkpoint_bytes(data, shorten(name, UPLOAD_NAME_CHARS))
-    return model, meta, hashlib.sha256(data).hexdigest()[:16]
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _file_test_predictions(path: str, mtime: float, _data: MNIST) -> torch.Tensor:
-    model, _ = load_model_file(path, mtime)
-    return predict_logits(model, _data.test.images).softmax(1)
-
-
-def checkpoint_path(key: str) -> Path | None:
-    """The file behind a choice key ("shipped", "file:<name>"); None for the live or uploaded."""
-    if key == SHIPPED:
-        return DEFAULT_CHECKPOINT
-    return checkpoint_dir() / key[5:] if key.startswith("file:") else None
-
-
 def test_probabilities(key: str, model: LeNet5, data: MNIST) -> torch.Tensor:
     """Softmax over the test set (10000, 10); cached per checkpoint file for the server."""
     if (path := checkpoint_path(key)) is not None:
-        return _file_test_predictions(str(path), path.stat().st_mtime, data)
+        return file_test_probabilities(path, data)
     if step_models.cached_key(key):
         return step_models.test_probabilities(key, model, data)
     if key.startswith(RUN):
@@ -125,41 +127,11 @@ def test_probabilities(key: str, model: LeNet5, data: MNIST) -> torch.Tensor:
     return predict_logits(model, data.test.images).softmax(1)
 
 
-def on_upload() -> None:
-    """Load an uploaded checkpoint safely; on success it becomes the chosen model."""
-    file = st.session_state.get("checkpoint_upload")
-    if file is None:
-        return
-    try:
-        model, _, digest = load_upload(file.getvalue(), file.name)
-    except CheckpointError as error:
-        st.session_state["upload_error"] = str(error)
-        return
-    name = shorten(file.name, UPLOAD_NAME_CHARS)
-    st.session_state["uploaded_model"] = {"name": name, "model": model, "digest": digest}
-    st.session_state["model_choice"] = UPLOADED
-
-
 CHOOSER_HELP = (
-    "Which trained network reads the digit: the shipped one, one saved from the Train page, "
-    "one of your runs (or the class's best), the one training right now, or your own file. "
-    "A run that kept its training timeline can be taken at any of its steps."
+    "Which network reads the digit: the shipped one, one saved from the Train page, one of your "
+    "runs (or the class's best), the one training now, or your own file. It starts on your "
+    "newest run. A model that kept its training timeline can be taken at any step."
 )
-
-
-def uploader() -> None:
-    """The expander to load one's own checkpoint (it becomes the chosen model)."""
-    with st.expander("Use your own checkpoint"):
-        st.file_uploader(
-            "Checkpoint (.pt)",
-            type=["pt"],
-            key="checkpoint_upload",
-            on_change=on_upload,
-            help="A file saved by this app or by `python -m lenet.train`. It is "
-            "checked before use and never run as code.",
-        )
-    if error := st.session_state.pop("upload_error", None):
-        st.error(plain(error))
 
 
 def model_of(key: str, job, upload: dict | None) -> tuple[str, LeNet5]:
@@ -176,6 +148,65 @@ def model_of(key: str, job, upload: dict | None) -> tuple[str, LeNet5]:
     return key, model_file(checkpoint_path(key))[0]
 
 
+def timeline_for(key: str, job, upload: dict | None) -> RunTimeline | None:
+    """The timeline of a choice, None when it kept none; one that cannot be read is said in
+    one quiet line (the model is still offered at its final weights)."""
+    if key == UPLOADED:
+        if upload.get("problem"):
+            st.caption(plain(f"Its training timeline cannot be read: {upload['problem']}"))
+        return upload.get("run")
+    if (path := checkpoint_path(key)) is not None:
+        model, meta = model_file(path)
+        name = "The shipped model" if key == SHIPPED else f"Saved model {path.stem}"
+        return file_run(key, path, name, model, meta)
+    return timeline_of(key, job, st.session_state.get("runs", []))
+
+
+def describe(key: str, job, upload: dict | None, stored: dict) -> tuple[str, float | None]:
+    """Whose model a choice is, in words that follow "Read by", and its test accuracy."""
+    if key == LIVE:
+        snap = job.snapshot()
+        accuracy = snap.finished.test_accuracy if snap.finished is not None else None
+        return live_about(job), accuracy
+    if key == UPLOADED:
+        return f"the uploaded model {upload['name']}", upload.get("accuracy")
+    if key in stored:
+        return stored[key].about, stored[key].accuracy
+    if key.startswith(TAB):
+        run = step_models.tab_run_dict(key, st.session_state.get("runs", []))
+        return f"your run {run['number']}", run.get("test_accuracy")
+    path = checkpoint_path(key)
+    about = "the shipped model" if key == SHIPPED else f"the saved model {path.stem}"
+    return about, test_accuracy(model_file(path)[1])
+
+
+def reading_label(picked: Picked) -> str:
+    """Which model reads the digit, in words that follow "Read by": "your run 12 (95.33%)",
+    "the shipped model (99.06%)", "your run 12 at step 80 of 157". It may hold an upload's
+    file name: show it as plain text."""
+    run = picked.run
+    about = picked.about or (run.name if run is not None else picked.title)
+    if run is not None and picked.step != FINAL:
+        return f"{about} at step {picked.step:,} of {run.timeline.total_steps:,}"
+    if run is not None and run.live:
+        return f"{about} (latest weights)"
+    return f"{about} ({picked.accuracy:.2%})" if picked.accuracy is not None else about
+
+
+def picked_model(key: str, title: str, step_key: str, stored: dict) -> Picked:
+    """The model of a choice at the step its "At step" slider (drawn here) says. Raises
+    StoreError, CheckpointError or OSError."""
+    job, upload = st.session_state.get("job"), st.session_state.get("uploaded_model")
+    model_key, model = model_of(key, job, upload)
+    run = timeline_for(key, job, upload)
+    about, accuracy = describe(key, job, upload, stored)
+    if run is None:
+        chosen = Picked(model_key, model, title)
+    else:
+        chosen = at_step(run, step_models.choose_step(run, step_key), model, model_key)
+    return replace(chosen, about=about, accuracy=accuracy)
+
+
 def choose(
     select_key: str = "model_choice",
     step_key: str = "model_step",
@@ -184,45 +215,41 @@ def choose(
     avoid: str | None = None,
 ) -> Picked | None:
     """A model chooser: the selectbox, the run's "At step" slider when it kept a timeline, and
-    (`upload`) the uploader. It starts on the shipped model, or on the first choice that is not
-    `avoid`. The chosen model, or None after an error line."""
+    (`upload`) the uploader. It starts on the student's newest finished run, else the shipped
+    model, never on `avoid`'s (a model key). The chosen model, or None after an error line."""
     job = st.session_state.get("job")
-    live = job is not None and job.model is not None
     uploaded = st.session_state.get("uploaded_model")
-    tab = tab_runs(job.job_id if job is not None else None)
-    labels = {c.key: c.label for c in choices(live, uploaded["name"] if uploaded else None, tab)}
-    if st.session_state.get(select_key) not in labels:
-        others = [k for k in labels if k != avoid]
-        st.session_state[select_key] = others[0] if others else SHIPPED
+    tab, stored = tab_runs(job.job_id if job is not None else None), run_choices()
+    listed = choices(job, uploaded["name"] if uploaded else None, tab, stored)
+    labels = {c.key: c.label for c in listed}
+    own = [c.key for c in stored if c.own and reads_digits(c.accuracy)]
+    newest = newest_run(labels, job, [r for r in tab if reads_digits(r.get("test_accuracy"))], own)
+    start(select_key, labels, newest, avoid)
     key = st.selectbox(
         label,
         list(labels),
         format_func=labels.get,
         key=select_key,
         help=CHOOSER_HELP,
+        on_change=picked,
+        args=(select_key,),
         persist_state="session",  # kept while a page without the chooser is shown
     )
-    try:
-        model_key, model = model_of(key, job, uploaded)
+    offer(select_key, newest, avoid)
+    try:  # the title: "Run 12", "Saved: x", "Shipped model"
+        chosen = picked_model(key, labels[key].split(" (")[0], step_key, {c.key: c for c in stored})
     except (StoreError, CheckpointError) as error:  # a checkpoint's message names it
-        problem = str(error)
+        chosen, problem = None, str(error)
     except OSError as error:
-        problem = f"{checkpoint_path(key).name}: {error.strerror or error}"
-    else:
-        problem = None
-        run = timeline_of(key, job, st.session_state.get("runs", []))
-        step = step_models.choose_step(run, step_key) if run is not None else FINAL
+        chosen, problem = None, f"{checkpoint_path(key).name}: {error.strerror or error}"
     if upload:
         uploader()
-    if problem is not None:
+    if chosen is None:
         st.error(plain(problem))
-        return None
-    if run is None:
-        return Picked(model_key, model, labels[key].split(" (")[0])  # "Run 12", "Saved: x"
-    return at_step(run, step, model, model_key)
+    return chosen
 
 
 def choose_model() -> tuple[str, object] | None:
     """The sidebar's model chooser and uploader; (model key, model) or None with an error."""
-    picked = choose()
-    return None if picked is None else (picked.key, picked.model)
+    chosen = choose()
+    return None if chosen is None else (chosen.key, chosen.model)

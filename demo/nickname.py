@@ -94,9 +94,9 @@ def nickname_ui(disabled: bool) -> str:
         st.info(note, icon=":material/group:")
     if st.session_state.pop("nickname_restored", False):
         st.info(
-            f"Welcome back, **{plain(name)}**: this tab kept your nickname, so your runs are in "
-            "*Your runs* below (a run that was training when the server restarted shows as "
-            "interrupted).",
+            f"Welcome back, **{plain(name)}**. This tab kept your nickname, so your runs are in "
+            "*Your runs* below. A run that was training when the server restarted shows as "
+            "stopped by the restart.",
             icon=":material/restart_alt:",
         )
     return name

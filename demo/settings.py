@@ -16,6 +16,7 @@ from demo.link_values import at_most_a_few, device_problem, notice, same_float, 
 from lenet.errors import ConfigError
 from lenet.model import ModelConfig
 from lenet.presets import PRESETS
+from lenet.run_table import settings_in_words
 from lenet.train import TrainConfig
 
 LEARNING_RATES = (
@@ -45,6 +46,8 @@ DEVICES = ("auto", "cpu", "cuda")
 
 # a preset by its key or by the name the page shows it by (`quick`, `Quick demo`), in any case
 PRESET_NAMES = {n.casefold(): key for key, p in PRESETS.items() for n in (key, p.name)}
+# in a link beside the settings: read by init_from_link, demo.screen (view) and Inspect (part)
+PAGE_PARAMETERS = ("preset", "lock", "hide", "view", "part")
 # what a teacher may write for `lock` and `hide`, in any case
 LOCK_WORDS = dict.fromkeys(("1", "true", "yes", "on"), True) | dict.fromkeys(
     ("0", "false", "no", "off"), False
@@ -113,21 +116,22 @@ FIELDS: dict[str, Field] = {
     ),
     "weight_decay": Field(
         "Weight decay",
-        "Pulls every weight a little towards zero each step: a brake on overfitting.",
+        "Pulls every weight a little towards zero at each step, so the network does not learn "
+        "the training images by heart.",
         WEIGHT_DECAYS,
     ),
     "scheduler": Field(
         "Learning-rate schedule",
-        "How the learning rate changes during the run. "
-        "none: constant. step: x0.1 at 50% and 75%. cosine: glides to zero. "
-        "onecycle: warms up, then glides down. plateau: halves when validation "
-        "loss stops improving.",
+        "How the learning rate changes during the run. none: it stays the same. step: it drops "
+        "to a tenth at half and at three quarters of the run. cosine: it glides down to zero. "
+        "onecycle: it warms up, then glides down. plateau: it halves when the validation loss "
+        "stops getting better.",
         ("none", "step", "cosine", "onecycle", "plateau"),
     ),
     "activation": Field(
         "Activation",
-        "The nonlinearity after each layer: tanh (the 1998 "
-        "original, smooth, -1..1) or ReLU (max(0, x), the modern default).",
+        "The bend after each layer. tanh squeezes every number into -1 to 1, as in 1998. ReLU "
+        "keeps positive numbers and turns negative ones to 0: today's usual choice.",
         ("tanh", "relu"),
     ),
     "pooling": Field(
@@ -149,7 +153,8 @@ FIELDS: dict[str, Field] = {
     ),
     "evals_per_epoch": Field(
         "Evaluations per epoch",
-        "How often the validation accuracy is measured (each costs a pass over 6,000 images).",
+        "How often the accuracy on the 6,000 validation images is measured. Each check reads all "
+        "of them once.",
         low=1,
         high=20,
     ),
@@ -202,7 +207,7 @@ def settings_from_query(params: Mapping[str, str]) -> tuple[dict, list[str], boo
     values = preset_settings(preset)
     for written, text in params.items():
         key = written.lower() if written.isascii() else written
-        if key in ("preset", "lock", "hide"):
+        if key in PAGE_PARAMETERS:
             continue
         if key not in FIELDS:
             notices.append(notice(written, text, "there is no setting of that name"))
@@ -248,11 +253,8 @@ def settings_to_query(values: Mapping, locked: bool = False, hide: bool = False)
     return query
 
 
-def describe(values: Mapping) -> str:
-    """A short legend for a run: the settings a student changes most."""
-    size = "all" if values["train_size"] >= 54_000 else f"{values['train_size']:,}"
-    return (
-        f"{values['optimizer']} lr {values['lr']:g}, batch {values['batch_size']}, "
-        f"{values['epochs']} ep, {values['activation']}/{values['pooling']}, {size} imgs, "
-        f"{values['scheduler']}, seed {values['seed']}"
-    )
+def describe(values: Mapping, full: bool = False) -> str:
+    """The page's settings in plain words (`lenet.run_table.settings_in_words`): 'AdamW,
+    learning rate 0.005, 64 images a step, one pass over 10,000 images'."""
+    model = {"activation": values.get("activation"), "pooling": values.get("pooling")}
+    return settings_in_words({**values, "model": model}, full=full)

@@ -1,9 +1,10 @@
 """Any snapshot of a run's training timeline as a model for the Draw and Inspect pages.
 
-A run with a timeline (a stored run, a finished run of this tab, the run training now) offers
-each of its snapshots: "Run 12 at step 80". A step's model is rebuilt from its snapshot once and
-shared read-only (a snapshot never changes), under a key of its own ("run:12@80") so that what
-the pages cache per model (test-set predictions, figures) is kept per step.
+A run with a timeline (a stored run, a finished run of this tab, the run training now, a
+checkpoint file or upload that keeps one) offers each of its snapshots: "Run 12 at step 80". A
+step's model is rebuilt from its snapshot once and shared read-only (a snapshot never changes),
+under a key of its own ("run:12@80") so that what the pages cache per model (test-set
+predictions, figures) is kept per step.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ LIVE = "live"  # the chooser's key for the run training now
 class RunTimeline:
     """A run that kept a timeline, as the model chooser offers it."""
 
-    key: str  # the run's model key: "run:12", "tab:3", "live:3"
-    name: str  # "Run 12", "The run training now"
+    key: str  # the run's model key: "run:12", "tab:3", "live:3", "file:x.pt#<time>", "upload:<sha>"
+    name: str  # "Run 12", "The run training now", "Saved model x"
     timeline: Timeline
     config: ModelConfig
     final_step: int | None  # the steps the run made; None while it still trains
@@ -47,13 +48,16 @@ class RunTimeline:
 @dataclass(frozen=True)
 class Picked:
     """A chosen model: its cache key ("run:12", "run:12@80", ...), itself, a short title for
-    captions and columns, and the run's timeline and the chosen step when it has one."""
+    captions and columns, the run's timeline and the chosen step when it has one, and what the
+    page says of it by the reading: whose it is ("your run 12") and its test accuracy."""
 
     key: str
     model: LeNet5
     title: str
     run: RunTimeline | None = None
     step: int = FINAL
+    about: str = ""
+    accuracy: float | None = None
 
 
 def step_key(key: str, step: int) -> str:
@@ -216,7 +220,7 @@ def choose_step(run: RunTimeline, key: str, default: int = FINAL) -> int:
         st.session_state[key] = default if default in positions else FINAL
     st.session_state[owner] = run.key
     return st.select_slider(
-        step_label(run, st.session_state[key]),
+        plain(step_label(run, st.session_state[key])),  # a label is Markdown; a name is not
         positions,
         format_func=position_text,
         key=key,

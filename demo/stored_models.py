@@ -3,6 +3,8 @@ and the class's best, loaded from the run store through the safe checkpoint load
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import streamlit as st
 import torch
 
@@ -18,6 +20,17 @@ from lenet.store import RunRow, StoreError
 RUN = "run:"
 OWN_RUNS = 8  # the student's newest runs with weights
 CLASS_BEST = 5  # and the class's best
+
+
+class StoredChoice(NamedTuple):
+    """A stored run the chooser offers: its key, its label in the list, what the page says of
+    it by the reading ("your run 12") and its test accuracy."""
+
+    key: str
+    label: str
+    about: str
+    accuracy: float | None
+    own: bool
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -46,8 +59,20 @@ def label(row: RunRow, own: bool, hidden: bool = False) -> str:
     return f"Run {row.id} ({who}): {row.test_accuracy:.2%}, {row.settings.get('optimizer', '?')}"
 
 
+def about(row: RunRow, own: bool, hidden: bool = False) -> str:
+    """'your run 12', "Maya's run 12" or "a classmate's run 12": whose model reads the digit."""
+    who = "your" if own else ("a classmate's" if hidden else f"{row.name}'s")
+    return f"{who} run {row.id}"
+
+
+def choice(row: RunRow, own: bool, hidden: bool = False) -> StoredChoice:
+    return StoredChoice(
+        f"{RUN}{row.id}", label(row, own, hidden), about(row, own, hidden), row.test_accuracy, own
+    )
+
+
 @st.cache_data(ttl=3, show_spinner=False, max_entries=256)
-def _choices(name: str, hidden: bool) -> list[tuple[str, str]]:
+def _choices(name: str, hidden: bool) -> list[StoredChoice]:
     store = run_store()
     if store is None:
         return []
@@ -56,14 +81,12 @@ def _choices(name: str, hidden: bool) -> list[tuple[str, str]]:
     best = [
         r for r in store.with_weights_of(None, True, CLASS_BEST + OWN_RUNS) if r.id not in taken
     ]
-    return [(f"{RUN}{r.id}", label(r, True)) for r in own] + [
-        (f"{RUN}{r.id}", label(r, False, hidden)) for r in best[:CLASS_BEST]
-    ]
+    return [choice(r, True) for r in own] + [choice(r, False, hidden) for r in best[:CLASS_BEST]]
 
 
-def run_choices() -> list[tuple[str, str]]:
-    """(choice key, label) of the stored runs a student may pick: theirs first, then the
-    class's best; none when there is no store or it cannot be read."""
+def run_choices() -> list[StoredChoice]:
+    """The stored runs a student may pick: theirs first (newest first), then the class's best;
+    none when there is no store or it cannot be read."""
     try:
         return _choices(nickname(), hidden_names())
     except StoreError:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
+from datetime import datetime, tzinfo
 
 import streamlit as st
 
 from demo import class_data
+from demo.nickname import nickname
 from demo.store_state import class_runs
 from demo.teacher_key import (  # noqa: F401  (ENV, FREE_TRIES, KeyGate, _gates: for tests)
     ENV,
@@ -23,11 +26,13 @@ from demo.teacher_key import (  # noqa: F401  (ENV, FREE_TRIES, KeyGate, _gates:
     teacher_key,
 )
 from demo.text import plain
+from lenet import run_table
 from lenet.store import RunRow, RunStore, StoreError
 
 UNLOCKED, HIDE, CONFIRM, NOTE, DONE = (
     "class_unlocked", "class_hide_for_all", "class_confirm", "class_note", "class_done"
 )  # fmt: skip
+KEPT = "class_delete_kept"  # the run to delete, as worded when chosen (while it stays chosen)
 LINK_HIDE = "hide_names"  # session state: the link's hide=1 (demo/views/train_settings.py)
 REFRESH_S = 5  # how often the Class page (and the runs to delete) look for new runs
 
@@ -90,22 +95,24 @@ def check_key() -> None:
     st.session_state[NOTE] = {
         "open": None,
         "wrong": "That is not the teacher key.",
-        "wait": f"Too many wrong keys: try again in {gate.wait_s(time.monotonic())} s.",
+        "wait": f"Too many wrong keys. Try again in {gate.wait_s(time.monotonic())} seconds.",
     }[result]
 
 
-def teacher_section(store: RunStore) -> None:
-    """The key, or (unlocked) the teacher's tools; where to set the key when the server has none."""
+def teacher_section(store: RunStore, zone: tzinfo | None = None) -> None:
+    """The key, or (unlocked) the teacher's tools; where to set the key when the server has none.
+    `zone`: the viewer's time zone, for the start times in the list of runs to delete."""
     with st.expander("Teacher", icon=":material/key:", expanded=False):
         st.caption(
-            "For a projector, open this page as **/class?hide=1**: names become Student 1, "
-            "2, ... in that view, with no key, and stay hidden after a reload."
+            "For a projector, open this page as **/class?hide=1**. Names then show as Student "
+            "1, 2, and so on in that view. No key is needed, and they stay hidden after a "
+            "reload. Turn on *Projector view* at the top for larger text."
         )
         if teacher_key() is None:
             st.markdown(
-                "Hiding names for everyone, deleting a run and clearing the class need a teacher "
-                f"key: start the app with one, e.g. `{ENV}=choose-a-secret make demo`, and enter "
-                "it here."
+                "Some tools need a teacher key: hiding names for everyone, deleting a run and "
+                f"clearing the class. Start the app with a key, for example "
+                f"`{ENV}=choose-a-secret make demo`. Then type it here."
             )
             return
         if not unlocked():
@@ -114,8 +121,8 @@ def teacher_section(store: RunStore) -> None:
                 type="password",
                 key="class_key",
                 on_change=check_key,
-                help=f"The {ENV} the server was started with. It unlocks hiding names for "
-                "everyone, deleting a run and clearing the class, in this tab only.",
+                help=f"The key the server was started with ({ENV}). It opens the teacher's "
+                "tools in this tab only.",
             )
             if note := st.session_state.get(NOTE):
                 st.error(note)
@@ -125,16 +132,19 @@ def teacher_section(store: RunStore) -> None:
             "Hide names for everyone",
             key=HIDE,
             on_change=_toggle_hidden_for_all,
-            help="Nicknames become Student 1, 2, ... on every Class page of this server (the "
-            "students' too), in the table, the charts and the CSV, until you turn it off or the "
-            "server restarts; the same student keeps the same number.",
+            help="Names show as Student 1, 2, and so on, for everyone on this server. That is in "
+            "the table, the charts and the CSV. Each student keeps the same number. It lasts "
+            "until you turn it off or the server restarts.",
         )
-        st.fragment(run_every=REFRESH_S)(delete_tools)(store)
+        st.fragment(run_every=REFRESH_S)(delete_tools)(store, zone)
         st.button("Lock", on_click=lock, help="Lock the teacher tools in this tab again.")
 
 
-def delete_tools(store: RunStore) -> None:
-    """Delete a run or clear the class, each confirmed first; the runs offered follow the store."""
+def delete_tools(store: RunStore, zone: tzinfo | None = None) -> None:
+    """Delete a run or clear the class, each confirmed first; the runs offered follow the store,
+    named as the table shows them. The chosen run keeps the words it had when chosen: the
+    browser holds a choice by its words, so a run that finishes meanwhile stays chosen (the
+    confirm step says its result now)."""
     try:
         rows = class_data.ranked(class_runs(store)[1])
     except StoreError as error:
@@ -142,66 +152,83 @@ def delete_tools(store: RunStore) -> None:
         return
     if done := st.session_state.pop(DONE, None):
         st.success(done)
-    names = class_data.shown_names(rows, hidden_names())
-    labels = {r.id: _label(r, names[r.id]) for r in rows}
-    choice = st.selectbox(
-        "Run to delete",
-        list(labels),
-        index=None,
-        format_func=lambda run_id: labels.get(run_id, f"#{run_id}"),
-        key="class_delete_choice",
-        placeholder="Choose a run by its id (the table's Run column)",
-        help="The run, its curves and its weights are deleted for good, after you confirm.",
-    )
+    labels = run_labels(rows, hidden_names(), nickname(), zone)
+    choice = choose(labels)
     buttons = st.container(horizontal=True)
     if buttons.button(
         "Delete this run",
         disabled=choice is None,
         key="class_delete",
-        help="Asks you to confirm first.",
+        help="You confirm first.",
     ):
         st.session_state[CONFIRM] = ("delete", choice)
     if buttons.button(
         f"Clear the class ({len(rows)} runs)",
         disabled=not rows,
         key="class_clear",
-        help="Delete every run of the class, for good (asks you to confirm first).",
+        help="Deletes every run of the class for good. You confirm first.",
     ):
         st.session_state[CONFIRM] = ("clear", None)
-    confirm(store, {r.id: r for r in rows}, names)
+    confirm(store, {r.id: r for r in rows}, labels)
 
 
-def _label(row: RunRow, name: str) -> str:
-    """A run as the delete list shows it: only what never changes (no status, no accuracy), so
-    the choice survives the run finishing."""
-    return f"#{row.id} · {name} · {class_data.short_settings(row.settings)}"
+def choose(labels: dict[int, str]) -> int | None:
+    """The run to delete (its id); the chosen one keeps the words it had when chosen."""
+    shown = dict(labels)
+    kept = st.session_state.get(KEPT)  # (run id, its words when chosen)
+    if kept and kept[0] == st.session_state.get("class_delete_choice") and kept[0] in shown:
+        shown[kept[0]] = kept[1]  # the browser holds the choice by its words: keep them
+    choice = st.selectbox(
+        "Run to delete",
+        list(shown),
+        index=None,
+        format_func=lambda run_id: shown.get(run_id, "a run that is gone"),
+        key="class_delete_choice",
+        placeholder="Choose a run. They are listed as in the table.",
+        help="The run, its curves and its weights are deleted for good. You confirm first.",
+    )
+    st.session_state[KEPT] = (choice, shown[choice]) if choice in shown else None
+    return choice
 
 
-def _outcome(row: RunRow) -> str:
-    if row.test_accuracy is not None:
-        return f"{100 * row.test_accuracy:.2f}% ({row.status})"
-    return row.status
+def run_labels(
+    rows: list[RunRow], hide: bool, me: str, zone: tzinfo | None = None
+) -> dict[int, str]:
+    """Run id -> the run as the table shows it: 'Rank 2 · Maya (you) · 98.12% · started 14:05 ·
+    AdamW, learning rate 0.003, ...' (a run without a result: its status in place of the rank).
+    `rows` ranked (class_data.ranked)."""
+    names = class_data.you_labels(rows, class_data.shown_names(rows, hide), me)
+    today = datetime.now(zone).date()
+    labels = {}
+    for rank, row in zip(class_data.ranks(rows), rows, strict=True):
+        status = class_data.status_words(row)
+        parts = [f"Rank {rank}" if rank else status.capitalize(), names[row.id]]
+        if row.test_accuracy is not None:
+            outcome = "" if status == "finished" else f" ({status})"
+            parts.append(f"{100 * row.test_accuracy:.2f}%{outcome}")
+        parts.append(f"started {class_data.when(row.created_at, zone, today)}")
+        labels[row.id] = " · ".join([*parts, run_table.settings_in_words(row.settings)])
+    twins = Counter(labels.values())  # the same words twice: the browser could not tell them
+    return {i: f"{text} · run {i}" if twins[text] > 1 else text for i, text in labels.items()}
 
 
 def lock() -> None:
-    for key in (UNLOCKED, HIDE, CONFIRM):
+    for key in (UNLOCKED, HIDE, CONFIRM, KEPT):
         st.session_state.pop(key, None)
 
 
-def confirm(store: RunStore, rows: dict[int, RunRow], names: dict[int, str]) -> None:
+def confirm(store: RunStore, rows: dict[int, RunRow], labels: dict[int, str]) -> None:
     """The confirm step of a delete or a clear asked for; then it happens, or not."""
     if (asked := st.session_state.get(CONFIRM)) is None:
         return
     action, target = asked
     with st.container(border=True):
-        if action == "delete" and (row := rows.get(target)) is not None:
+        if action == "delete" and target in rows:
             st.warning(
-                f"Delete run #{row.id} by {plain(names[row.id])} ({_outcome(row)}, "
-                f"{plain(class_data.short_settings(row.settings))}) for good, with its curves "
-                "and weights?"
+                f"Delete this run for good, with its curves and weights? {plain(labels[target])}"
             )
         elif action == "delete":
-            st.info(f"Run #{target} is already gone.")
+            st.info("That run is already deleted.")
         else:
             st.warning(f"Delete all {len(rows)} runs of the class for good?")
         answer = st.container(horizontal=True)
@@ -211,7 +238,8 @@ def confirm(store: RunStore, rows: dict[int, RunRow], names: dict[int, str]) -> 
                 return
             if action == "delete":
                 gone = store.delete(target)
-                st.session_state[DONE] = f"Run #{target} deleted." if gone else "Already gone."
+                what = plain(labels.get(target, "the run"))
+                st.session_state[DONE] = f"Deleted: {what}." if gone else "It was already gone."
             else:
                 st.session_state[DONE] = f"The class is cleared: {store.clear()} runs deleted."
             st.rerun()

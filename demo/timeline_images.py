@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from demo.inside import DIVERGING, _colour, grid_png
+from demo.inside import DIVERGING, grid_png, to_rgb
 from lenet.features import feature_maps
 from lenet.model import LeNet5, ModelConfig
 from lenet.preprocess import digit_to_input
@@ -74,7 +74,7 @@ def filters_png(
     rows and columns. Compact where Inspect's 96 labelled tiles would not fit beside the rest."""
     count, inputs, h, w = filters.shape
     limit = limit or float(np.abs(filters).max()) or 1.0
-    rgb = _colour(np.clip((filters + limit) / (2 * limit), 0.0, 1.0), DIVERGING)  # (16, 6, 5, 5, 3)
+    rgb = to_rgb(np.clip((filters + limit) / (2 * limit), 0.0, 1.0), DIVERGING)  # (16, 6, 5, 5, 3)
     font = ImageFont.load_default(size=font_px)
     title = f"{title}  (colour scale {-limit:.2f} .. {limit:.2f})"
     cell_x, cell_y = w * zoom + 12, h * zoom + 3

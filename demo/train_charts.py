@@ -85,14 +85,14 @@ def loss_figure(
         keep = _every(len(batches))
         epochs = [batches[i].epoch for i in keep]
         traces = [
-            line(epochs, [losses[i] for i in keep], "minibatch loss", GREY, width=1),
-            line(epochs, [smooth[i] for i in keep], f"running mean ({window} batches)", BLUE),
+            line(epochs, [losses[i] for i in keep], "each step", GREY, width=1),
+            line(epochs, [smooth[i] for i in keep], f"average of {window} steps", BLUE),
         ]
         yaxis, notes = {"rangemode": "tozero"}, []
     return figure(
         "Training loss",
         traces,
-        y_title="cross-entropy",
+        y_title="loss",
         **CURVES,
         xaxis=_epoch_axis(total_epochs, not batches),
         yaxis=yaxis,
@@ -116,14 +116,14 @@ def accuracy_figure(
             line(
                 epochs,
                 [100 * e.train_accuracy for e in evaluations],
-                "train (running)",
+                "training images",
                 ORANGE,
                 markers=True,
             ),
             line(
                 epochs,
                 [100 * e.val_accuracy for e in evaluations],
-                "validation",
+                "validation images",
                 BLUE,
                 markers=True,
             ),
@@ -175,13 +175,13 @@ def evaluation_loss_figure(
     if evaluations:
         epochs = [e.epoch for e in evaluations]
         traces = [
-            line(epochs, [e.train_loss for e in evaluations], "train (running)", ORANGE, 2, True),
-            line(epochs, [e.val_loss for e in evaluations], "validation", BLUE, 2, True),
+            line(epochs, [e.train_loss for e in evaluations], "training images", ORANGE, 2, True),
+            line(epochs, [e.val_loss for e in evaluations], "validation images", BLUE, 2, True),
         ]
     return figure(
         "Loss at each evaluation",
         traces,
-        y_title="cross-entropy",
+        y_title="loss",
         **CURVES,
         xaxis=_epoch_axis(total_epochs, not evaluations),
         yaxis={"rangemode": "tozero"},

@@ -147,14 +147,19 @@ def flagged_share(model: LeNet5, stats: Familiarity, x: torch.Tensor) -> float:
     return float((scores(model, stats, x) > stats.threshold).double().mean())
 
 
-def describe(reading: Reading) -> str:
-    """One plain sentence for a student about an unfamiliar reading."""
+UNFAMILIAR = (
+    "This doesn't look much like any digit the network learned from. Whatever it answers is a "
+    "guess."
+)
+
+
+def details(reading: Reading) -> str:
+    """The numbers behind a reading, for those who ask (a help text)."""
     if reading.percentile >= 1.0:
         than = "any real MNIST digit it was checked on"
     else:
         than = f"{min(100 * reading.percentile, 99.9):.1f}% of real MNIST digits"
     return (
-        "This doesn't look much like any digit the network was trained on: it is further from "
-        f"them than {than} (score {reading.score:.2f}, flagged above {reading.threshold:.2f}). "
-        "Whatever it answers is a guess."
+        f"Distance from the digits it learned from: {reading.score:.2f}. Above "
+        f"{reading.threshold:.2f} counts as unlike them. This input is further away than {than}."
     )

@@ -18,14 +18,14 @@ class Preset:
 PRESETS = {
     "classic": Preset(
         "Classic",
-        "The lecture's reference: tanh, max-pool, SGD lr 0.1 momentum 0.9, batch 256, 15 epochs "
-        "(98.8% test accuracy in the lecture).",
+        "The lecture's recipe: tanh, max pooling, SGD with learning rate 0.1 and momentum 0.9, "
+        "256 images a step, 15 epochs. It reached 98.8% test accuracy in the lecture.",
         TrainConfig(epochs=15, batch_size=256, optimizer="sgd", lr=0.1, momentum=0.9),
     ),
     "fast": Preset(
         "Fast",
-        "The quickest route to 99% test accuracy: ReLU, AdamW with a one-cycle learning rate, "
-        "batch 128, 4 epochs (99% after about 10 s; all 4 epochs about 12 s on 2 CPU cores).",
+        "The quickest way to 99% test accuracy: ReLU, AdamW, a learning rate that warms up and "
+        "then glides down, 128 images a step, 4 epochs. It passes 99% in about 10 s on 2 cores.",
         TrainConfig(
             epochs=4,
             batch_size=128,

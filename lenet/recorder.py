@@ -2,11 +2,12 @@
 
 A `RunRecorder` creates the run's row at once (so a store that cannot take it says so before
 training starts) and then follows the trainer's events: running, every evaluation's curves, and
-the end with results and weights. Those later writes go through a `StoreWriter`, one thread per
-process that writes in order, so a slow or locked database never holds up training or a page. A
-write the database cannot take now (locked, read-only, unreachable) is tried again every few
-seconds, the writes after it waiting in order, and its reason is `problem` meanwhile, for the
-app or CLI to report; nothing is lost if the database comes back within the hour.
+the end with results, weights and the minibatch curve (`lenet.batch_curve`, kept meanwhile).
+Those later writes go through a `StoreWriter`, one thread per process that writes in order, so a
+slow or locked database never holds up training or a page. A write the database cannot take now
+(locked, read-only, unreachable) is tried again every few seconds, the writes after it waiting
+in order, and its reason is `problem` meanwhile, for the app or CLI to report; nothing is lost
+if the database comes back within the hour.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ import threading
 import time
 from collections.abc import Callable
 
+from lenet.batch_curve import BatchCurve, to_json
 from lenet.checkpoint import checkpoint_bytes
 from lenet.model import LeNet5
 from lenet.store import RunStore, StoreError
 from lenet.timeline import Snapshot
-from lenet.train import Evaluation, Finished, Started, TrainConfig, event_to_dict
+from lenet.train import BatchEnd, Evaluation, Finished, Started, TrainConfig, event_to_dict
 
 logger = logging.getLogger(__name__)
 SNAPSHOTS_A_WRITE = 41  # a long run's timeline is written in two parts (~10 MB each)
@@ -150,14 +152,18 @@ class RunRecorder:
         self.writer, self.config = writer, config
         self.run_id = writer.store.create(name, config.to_dict(), app_settings, source, owner)
         self.curves: list[dict] = []
+        self.batches = BatchCurve()  # written when the run ends
         self._snapshots: list[Snapshot] = []  # not written yet
         self.finished: Finished | None = None
         self._ended = False
 
     def event(self, event) -> None:
-        """A trainer event: Started, each Evaluation and Finished change the row."""
+        """A trainer event: Started, each Evaluation and Finished change the row; each
+        BatchEnd joins the minibatch curve."""
         run_id = self.run_id
-        if isinstance(event, Started):
+        if isinstance(event, BatchEnd):
+            self.batches.add(event.step, event.epoch, event.loss, event.lr)
+        elif isinstance(event, Started):
             self.writer.submit(lambda store: store.update(run_id, status="running"))
         elif isinstance(event, Evaluation):
             self.curves.append(event_to_dict(event))
@@ -190,12 +196,13 @@ class RunRecorder:
         self._write_snapshots()
         run_id, curves, finished = self.run_id, list(self.curves), self.finished
         keep = model is not None and finished is not None and status in ("done", "stopped")
-        name = f"run{run_id}"
+        name, batches = f"run{run_id}", self.batches.points()
 
         def write(store: RunStore) -> None:
             data = None
             if keep:
                 data = checkpoint_bytes(model, checkpoint_meta(self.config, finished, curves, name))
-            store.finish(run_id, status, curves, result_of(finished, message), data)
+            points = to_json(batches) if batches else None
+            store.finish(run_id, status, curves, result_of(finished, message), data, points)
 
         self.writer.submit(write)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import fields
@@ -47,6 +48,53 @@ def short_settings(settings: dict) -> str:
     if isinstance(settings.get("train_size"), int):
         parts.append(f"{settings['train_size']:,} imgs")
     return " · ".join(parts)
+
+
+OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}
+SCHEDULE_WORDS = {
+    "step": "the rate drops at half and three quarters of the run",
+    "cosine": "the rate glides down to zero",
+    "onecycle": "the rate warms up, then glides down",
+    "plateau": "the rate halves when learning stalls",
+}
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+ALL_IMAGES = 54_000
+
+
+def settings_in_words(settings: Mapping, full: bool = False) -> str:
+    """The settings a student changes most, in plain words: 'AdamW, learning rate 0.005, 64
+    images a step, one pass over 10,000 images'; `full` adds the activation, pooling, schedule
+    and seed. `settings` as stored (`TrainConfig.to_dict()`), read with defaults: a value of the
+    wrong kind (a run written by hand, or by another version) reads as '?'."""
+    model = settings.get("model") if isinstance(settings.get("model"), Mapping) else {}
+    optimizer = settings.get("optimizer")
+    name = OPTIMIZER_NAMES.get(optimizer, "?") if isinstance(optimizer, str) else "?"
+    lr, epochs = _number(settings.get("lr")), _number(settings.get("epochs"))
+    size = _number(settings.get("train_size")) or ALL_IMAGES
+    images = f"{size:,} images" if size < ALL_IMAGES else f"all {ALL_IMAGES:,} images"
+    passes = NUMBER_WORDS.get(epochs, "?" if epochs is None else f"{epochs:g}")
+    parts = [
+        name,
+        "learning rate ?" if lr is None else f"learning rate {lr:g}",
+        f"{_number(settings.get('batch_size')) or '?'} images a step",
+        f"{passes} pass{'' if epochs == 1 else 'es'} over {images}",
+    ]
+    if not full:
+        return ", ".join(parts)
+    extra = [
+        {"relu": "ReLU", "tanh": "tanh"}.get(str(model.get("activation")), "?"),
+        {"max": "max pooling", "avg": "average pooling"}.get(str(model.get("pooling")), "?"),
+    ]
+    if schedule := SCHEDULE_WORDS.get(str(settings.get("scheduler", "none"))):
+        extra.append(schedule)
+    extra.append(f"seed {_number(settings.get('seed')) or 0}")
+    return f"{', '.join(parts)}; {', '.join(extra)}"
+
+
+def _number(value: object) -> int | float | None:
+    """A stored number, or None for anything else (text, a list, True)."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    return value if ok else None
 
 
 def cell(value: object) -> object:

@@ -2,9 +2,9 @@
 
 A row holds who (a nickname, no accounts), when, the settings, the status and outcome, the
 validation curves (every evaluation), test and per-digit accuracy, training seconds; its weights
-(a checkpoint, ~250 kB) and its timeline's snapshots (`lenet.store_snapshots`) sit in tables
-of their own so lists never read them. This module (with `lenet.store_snapshots`) owns every
-SQL statement of the project; `lenet.store_engine` opens, migrates and retries.
+(a checkpoint, ~250 kB), its timeline's snapshots and its minibatch curve (`lenet.store_snapshots`)
+sit in tables of their own so lists never read them. This module (with `lenet.store_snapshots`)
+owns every SQL statement of the project; `lenet.store_engine` opens, migrates and retries.
 """
 
 from __future__ import annotations
@@ -140,9 +140,11 @@ class RunStore(SnapshotRows):
         curves: list[dict],
         result: dict | None = None,
         checkpoint: bytes | None = None,
+        batches: dict | None = None,
     ) -> None:
         """A run's end: status, curves, `result` (test_accuracy, per_class, seconds, steps,
-        message) and its weights as checkpoint bytes, in one transaction."""
+        message), its weights as checkpoint bytes and its minibatch curve
+        (`lenet.batch_curve.to_json`), in one transaction."""
         if status not in STATUSES or status in ACTIVE:
             raise ValueError(f"not an ending: {status}")
         known = {"test_accuracy", "per_class", "seconds", "steps", "message"}
@@ -151,10 +153,13 @@ class RunStore(SnapshotRows):
         values.update(status=status, curves=curves, finished_at=stamp, updated_at=stamp)
 
         def work(conn) -> None:
-            conn.execute(runs.update().where(runs.c.id == run_id).values(**values))
+            if not conn.execute(runs.update().where(runs.c.id == run_id).values(**values)).rowcount:
+                return  # the teacher deleted the run while it trained: nothing to keep
             if checkpoint is not None:
                 conn.execute(weights.delete().where(weights.c.run_id == run_id))
                 conn.execute(weights.insert().values(run_id=run_id, checkpoint=checkpoint))
+            if batches is not None:
+                self._write_batch_curve(conn, run_id, batches)
 
         self._write(work)
 
@@ -206,7 +211,7 @@ class RunStore(SnapshotRows):
     def delete(self, run_id: int) -> bool:
         def work(conn) -> bool:
             conn.execute(weights.delete().where(weights.c.run_id == run_id))
-            self._delete_snapshots(conn, run_id)
+            self._delete_timelines(conn, run_id)
             return conn.execute(runs.delete().where(runs.c.id == run_id)).rowcount > 0
 
         return self._write(work, "delete from")
@@ -216,7 +221,7 @@ class RunStore(SnapshotRows):
 
         def work(conn) -> int:
             conn.execute(weights.delete())
-            self._delete_snapshots(conn)
+            self._delete_timelines(conn)
             return conn.execute(runs.delete()).rowcount
 
         return self._write(work, "delete from")

@@ -18,12 +18,35 @@ ACTIVE = ("queued", "running")
 STATUSES = ACTIVE + ("done", "stopped", "diverged", "failed", "interrupted")
 NAME_CHARS = 24
 KEY_CHARS = 40  # the name_key column: a casefold may be longer than the name ("ß" -> "ss")
-_NAME = re.compile(r"^\w[\w .'-]*$")
+_NAME = re.compile(r"^\w[\w .'-]*$")  # checked with the marks of a letter taken out
+MOST_MARKS = 3
+SILENT_MARKS = ("VARIATION SELECTOR", "COMBINING GRAPHEME JOINER", "MONGOLIAN FREE VARIATION")
 
 
 def _invisible(char: str) -> bool:
-    """Letters that show as nothing (Hangul fillers) and format characters."""
-    return "FILLER" in unicodedata.name(char, "") or unicodedata.category(char) in ("Cf", "Mn")
+    """Letters that show as nothing (Hangul fillers), format characters and marks that show as
+    nothing (variation selectors, the grapheme joiner)."""
+    name = unicodedata.name(char, "")
+    return "FILLER" in name or unicodedata.category(char) == "Cf" or name.startswith(SILENT_MARKS)
+
+
+def _marks_fit(name: str) -> bool:
+    """Marks (a Devanagari vowel sign, a Thai tone: categories Mn, Mc) only right after a letter
+    or another mark, MOST_MARKS at most in a row (more stack into unreadable "Zalgo" text)."""
+    run = 0
+    for i, char in enumerate(name):
+        if unicodedata.category(char) not in ("Mn", "Mc"):
+            run = 0
+            continue
+        run += 1
+        before = unicodedata.category(name[i - 1]) if i else ""
+        if run > MOST_MARKS or not (before.startswith("L") or before in ("Mn", "Mc")):
+            return False
+    return True
+
+
+def _without_marks(name: str) -> str:
+    return "".join(c for c in name if unicodedata.category(c) not in ("Mn", "Mc"))
 
 
 def check_name(raw: str) -> str:
@@ -36,9 +59,10 @@ def check_name(raw: str) -> str:
     if (
         len(name) > NAME_CHARS
         or len(name.casefold()) > KEY_CHARS
-        or not _NAME.match(name)
+        or not _NAME.match(_without_marks(name))
         or name[0] == "_"
         or any(_invisible(c) for c in name)
+        or not _marks_fit(name)
     ):
         raise StoreError(
             f"A nickname is 1 to {NAME_CHARS} letters, digits, spaces, '.', \"'\", '-' or '_', "

@@ -1,10 +1,18 @@
 """The run store's timelines: a run's snapshots (`lenet.timeline`), one row per step, written
-as the run trains and read one step at a time. A part of `lenet.store.RunStore` (a mixin: the
-store's `_read` and `_write` run each statement as one short transaction, retried)."""
+as the run trains and read one step at a time, and its minibatch curve (`lenet.batch_curve`),
+one row per run, written when it ends. A part of `lenet.store.RunStore` (a mixin: the store's
+`_read` and `_write` run each statement as one short transaction, retried)."""
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
+
+from lenet.batch_curve import BatchPoint, from_json
+from lenet.store_engine import StoreError
+
+MAX_CURVE_TEXT = 200_000  # characters: `to_json` writes ~36 kB at most
 
 snapshots = sa.Table(
     "run_snapshots",
@@ -13,6 +21,12 @@ snapshots = sa.Table(
     sa.Column("step", sa.Integer, primary_key=True),
     sa.Column("epoch", sa.Float, nullable=False),
     sa.Column("weights", sa.LargeBinary, nullable=False),  # float32 bytes, state_dict order
+)
+batch_curves = sa.Table(
+    "run_batch_curves",
+    sa.MetaData(),
+    sa.Column("run_id", sa.Integer, primary_key=True),  # runs.id, ON DELETE CASCADE (0004)
+    sa.Column("points", sa.JSON, nullable=False),  # `lenet.batch_curve.to_json`
 )
 runs = sa.Table("runs", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True))
 
@@ -69,7 +83,29 @@ class SnapshotRows:
         )
         return self._read(lambda c: [(s, e, w) for s, e, w in c.execute(query)])
 
-    def _delete_snapshots(self, conn, run_id: int | None = None) -> None:
-        """Inside a delete: the run's snapshots (every run's when `run_id` is None)."""
-        query = snapshots.delete()
-        conn.execute(query if run_id is None else query.where(snapshots.c.run_id == run_id))
+    def batch_curve(self, run_id: int) -> tuple[BatchPoint, ...]:
+        """The run's minibatch curve, checked; empty when it kept none (runs from before).
+        Read as text and parsed here: a value written by hand that is no JSON, nested too
+        deep or far larger than the store writes raises StoreError, not a parser's error."""
+        text = sa.cast(batch_curves.c.points, sa.Text)
+        query = sa.select(text).where(batch_curves.c.run_id == run_id)
+        found = self._read(lambda c: c.execute(query).scalar())
+        if found is None:
+            return ()
+        if len(found) > MAX_CURVE_TEXT:
+            raise StoreError(f"run {run_id}'s curve in the run store is too large to be one")
+        try:
+            return from_json(json.loads(found))
+        except (ValueError, RecursionError):
+            raise StoreError(f"run {run_id}'s curve in the run store is damaged") from None
+
+    def _write_batch_curve(self, conn, run_id: int, points: dict) -> None:
+        """Inside a run's end: its minibatch curve (`lenet.batch_curve.to_json`)."""
+        conn.execute(batch_curves.delete().where(batch_curves.c.run_id == run_id))
+        conn.execute(batch_curves.insert().values(run_id=run_id, points=points))
+
+    def _delete_timelines(self, conn, run_id: int | None = None) -> None:
+        """Inside a delete: the run's snapshots and curve (every run's when `run_id` is None)."""
+        for table in (snapshots, batch_curves):
+            query = table.delete()
+            conn.execute(query if run_id is None else query.where(table.c.run_id == run_id))

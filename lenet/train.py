@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field, fields
 import torch
 import torch.nn.functional as F
 
+from lenet.advice import advise
 from lenet.data import MNIST
 from lenet.errors import ConfigError
 from lenet.events import (  # re-exported: callers import the events from here too
@@ -88,6 +89,21 @@ def resolve_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise ConfigError("device 'cuda' was asked for but no CUDA GPU is available; use auto")
     return torch.device(name)
+
+
+def diverged_message(config: TrainConfig, step: int, loss: float, lr: float) -> str:
+    """Why a run stopped as diverged: the rate the student chose (and the schedule's at that
+    step, when it differs), and what to try (`lenet.advice`)."""
+    now = f" (the schedule had it at {lr:.3g})" if abs(lr - config.lr) > 1e-9 * config.lr else ""
+    advice = advise(config, diverged=True)
+    size = "not a number" if math.isnan(loss) else f"{loss:,.0f}" if loss < 1e6 else "huge"
+    head = f"Training diverged at step {step}: the loss became {size}."
+    if advice.lr is None:  # the smallest rate: the rate is not what to change (the page says)
+        return f"{head} It blew up even at learning rate {config.lr:g}{now}."
+    return (
+        f"{head} The learning rate {config.lr:g}{now} is too high for these settings. "
+        f"Try {advice.lr:g}."
+    )
 
 
 def build_model(config: TrainConfig) -> LeNet5:
@@ -233,10 +249,7 @@ class Trainer:
                 seconds,
                 None,
                 (),
-                (
-                    f"Training diverged at step {step}: the loss became {loss:.3g}. "
-                    f"The learning rate {lr:g} is too high for these settings; try {lr / 10:g}."
-                ),
+                diverged_message(self.config, step, loss, lr),
             )
         else:
             logits = predict_logits(self.model, self.data.test.images)

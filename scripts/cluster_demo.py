@@ -71,11 +71,24 @@ def cluster_env() -> dict[str, str]:
     }
 
 
+def ensure_token() -> None:
+    """Ray's token on this machine, made once when none is given (`ray start --head` refuses to
+    start without one; the first head on a new machine found none)."""
+    env = cluster_env()
+    if env["RAY_AUTH_MODE"] != "token" or env.get("RAY_AUTH_TOKEN"):
+        return
+    subprocess.run(
+        [str(RAY), "get-auth-token", "--generate"],
+        capture_output=True, env=env, cwd=ROOT, timeout=60, check=True,
+    )  # fmt: skip
+
+
 def start_head(cpus: int, client_port: int = 10001) -> Head:
     if 10002 <= client_port <= 19999:
         raise ValueError(
             f"client port {client_port} is in Ray's worker ports (10002-19999): pick another"
         )
+    ensure_token()
     folder = tempfile.mkdtemp(prefix="lenet-ray-")
     done = subprocess.run(
         [

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import demo.state
-import demo.views.train
+import demo.views.train_controls
 from lenet.errors import DataError
 from tests.test_jobs import FIXTURE
 
@@ -34,7 +34,7 @@ CONTROL_KEYS = [
 @pytest.fixture
 def app(small_mnist, monkeypatch, tmp_path):
     monkeypatch.setattr(demo.state, "_verified_mnist", lambda: small_mnist)
-    monkeypatch.setattr(demo.views.train, "data_source", lambda: FIXTURE)
+    monkeypatch.setattr(demo.views.train_controls, "data_source", lambda: FIXTURE)
     monkeypatch.setenv("LENET_CHECKPOINT_DIR", str(tmp_path))
     return AppTest.from_file(APP, default_timeout=60)
 
@@ -71,7 +71,7 @@ def model_name(at):
 def test_train_page_controls_are_present_bounded_and_explained(app):
     at = app.run()
     assert not at.exception
-    assert at.title[0].value == "Train LeNet-5 on MNIST"
+    assert at.title[0].value == "Train LeNet-5"
     widgets = widgets_by_key(at)
     assert set(CONTROL_KEYS) <= set(widgets)
     for key in CONTROL_KEYS:
@@ -89,7 +89,7 @@ def test_quick_demo_runs_to_the_end_with_results_and_comparison(app):
     app.query_params["preset"] = "quick"
     at = app.run()
     button(at, "Start training").click().run()
-    run_until(at, lambda a: "done" in status_text(a))
+    run_until(at, lambda a: "finished" in status_text(a))
     assert not at.exception
     assert [button(at, label).disabled for label in ("Start training", "Pause", "Stop")] == [
         False,
@@ -109,7 +109,7 @@ def test_save_model_writes_a_checkpoint_and_refuses_to_overwrite(app, tmp_path):
     app.query_params.update(preset="quick", train_size="1000", batch_size="100")
     at = app.run()
     button(at, "Start training").click().run()
-    run_until(at, lambda a: "done" in status_text(a))
+    run_until(at, lambda a: "finished" in status_text(a))
     model_name(at).set_value("my_first_net")
     button(at, "Save model").click().run()
     assert (tmp_path / "my_first_net.pt").is_file()
@@ -163,7 +163,12 @@ def test_a_diverging_rate_is_explained(app):
     at = app.run()
     button(at, "Start training").click().run()
     run_until(at, lambda a: "diverged" in status_text(a))
-    assert any("Training diverged at step" in e.value for e in at.error)
+    assert any("The loss blew up at step" in e.value for e in at.error)
+    advice = next(w.value for w in at.warning if w.value.startswith("Diverged means"))
+    assert "try a learning rate of 0.005" in advice  # Fast's AdamW: lenet.advice
+    at.button(key="use_advice").click().run()  # one click puts it in the settings
+    assert at.session_state["settings"]["lr"] == 0.005
+    assert at.select_slider(key="set_lr").value == 0.005
 
 
 def test_batch_larger_than_the_subset_is_refused_before_training(app):
@@ -214,7 +219,7 @@ def test_a_full_disk_when_saving_loses_nothing(app, tmp_path, monkeypatch):
     app.query_params.update(preset="quick", train_size="1000", batch_size="100")
     at = app.run()
     button(at, "Start training").click().run()
-    run_until(at, lambda a: "done" in status_text(a))
+    run_until(at, lambda a: "finished" in status_text(a))
 
     def disk_full(fd):  # the disk fills up while the file is written
         raise OSError(28, "No space left on device")
@@ -239,10 +244,10 @@ def test_every_finished_run_stays_savable_and_numbered_as_in_the_store(app, tmp_
     for _ in range(2):
         button(at, "Start training").click().run()
         ids.append(at.session_state["job"].recorder.run_id)
-        run_until(at, lambda a: "done" in status_text(a))
+        run_until(at, lambda a: "finished" in status_text(a))
     assert ids[1] > ids[0]
-    run_metric = next(m for m in at.metric if m.label == "Run")
-    assert run_metric.value == f"#{ids[1]} finished"  # its number in the class's run store
+    line = next(c.value for c in at.caption if c.value.startswith("Run #"))
+    assert line.startswith(f"Run #{ids[1]} finished after")  # its number in the run store
     rows = [m.value for m in at.markdown if m.value.startswith("**#")]
     assert [row.split("**")[1] for row in rows] == [f"#{ids[1]}", f"#{ids[0]}"]
     names = [t for t in at.text_input if t.label == "Model name"]
@@ -274,15 +279,19 @@ def test_stopping_early_says_what_happened_without_blaming_the_settings(app):
 def test_learned_nothing_advice_fits_the_settings():
     import dataclasses
 
-    from demo.views.train_results import learned_nothing_advice
+    from lenet.advice import advise
     from lenet.model import ModelConfig
     from lenet.presets import PRESETS
 
-    classic = PRESETS["classic"].config
+    def learned_nothing_advice(config) -> str:
+        return advise(config).message
+
+    classic = PRESETS["classic"].config  # the rates: lenet.advice, tests/test_advice.py
     high = dataclasses.replace(classic, lr=5.0)
-    assert "far too high" in learned_nothing_advice(high) and "tanh" in learned_nothing_advice(high)
-    relu = dataclasses.replace(high, model=ModelConfig(activation="relu"))
-    assert "tanh" not in learned_nothing_advice(relu) and "Try 0.5" in learned_nothing_advice(relu)
+    assert "far too high for SGD" in learned_nothing_advice(high)
+    assert learned_nothing_advice(high).endswith("Try 0.1.")
+    adamw = dataclasses.replace(high, optimizer="adamw", model=ModelConfig(activation="relu"))
+    assert learned_nothing_advice(adamw).endswith("Try 0.003.")  # 15 epochs: Fast's rate
     low = dataclasses.replace(classic, lr=1e-4)
     assert "so small" in learned_nothing_advice(low)
     assert "far too high" not in learned_nothing_advice(dataclasses.replace(classic, lr=0.1))

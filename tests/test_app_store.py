@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 import demo.state
 import demo.store_state
 import demo.stored_models
-import demo.views.train
+import demo.views.train_controls
 from lenet.checkpoint import load_checkpoint_bytes
 from lenet.store import open_store
 from tests.test_app import APP, button, run_until, status_text
@@ -39,7 +39,7 @@ def store_url(tmp_path, monkeypatch):
 @pytest.fixture
 def app(small_mnist, monkeypatch, tmp_path, store_url):
     monkeypatch.setattr(demo.state, "_verified_mnist", lambda: small_mnist)
-    monkeypatch.setattr(demo.views.train, "data_source", lambda: FIXTURE)
+    monkeypatch.setattr(demo.views.train_controls, "data_source", lambda: FIXTURE)
     monkeypatch.setenv("LENET_CHECKPOINT_DIR", str(tmp_path / "checkpoints"))
     return lambda: AppTest.from_file(APP, default_timeout=60)
 
@@ -51,7 +51,7 @@ def nickname_field(at: AppTest):
 def train_quick(at: AppTest, name: str) -> None:
     nickname_field(at).set_value(name).run()
     button(at, "Start training").click().run()
-    run_until(at, lambda a: "done" in status_text(a))
+    run_until(at, lambda a: "finished" in status_text(a))
 
 
 def test_a_run_is_stored_under_the_nickname_with_curves_results_and_weights(app, store_url):
@@ -167,7 +167,7 @@ def test_a_run_the_teacher_deleted_leaves_your_runs(app, store_url):
     train_quick(at, "ivy")
     first = at.session_state["job"].recorder.run_id
     button(at, "Start training").click().run()
-    run_until(at, lambda a: "done" in status_text(a))
+    run_until(at, lambda a: "finished" in status_text(a))
     store = open_store(store_url)
     assert store.delete(first)
     store.close()

@@ -59,12 +59,36 @@ def every_figure():
 
 
 @pytest.mark.parametrize("name", list(every_figure()))
-def test_every_title_sits_below_the_modebar(name):
+def test_every_title_sits_at_the_top_and_the_plot_below_it(name):
     layout = every_figure()[name].layout
     title = layout.title
     assert title.yref == "container" and title.y == 1 and title.yanchor == "top"
-    assert title.pad.t >= 30  # Plotly's modebar fills the top ~28 px, right-aligned
+    assert 0 < title.pad.t <= 10  # no room kept for Plotly's toolbar: demo.screen.chart drops it
     assert layout.margin.t >= title.pad.t + title.font.size + 4  # and the plot starts below it
+
+
+def test_charts_are_shown_without_plotly_toolbar_and_larger_on_a_projector(monkeypatch):
+    from demo import screen
+
+    shown = {}
+
+    class Where:
+        def plotly_chart(self, figure, **kwargs):
+            shown.update(figure=figure, **kwargs)
+
+    figure = charts.probability_figure([0.1] * 10, 3)
+    screen.chart(Where(), figure, key="probs", config={"scrollZoom": False})
+    assert shown["config"] == {"scrollZoom": False, "displayModeBar": False}
+    assert shown["figure"].layout.font.size is None  # Plotly's own 12 px on a desktop
+    monkeypatch.setattr(screen, "projector", lambda: True)
+    screen.chart(Where(), figure, key="probs")
+    assert shown["figure"].layout.font.size == screen.PROJECTOR_FONT
+    assert shown["figure"].layout.title.font.size == screen.PROJECTOR_TITLE_FONT
+
+
+def test_every_probability_bar_is_labelled():
+    axis = charts.probability_figure([0.1] * 10, 7).layout.xaxis
+    assert axis.tickmode == "linear" and axis.dtick == 1  # not Plotly's 0 2 4 6 8
 
 
 def test_an_empty_loss_chart_starts_at_zero():

@@ -1,19 +1,22 @@
 """The Class page: its plain helpers (demo/class_data.py, demo/teacher.py) and the page itself
-through AppTest, over a real SQLite run store filled through RunStore."""
+through AppTest, over a real SQLite run store filled through RunStore. The leaderboard's HTML
+table, the charts' figures and the page's words: tests/test_class_board.py."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
+from html.parser import HTMLParser
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import demo.views.class_page as class_page
-from demo import class_charts, class_data, teacher, teacher_key
+from demo import class_charts, class_data, screen, teacher, teacher_key
 from lenet import run_table
 from lenet.presets import PRESETS
 from lenet.store import RunStore, open_store
@@ -80,11 +83,71 @@ def page(store, monkeypatch):
     monkeypatch.setenv(teacher.ENV, KEY)
     teacher._gates.clear()  # the server's count of wrong keys starts afresh
     teacher._hidden_for_all.clear()  # and names are shown
-    return AppTest.from_function(class_app, default_timeout=30)
+    yield AppTest.from_function(class_app, default_timeout=30)
+    teacher._hidden_for_all.clear()  # names hidden by a test stay in no other test
 
 
-def table(at: AppTest):
-    return at.dataframe[0].value
+class BoardParser(HTMLParser):
+    """The leaderboard's body rows: per row, each cell's text by its column (`c-name` -> name),
+    and `you`: whether the row is highlighted as the viewer's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[dict] = []
+        self.body, self.cell, self.copy = False, None, False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        classes = dict(attrs).get("class") or ""
+        self.copy = "cb-sub" in classes  # the settings again, under the name on a phone
+        if tag == "tbody":
+            self.body = True
+        elif tag == "tr" and self.body:
+            self.rows.append({"you": "cb-you" in classes})
+        elif tag == "td":
+            self.cell = classes.removeprefix("c-")
+            self.rows[-1][self.cell] = ""
+        elif self.cell:
+            self.rows[-1][self.cell] += " "  # a span inside a cell: its own word
+
+    def handle_endtag(self, tag: str) -> None:
+        self.copy = False
+        if tag == "td":
+            self.rows[-1][self.cell] = " ".join(self.rows[-1][self.cell].split())
+            self.cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self.cell and not self.copy:
+            self.rows[-1][self.cell] += data
+
+
+def board_rows(markup: str) -> list[dict]:
+    parser = BoardParser()
+    parser.feed(markup)
+    return parser.rows
+
+
+def board_markup(at: AppTest) -> str:
+    (html,) = [h.proto.body for h in at.html if 'aria-label="Leaderboard"' in h.proto.body]
+    return html
+
+
+def table(at: AppTest) -> list[dict]:
+    """The leaderboard's rows as the page shows them (see BoardParser)."""
+    return board_rows(board_markup(at))
+
+
+def _holds_board(node) -> bool:
+    found = node.get("html") if hasattr(node, "get") else [node] if node.type == "html" else []
+    return any('aria-label="Leaderboard"' in h.proto.body for h in found)
+
+
+def column(at: AppTest, key: str) -> list[str]:
+    return [row[key] for row in table(at)]
+
+
+def summary(at: AppTest) -> str:
+    """The line above the leaderboard: '**4 runs** by 4 students, ...'."""
+    return next(m.value for m in at.markdown if m.value.startswith("**") and "** by " in m.value)
 
 
 def figure_data(at: AppTest, title: str) -> list[dict]:
@@ -98,6 +161,10 @@ def figure_data(at: AppTest, title: str) -> list[dict]:
 def unlock(at: AppTest, key: str = KEY) -> AppTest:
     at.text_input(key="class_key").input(key).run()
     return at
+
+
+def hide_toggle(at: AppTest) -> list:
+    return [t for t in at.toggle if t.key == teacher.HIDE]
 
 
 def button(at: AppTest, label: str):
@@ -198,7 +265,7 @@ def test_lr_chart_colours_by_optimizer_and_marks_diverged():
         {"lr": 1.0, "accuracy": None, "optimizer": "sgd", "name": "C", "settings": "s"},
     ]
     fig = class_charts.lr_figure(points)
-    assert [t.name for t in fig.data] == ["adamw", "sgd", "diverged"]
+    assert [t.name for t in fig.data] == ["AdamW", "SGD", "diverged"]
     assert fig.layout.xaxis.type == "log"
     assert list(fig.data[2].y) == [95.0] and fig.data[2].marker.symbol == "x"
     assert list(fig.layout.yaxis.range) == [94.0, 100.5]  # from just below the lowest result
@@ -215,15 +282,17 @@ def test_leaderboard_lists_the_class_best_first(store, page):
     at = page.run()
     assert not at.exception
     board = table(at)
-    assert list(board["Nickname"]) == ["Ben", "Ana", "Cy", "Di"]
-    assert list(board["Status"]) == ["finished", "finished", "running", "diverged"]
-    assert board["Test accuracy"][0] == pytest.approx(99.0)
-    assert board["Settings"][1].startswith("sgd lr 0.05")
-    assert "4 runs** by 4 students, 1 in progress; best 99.00% by Ben" in at.markdown[0].value
+    assert [row["name"] for row in board] == ["Ben", "Ana", "Cy", "Di"]
+    assert [row["status"] for row in board] == ["finished", "finished", "running", "diverged"]
+    assert [row["rank"] for row in board] == ["1", "2", "–", "–"]
+    assert board[0]["accuracy"] == "99.00%" and board[2]["accuracy"] == "– running"
+    assert board[1]["settings"].startswith("SGD, learning rate 0.05, 128 images a step")
+    assert board[0]["time"] == "12.5 s" and board[3]["run"] == "#4"
+    assert "4 runs** by 4 students, 1 in progress; best 99.00% by Ben" in summary(at)
     curves_drawn = figure_data(at, "Validation accuracy")
     assert [t["name"] for t in curves_drawn] == ["Ben", "Ana", "Cy"]  # diverged: left out
     points = figure_data(at, "What worked")
-    assert {t["name"]: len(t["x"]) for t in points} == {"adamw": 1, "sgd": 1, "diverged": 1}
+    assert {t["name"]: len(t["x"]) for t in points} == {"AdamW": 1, "SGD": 1, "diverged": 1}
 
 
 def test_the_board_follows_the_store(store, page):
@@ -231,7 +300,7 @@ def test_the_board_follows_the_store(store, page):
     assert "No runs yet" in at.info[0].value
     add_run(store, "Ana", 0.97)
     at.run()
-    assert list(table(at)["Nickname"]) == ["Ana"]
+    assert column(at, "name") == ["Ana"]
 
 
 def test_curves_are_capped_and_filtered(store, page):
@@ -244,18 +313,19 @@ def test_curves_are_capped_and_filtered(store, page):
     assert [t["name"] for t in figure_data(at, "Validation accuracy")] == ["S54", "S3"]
     at.multiselect(key="class_names").unselect("S54").unselect("S3").run()
     at.multiselect(key="class_optimizers").select("adam").run()
-    at.text_input(key="class_text").input("lr 0.003").run()
+    at.text_input(key="class_text").input("Learning rate 0.003").run()
     assert len(figure_data(at, "Validation accuracy")) == 28
+    assert any("point at a line to see whose it is" in c.value for c in at.caption)  # 28 names
 
 
 def test_without_the_key_nothing_can_be_deleted(store, page):
     add_run(store, "Ana", 0.97)
     at = page.run()
     assert not [b for b in at.button if "Delete" in b.label or "Clear" in b.label]
-    assert not at.toggle
+    assert not hide_toggle(at)
     unlock(at, "guess")
     assert [e.value for e in at.error] == ["That is not the teacher key."]
-    assert not at.toggle and len(store.runs()) == 1
+    assert not hide_toggle(at) and len(store.runs()) == 1
 
 
 def test_the_key_hides_names_for_everyone_until_turned_off(store, page):
@@ -266,19 +336,20 @@ def test_the_key_hides_names_for_everyone_until_turned_off(store, page):
     at.toggle(key=teacher.HIDE).set_value(True).run()
     assert teacher.names_hidden_for_all()
     for view in (at, student.run(), AppTest.from_function(class_app).run()):  # reloads too
-        assert list(table(view)["Nickname"]) == ["Student 2", "Student 1"]
+        assert column(view, "name") == ["Student 2", "Student 1"]
         curves_drawn = figure_data(view, "Validation accuracy")
         assert [t["name"] for t in curves_drawn] == ["Student 2", "Student 1"]
         hovers = [point[0] for t in figure_data(view, "What worked") for point in t["customdata"]]
         assert sorted(hovers) == ["Student 1", "Student 2"]
         charts = json.dumps([json.loads(c.proto.spec) for c in view.get("plotly_chart")])
-        assert "Ana" not in charts and "Ana" not in view.markdown[0].value
+        assert "Ana" not in charts and "Ana" not in summary(view)
+        assert "Ana" not in board_markup(view)
         assert any("hidden by the teacher" in c.value for c in view.caption)
-    assert not student.toggle  # only the key turns it off
+    assert not hide_toggle(student)  # only the key turns it off
     button(at, "Lock").click().run()
-    assert list(table(at)["Nickname"]) == ["Student 2", "Student 1"]  # locking keeps it on
+    assert column(at, "name") == ["Student 2", "Student 1"]  # locking keeps it on
     unlock(at).toggle(key=teacher.HIDE).set_value(False).run()
-    assert list(table(student.run())["Nickname"]) == ["Ben", "Ana"]
+    assert column(student.run(), "name") == ["Ben", "Ana"]
 
 
 def test_the_link_hides_names_without_a_key_and_stays_in_the_address_bar(store, page):
@@ -287,14 +358,14 @@ def test_the_link_hides_names_without_a_key_and_stays_in_the_address_bar(store, 
     page.query_params["hide"] = "1"
     at = page.run()
     assert not at.exception and not at.warning
-    assert list(table(at)["Nickname"]) == ["Student 2", "Student 1"]
+    assert column(at, "name") == ["Student 2", "Student 1"]
     assert any("hidden by this link (hide=1)" in c.value for c in at.caption)
     assert at.query_params["hide"] == "1" and at.query_params["preset"] == "classic"
     at.run()  # a rerun (and every page: sync_link) keeps it
     assert at.query_params["hide"] == "1"
     assert not teacher.names_hidden_for_all()  # this view only
     shown = AppTest.from_function(class_app, default_timeout=30).run()
-    assert list(table(shown)["Nickname"]) == ["Ben", "Ana"] and "hide" not in shown.query_params
+    assert column(shown, "name") == ["Ben", "Ana"] and "hide" not in shown.query_params
 
 
 @pytest.mark.parametrize("word", ["0", "off", "No", "maybe"])
@@ -302,7 +373,7 @@ def test_the_link_can_say_no_and_a_bad_word_is_a_notice(store, page, word):
     add_run(store, "Ana", 0.97)
     page.query_params["hide"] = word
     at = page.run()
-    assert list(table(at)["Nickname"]) == ["Ana"] and "hide" not in at.query_params
+    assert column(at, "name") == ["Ana"] and "hide" not in at.query_params
     if word == "maybe":
         assert [w.value for w in at.warning] == [
             "Ignored `hide=maybe` from the link: it must be 1 (names hidden on the Class page) "
@@ -318,9 +389,10 @@ def test_the_teacher_section_comes_first_and_tells_of_hide_1(page, store):
     (section,) = at.expander
     assert section.label == "Teacher" and not section.proto.expanded
     assert "/class?hide=1" in section.caption[0].value
-    types = [element.type for element in at.main.children.values()]
-    assert types[:3] == ["title", "caption", "expander"]  # before the board, not after it
-    assert at.dataframe and at.main.children[3].dataframe
+    blocks = list(at.main.children.values())
+    first = [i for i, block in enumerate(blocks) if block.type == "expander"]
+    board = [i for i, b in enumerate(blocks) if _holds_board(b)]
+    assert first and board and first[0] < board[0]  # before the board, not after it
 
 
 def test_delete_and_clear_need_a_confirm(store, page):
@@ -330,11 +402,13 @@ def test_delete_and_clear_need_a_confirm(store, page):
     at.selectbox(key="class_delete_choice").set_value(gone).run()
     button(at, "Delete this run").click().run()
     assert len(store.runs()) == 2  # asked, not done
-    assert "Delete run #2 by Ben (99.00% (done), adamw lr 0.003" in at.warning[0].value
+    asked = at.warning[0].value
+    assert asked.startswith("Delete this run for good, with its curves and weights? Rank 1 · Ben")
+    assert "99.00% · started " in asked and "AdamW, learning rate 0.003" in asked
     button(at, "Yes, delete").click().run()
     assert [r.id for r in store.runs()] == [keep] and store.checkpoint(gone) is None
-    assert list(table(at)["Nickname"]) == ["Ana"]
-    assert at.success[0].value == f"Run #{gone} deleted."
+    assert column(at, "name") == ["Ana"]
+    assert at.success[0].value.startswith("Deleted: Rank 1 · Ben · 99.00%")
     button(at, "Clear the class").click().run()
     button(at, "Cancel").click().run()
     assert len(store.runs()) == 1
@@ -347,14 +421,17 @@ def test_a_run_chosen_while_running_is_deleted_after_it_finished(store, page):
     running = add_run(store, "Ana", None, status="running")
     at = unlock(page.run())
     at.selectbox(key="class_delete_choice").set_value(running).run()
-    assert "running" not in at.selectbox(key="class_delete_choice").options[0]  # a stable label
+    assert at.selectbox(key="class_delete_choice").options[0].startswith("Running · Ana · started")
     store.finish(running, "done", curves(0.97), {"test_accuracy": 0.97})  # meanwhile
     late = add_run(store, "Ben", 0.99)  # a run started after the key was given
     at.run()
     choice = at.selectbox(key="class_delete_choice")
-    assert choice.value == running and len(choice.options) == 2 and f"#{late}" in choice.options[0]
+    assert choice.value == running and len(choice.options) == 2  # still the same run
+    assert choice.options[0].startswith("Rank 1 · Ben · 99.00% · started ")  # as it is now
+    assert choice.options[1].startswith("Running · Ana · started ")  # its words when chosen
+    assert choice.index == 1 and late == running + 1
     button(at, "Delete this run").click().run()
-    assert "(97.00% (done)," in at.warning[0].value  # its result now, in the confirm step
+    assert "Rank 2 · Ana · 97.00% ·" in at.warning[0].value  # its result now, in the confirm
     button(at, "Yes, delete").click().run()
     assert [r.id for r in store.runs()] == [late]
 
@@ -381,7 +458,7 @@ def test_no_store_is_one_notice(page, monkeypatch):
     at = page.run()
     assert not at.exception and len(at.warning) == 1
     assert "runs/lenet.db is read-only" in at.warning[0].value
-    assert not at.dataframe
+    assert not [h for h in at.html if "Leaderboard" in h.proto.body]
 
 
 def test_wrong_keys_are_counted_for_the_whole_server_not_per_tab(page):
@@ -404,20 +481,13 @@ def test_one_student_is_one_spelling_everywhere(store, page):
     add_run(store, "Ben", 0.95)
     add_run(store, "maya", 0.99)
     at = page.run()
-    assert list(table(at)["Nickname"]) == ["Maya", "Maya", "Ben"]  # her first run's spelling
-    assert "**3 runs** by 2 students" in at.markdown[0].value
+    assert column(at, "name") == ["Maya", "Maya", "Ben"]  # her first run's spelling
+    assert "**3 runs** by 2 students" in summary(at)
     assert at.multiselect(key="class_names").options == ["Ben", "Maya"]
     assert [t["name"] for t in figure_data(at, "Validation accuracy")] == ["Maya", "Maya", "Ben"]
     rows = store.runs()
     text = class_data.csv_bytes(rows, class_data.shown_names(rows, hide=False)).decode()
     assert "maya" not in text and text.count("Maya") == 2
-
-
-def test_the_leaderboard_shows_a_class_of_35_before_it_scrolls():
-    assert class_page.table_height(40) == 35 * 36 + 3  # the header and 35 rows, then it scrolls
-    assert class_page.table_height(3) == 35 * 4 + 3
-    nickname = class_page.COLUMNS["Nickname"]
-    assert nickname["width"] >= 24 * 8  # a 24-character nickname is not cut
 
 
 def test_identical_runs_are_separate_dots_and_ticks_are_decades():
@@ -443,3 +513,67 @@ def test_csv_accuracies_are_rounded_fractions_and_statuses_as_stored(store):
     (line,) = csv.DictReader(io.StringIO(class_data.csv_bytes(rows, {}).decode("utf-8-sig")))
     assert line["test_accuracy"] == "0.9533" and line["accuracy_digit_0"] == "0.9533"
     assert line["status"] == "stopped"
+
+
+def test_a_student_finds_their_own_runs_with_names_shown_or_hidden(store, page):
+    add_run(store, "Maya", 0.97)
+    add_run(store, "Ben", 0.99)
+    add_run(store, "maya", 0.98)
+    page.session_state["nickname"] = "MAYA"  # any case: one student
+    at = page.run()
+    assert [(r["name"], r["you"]) for r in table(at)] == [
+        ("Ben", False), ("Maya (you)", True), ("Maya (you)", True),
+    ]  # fmt: skip
+    assert summary(at).endswith("Your best run is rank 2, with 98.00%.")
+    assert [t["name"] for t in figure_data(at, "Validation accuracy")] == [
+        "Ben", "Maya (you)", "Maya (you)",
+    ]  # fmt: skip
+    hidden = AppTest.from_function(class_app, default_timeout=30)
+    hidden.query_params["hide"] = "1"  # a new tab: the link is read once per session
+    hidden.session_state["nickname"] = "maya"
+    hidden.run()
+    assert column(hidden, "name") == ["Student 2", "Student 1 (you)", "Student 1 (you)"]
+    assert "Maya" not in board_markup(hidden) and "Maya" not in summary(hidden)
+
+
+def test_the_projector_view_has_larger_table_text(store, page):
+    add_run(store, "Ana", 0.97)
+    assert 'class="cb-box" role="region"' in board_markup(page.run())
+    page.session_state[screen.VIEW] = True  # what demo.screen.init_view makes of view=projector
+    assert 'class="cb-box cb-big" role="region"' in board_markup(page.run())
+
+
+def test_every_word_on_the_page_is_plain(store, page):
+    """Captions, help texts, notices and placeholders of a sentence or more read at grade 10
+    or below (Flesch-Kincaid), in every state of the page and the teacher's tools."""
+    textstat = pytest.importorskip("textstat")
+    for i in range(class_charts.LEGEND_MOST + 1):  # a class too big for a legend: its caption
+        add_run(store, f"S{i}", 0.9 + i / 200)
+    add_run(store, "Eli", 0.098)
+    texts: list[str] = []
+    at = page.run()
+    texts += page_texts(at)
+    unlock(at).toggle(key=teacher.HIDE).set_value(True).run()
+    at.selectbox(key="class_delete_choice").set_value(1).run()
+    button(at, "Delete this run").click().run()
+    texts += page_texts(at)
+    button(at, "Cancel").click().run()
+    button(at, "Clear the class").click().run()
+    texts += page_texts(at)
+    sentences = [t for t in dict.fromkeys(texts) if len(t.split()) >= 4]
+    assert len(sentences) > 15
+    hard = {t: textstat.flesch_kincaid_grade(t) for t in sentences}
+    assert not {t: g for t, g in hard.items() if g > 10}
+    assert not [t for t in sentences if re.search(r"\b(lr|ep|imgs)\b|Run column", t)]
+
+
+def page_texts(at: AppTest) -> list[str]:
+    """What the Class page says (not the header's or the glossary's words, tested elsewhere)."""
+    texts = [e.value for kind in ("caption", "info", "warning", "success", "error")
+             for e in getattr(at, kind)]  # fmt: skip
+    texts += [m.value for m in at.markdown if "** by " in m.value]
+    widgets = [w for kind in ("button", "toggle", "text_input", "selectbox", "multiselect")
+               for w in getattr(at, kind) if w.key != "projector_switch"]  # fmt: skip
+    texts += [w.help for w in widgets] + [getattr(w, "placeholder", "") for w in widgets]
+    texts += [d.proto.help for d in at.get("download_button")]
+    return [re.sub(r"[*`]", "", t) for t in texts if t]

@@ -116,7 +116,8 @@ def test_train_divergence_is_reported_not_saved(tmp_path, full_mnist):
         "lenet.train", "--lr", "10000", "--train-size", "2000", "--epochs", "1", "--out", str(out)
     )
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert "Training diverged at step" in done.stderr and "try 1000" in done.stderr
+    # the Classic settings' SGD: the advice's rate (lenet.advice), not a tenth of 10,000
+    assert "Training diverged at step" in done.stderr and "Try 0.1." in done.stderr
     assert not out.exists()
 
 

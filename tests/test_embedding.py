@@ -10,8 +10,11 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import demo.preload
 import demo.state
-from demo import embedding_chart
+from demo import embedding_chart, models
+from demo.views import inspect_attributions, inspect_dreams, inspect_embedding
+from demo.views.inspect import PART
 from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
 from lenet.embedding import (
     Embedding,
@@ -142,7 +145,7 @@ def page(small_mnist, monkeypatch):
 
 def test_the_embedding_tab_marks_the_digit_and_shows_a_clicked_point(page, small_mnist):
     at = page.run()
-    at.session_state["inspect_part"] = "Embedding"
+    at.session_state[PART] = "embedding"
     at.run()
     assert not at.exception
     assert any("★ is test digit #0" in c.value for c in at.caption)
@@ -154,3 +157,33 @@ def test_the_embedding_tab_marks_the_digit_and_shows_a_clicked_point(page, small
     at.button(key="embedding_inspect").click().run()
     assert at.session_state["inspect_index"] == 5 and not at.exception
     assert any("★ is test digit #5" in c.value for c in at.caption)
+
+
+def test_the_shipped_model_is_ready_before_the_first_student_asks(small_mnist, monkeypatch):
+    inspect_embedding._embedding.clear()
+    demo.preload.warm_shipped(small_mnist)  # what the server's warm-up thread does
+    model, _ = models.model_file(DEFAULT_CHECKPOINT)
+    warm = inspect_embedding.embedding(models.SHIPPED, model, small_mnist)
+    probabilities = models.test_probabilities(models.SHIPPED, model, small_mnist)
+
+    def again(*args, **kwargs):
+        raise AssertionError("computed again")
+
+    monkeypatch.setattr(inspect_embedding, "embed", again)
+    monkeypatch.setattr("demo.models.predict_logits", again)
+    assert inspect_embedding.embedding(models.SHIPPED, model, small_mnist) is warm
+    assert models.test_probabilities(models.SHIPPED, model, small_mnist) is probabilities
+    assert probabilities.shape == (len(small_mnist.test), 10)
+    result, predicted = warm
+    assert len(predicted) == len(result.indices) and (predicted == result.labels).mean() > 0.9
+    shared = [*vars(result).values(), predicted]  # one copy for every session: read-only
+    assert not any(array.flags.writeable for array in shared)
+
+
+@pytest.mark.parametrize(
+    "wait", [inspect_embedding.WAIT, inspect_dreams.WAIT, inspect_attributions.WAIT]
+)
+def test_the_waits_are_said_in_plain_words(wait):
+    textstat = pytest.importorskip("textstat")
+    assert wait.endswith("...") and "(" in wait  # what is happening, and for about how long
+    assert textstat.flesch_kincaid_grade(wait) <= 10

@@ -96,11 +96,11 @@ def test_readings_carry_score_threshold_and_percentile(stats, fixture_model, sma
     assert [r.percentile for r in ranked] == sorted(r.percentile for r in ranked)
 
 
-def test_the_message_says_what_it_means():
-    text = familiar.describe(familiar.Reading(score=2.5, threshold=1.04, percentile=0.9996))
-    assert text.startswith("This doesn't look much like any digit the network was trained on")
+def test_the_message_says_what_it_means_and_the_numbers_are_one_click_away():
+    assert familiar.UNFAMILIAR.startswith("This doesn't look much like any digit the network")
+    text = familiar.details(familiar.Reading(score=2.5, threshold=1.04, percentile=0.9996))
     assert "99.9% of real MNIST digits" in text and "2.50" in text and "1.04" in text
-    text = familiar.describe(familiar.Reading(score=9.0, threshold=1.04, percentile=1.0))
+    text = familiar.details(familiar.Reading(score=9.0, threshold=1.04, percentile=1.0))
     assert "any real MNIST digit" in text
 
 
@@ -147,7 +147,7 @@ def test_the_page_warns_for_a_blob_and_stays_quiet_for_a_digit(blob, small_mnist
         assert len(warnings) == 1 and "doesn't look much like any digit" in warnings[0]
     else:
         assert not warnings
-        assert any("Looks like the digits it was trained on" in c.value for c in at.caption)
+        assert any("Looks like a digit." in c.value for c in at.caption)
 
 
 def test_live_models_are_fitted_once_per_weights(fixture_model, small_mnist, monkeypatch):
@@ -196,7 +196,7 @@ def test_an_untrained_model_gets_no_verdict_only_the_reason(small_mnist, monkeyp
     at = AppTest.from_function(weak_model_page, default_timeout=60).run()
     assert not at.exception and not at.warning
     assert any("No 'is it a digit?' check for this model" in c.value for c in at.caption)
-    assert not any("Looks like the digits" in c.value for c in at.caption)
+    assert not any("Looks like a digit" in c.value for c in at.caption)
 
 
 def test_a_nan_score_counts_as_unfamiliar():
@@ -217,4 +217,4 @@ def test_a_step_of_a_timeline_is_not_fitted():
 
     at = AppTest.from_function(page).run()
     assert not at.exception
-    assert at.caption[0].value.startswith("No 'is it a digit?' check for a step of a training")
+    assert at.caption[0].value.startswith("No 'is it a digit?' check at this moment")

@@ -95,39 +95,72 @@ def page(small_mnist, monkeypatch):
 
 
 def open_part(at, part: str):
-    at.session_state["inspect_part"] = part
+    """The page showing a part, by its link name ("maps")."""
+    at.session_state[inspect.PART] = part
     return at.run()
+
+
+def shown_part(at) -> tuple[str, str]:
+    """(question, part) as the two rows of buttons show them."""
+    question = at.pills(key="inspect_question").value
+    return question, at.pills(key=f"inspect_part_{question}").value
 
 
 def test_page_for_a_test_digit_shows_the_answer_and_only_the_open_part(page, small_mnist):
     at = page.run()
     assert not at.exception
-    assert at.radio(key="inspect_source").value == "test"
+    assert not at.radio  # no drawing: nothing to choose between, and it says where one comes from
+    assert any("Draw a digit on the **Draw** page" in c.value for c in at.caption)
     metric = next(m for m in at.metric if m.label == "Prediction")
     assert metric.value.startswith(str(int(small_mnist.test.labels[0])))
-    assert [t.label for t in at.tabs] == inspect.PARTS
-    drawn = [t.label for t in at.tabs if len(t.children)]
-    assert drawn == ["Whole network"]  # the other parts cost nothing until opened
-    at = open_part(at, "Feature maps")
+    assert at.pills(key="inspect_question").options == list(inspect.QUESTIONS)
+    assert len(inspect.QUESTIONS) <= 5 and sorted(sum(inspect.QUESTIONS.values(), ())) == sorted(
+        inspect.PARTS
+    )  # every part under one question
+    assert shown_part(at) == ("Follow your digit", "network")
+    # the whole network is HTML (and an empty chart that loads the chart code early); the other
+    # parts cost nothing until shown
+    assert [c.key for c in at.get("plotly_chart")] == ["chart_code_chart"]
+    at = open_part(at, "maps")
+    assert shown_part(at) == ("Follow your digit", "maps")
     assert at.segmented_control(key="maps_layer").value == "conv1"
 
 
-@pytest.mark.parametrize("part", inspect.PARTS)
-def test_every_part_draws_without_error(page, part):
+@pytest.mark.parametrize("part", list(inspect.PARTS))
+def test_every_part_draws_without_error_under_its_question(page, part):
     at = open_part(page.run(), part)
     assert not at.exception
-    assert [t.label for t in at.tabs if len(t.children)] == [part]
+    assert shown_part(at) == (inspect.question_of(part), part)
+
+
+def test_a_question_opens_on_its_first_part_then_on_the_one_last_shown(page):
+    at = page.run()
+    at.pills(key="inspect_question").set_value("All the test digits").run()
+    assert shown_part(at) == ("All the test digits", "mistakes")
+    at.pills(key="inspect_part_All the test digits").set_value("confusion").run()
+    at.pills(key="inspect_question").set_value("The filters").run()
+    assert shown_part(at) == ("The filters", "filters")
+    at.pills(key="inspect_question").set_value("All the test digits").run()
+    assert shown_part(at) == ("All the test digits", "confusion")
+
+
+def test_the_link_names_the_part_shown(page):
+    page.query_params["part"] = "embedding"
+    at = page.run()
+    assert shown_part(at) == ("Why this answer?", "embedding")
+    page.query_params["part"] = "nonsense"
+    assert shown_part(page.run()) == ("Why this answer?", "embedding")  # kept, not reset
 
 
 def test_the_hand_computation_matches_the_map(page):
-    at = open_part(page.run(), "One number by hand")
+    at = open_part(page.run(), "cell")
     assert any("✔" in m.value for m in at.markdown)
     at.slider(key="cell_row").set_value(3).run()
     assert any("✔" in m.value for m in at.markdown) and any("row 3" in m.value for m in at.markdown)
 
 
 def test_each_layer_of_feature_maps(page):
-    at = open_part(page.run(), "Feature maps")
+    at = open_part(page.run(), "maps")
     for layer in inspect_parts.LAYERS:
         at.segmented_control(key="maps_layer").set_value(layer).run()
         assert not at.exception
@@ -144,13 +177,13 @@ def test_page_for_a_drawn_digit(page, small_mnist):
 
 
 def test_choosing_a_mistake_makes_it_the_input_and_says_so(page, small_mnist):
-    at = open_part(page.run(), "Mistakes")
+    at = open_part(page.run(), "mistakes")
     buttons = [b for b in at.button if b.key and b.key.startswith("mistake_")]
     assert buttons, "the shipped model makes some mistakes on the fixture"
     index = int(buttons[0].key.split("_")[1])
     buttons[0].click().run()
     assert at.session_state["inspect_index"] == index
-    assert at.radio(key="inspect_source").value == "test"
+    assert at.session_state["inspect_source"] == "test" and not at.radio  # no drawing to offer
     label = int(small_mnist.test.labels[index])
     metric = next(m for m in at.metric if m.label == "Prediction")
     assert not metric.value.startswith(str(label))  # it is one the model gets wrong
@@ -159,12 +192,12 @@ def test_choosing_a_mistake_makes_it_the_input_and_says_so(page, small_mnist):
     chosen = next(b for b in at.button if b.key and b.key == f"mistake_{index}")
     assert chosen.proto.type == "primary"  # and the gallery marks it
     next(b for b in at.button if b.label == "Look inside it").click().run()
-    assert at.session_state["inspect_part"] == "Feature maps"
+    assert shown_part(at) == ("Follow your digit", "maps")
     assert not any("Test digit #" in m.value for m in at.markdown)  # the window has closed
 
 
 def test_the_mistake_filter(page):
-    at = open_part(page.run(), "Mistakes")
+    at = open_part(page.run(), "mistakes")
     at.selectbox(key="filter_true").set_value(9).run()
     shown = [b.label for b in at.button if b.key and b.key.startswith("mistake_")]
     assert shown and all(label.startswith("9 →") for label in shown)

@@ -1,16 +1,22 @@
-"""The Inspect page's Attributions and "What filters want" tabs (AppTest)."""
+"""The Inspect page's "Pixels that mattered" and "What filters look for" parts (AppTest)."""
 
 from __future__ import annotations
 
 import json
 
 from demo.views import inspect_attributions, inspect_dreams
+from demo.views.inspect import PART
 from lenet.attributions import METHODS
 from lenet.dreams import DreamConfig
 from tests import test_inspect
-from tests.test_inspect import open_part
 
 page = test_inspect.page  # the Inspect page on the fixture (a pytest fixture, shared)
+
+
+def open_part(at, part: str):
+    """The page showing a part, by its link name."""
+    at.session_state[PART] = part
+    return at.run()
 
 
 def chart_titles(at) -> list[str]:
@@ -18,11 +24,11 @@ def chart_titles(at) -> list[str]:
 
 
 def test_four_attribution_pictures_each_with_its_sentence(page, small_mnist):
-    at = open_part(page.run(), "Attributions")
+    at = open_part(page.run(), "pixels")
     assert not at.exception
     assert chart_titles(at) == list(METHODS)
     label = int(small_mnist.test.labels[0])  # the shipped model reads it right
-    control = at.get("button_group")[0]
+    control = next(g for g in at.get("button_group") if g.key == f"attributions_class_{label}")
     assert control.proto.help and control.value == label
     sentences = [c.value for c in at.caption if f"score of {label}" in c.value]
     assert len(sentences) == 4
@@ -32,7 +38,7 @@ def test_four_attribution_pictures_each_with_its_sentence(page, small_mnist):
 
 
 def test_another_class_redraws_for_it(page, small_mnist):
-    at = open_part(page.run(), "Attributions")
+    at = open_part(page.run(), "pixels")
     other = (int(small_mnist.test.labels[0]) + 1) % 10
     at.session_state[f"attributions_class_{int(small_mnist.test.labels[0])}"] = other
     at.run()
@@ -44,7 +50,7 @@ def test_what_filters_want_shows_two_grids_and_how_they_were_made(page, monkeypa
     quick = DreamConfig(steps=5)
     monkeypatch.setattr(inspect_dreams, "DreamConfig", lambda: quick)
     monkeypatch.setattr("lenet.dreams.DreamConfig", lambda: quick)
-    at = open_part(page.run(), "What filters want")
+    at = open_part(page.run(), "wants")
     assert not at.exception
     assert chart_titles(at) == [
         "conv1: what each of its 6 filters (ch) wants",

@@ -11,6 +11,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import demo.state
+from demo.views.inspect import PART
 from demo.views.inspect_edit import KEPT, _keys
 from lenet.checkpoint import DEFAULT_CHECKPOINT
 
@@ -23,7 +24,7 @@ def page(small_mnist, monkeypatch, tmp_path):
     shutil.copy(DEFAULT_CHECKPOINT, tmp_path / "other.pt")  # a second model to switch to
     monkeypatch.setenv("LENET_CHECKPOINT_DIR", str(tmp_path))
     at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["inspect_part"] = "Edit a filter"
+    at.session_state[PART] = "edit"
     return at.run()
 
 
@@ -100,9 +101,9 @@ def test_the_model_itself_is_never_edited(page):
 
 def test_edits_stay_with_their_model(page):
     at = knock_out_conv1(page, [2])
-    at.session_state["inspect_part"] = "Feature maps"  # away: the edit widgets are dropped
+    at.session_state[PART] = "maps"  # away: the edit widgets are dropped
     at.run()
-    at.session_state["inspect_part"] = "Edit a filter"
+    at.session_state[PART] = "edit"
     at.run()
     assert at.selectbox(key=_keys("shipped")[2]).value == "zero"
     at.selectbox(key="model_choice").set_value("file:other.pt").run()

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 import demo.state
 from demo import inspect_charts
+from demo.views.inspect import PART
 from demo.views.inspect_mistakes import CELL, CELL_SHOWN, SHOWN, cell_from_points, matching
 from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
 from lenet.metrics import confusion_matrix, predict_logits
@@ -52,7 +53,7 @@ def test_the_matrix_has_a_clickable_point_on_every_cell_and_frames_the_chosen_on
 def confusion(small_mnist, monkeypatch):
     monkeypatch.setattr(demo.state, "_verified_mnist", lambda: small_mnist)
     at = AppTest.from_file(PAGE, default_timeout=60).run()
-    at.session_state["inspect_part"] = "Confusion matrix"
+    at.session_state[PART] = "confusion"
     return at.run()
 
 
@@ -86,12 +87,12 @@ def test_a_clicked_diagonal_cell_shows_digits_read_right(confusion):
     assert any("labelled 3 read right" in m.value for m in at.markdown)
     more = next(b for b in at.button if b.label.startswith("All "))
     more.click().run()  # the whole class in the Mistakes tab, filtered the same way
-    assert at.session_state["inspect_part"] == "Mistakes"
+    assert at.session_state[PART] == "mistakes"
 
 
 def test_the_mistakes_tab_shows_a_class_read_right(confusion):
     at = confusion
-    at.session_state["inspect_part"] = "Mistakes"
+    at.session_state[PART] = "mistakes"
     at.run()
     at.selectbox(key="filter_true").set_value(7).run()
     at.selectbox(key="filter_pred").set_value(7).run()

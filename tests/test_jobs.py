@@ -148,7 +148,7 @@ def test_divergence_and_failure_are_statuses():
     job = TrainingJob(wild, FIXTURE, JobSlots(1)).start()
     job.join(60)
     snap = job.snapshot()
-    assert snap.status == "diverged" and "try 1000" in snap.finished.message
+    assert snap.status == "diverged" and "Try 0.1." in snap.finished.message
     too_big = dataclasses.replace(SHORT, train_size=50, batch_size=100)
     job = TrainingJob(too_big, FIXTURE, JobSlots(1)).start()
     job.join(60)

@@ -77,7 +77,7 @@ def test_the_train_page_trains_on_the_cluster_when_the_variable_is_set(app, monk
         button(at, "Pause").click().run()
         run_until(at, lambda a: "paused" in status_text(a))
         button(at, "Resume").click().run()
-        run_until(at, lambda a: "done" in status_text(a), timeout=120)
+        run_until(at, lambda a: "finished" in status_text(a), timeout=120)
         assert not at.exception
         assert job.where and job.snapshot().finished.test_accuracy > 0.5
         assert isinstance(demo.state.job_slots(), RaySlots)

@@ -90,6 +90,12 @@ def test_a_named_cli_run_is_stored_whole(trained):
     evaluations = [e for e in meta["history"] if e["event"] == "Evaluation"]
     assert [c["val_accuracy"] for c in row.curves] == [e["val_accuracy"] for e in evaluations]
     assert len(row.curves) == 2
+    store = open_store(url)
+    try:  # and every minibatch's loss and learning rate, for its timeline's charts (issue 24)
+        curve = store.batch_curve(row.id)
+    finally:
+        store.close()
+    assert [p.step for p in curve] == list(range(1, 7)) and all(p.loss > 0 for p in curve)
 
 
 def test_list_prints_a_table_and_json_lines(trained):

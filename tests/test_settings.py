@@ -144,7 +144,13 @@ def test_every_control_has_help_text():
 
 def test_describe_names_the_settings():
     text = describe(preset_settings("quick"))
-    assert text == "adamw lr 0.005, batch 64, 1 ep, relu/max, 10,000 imgs, onecycle, seed 0"
+    assert text == "AdamW, learning rate 0.005, 64 images a step, one pass over 10,000 images"
+    assert describe(preset_settings("classic"), full=True) == (
+        "SGD, learning rate 0.1, 256 images a step, 15 passes over all 54,000 images; tanh, "
+        "max pooling, seed 0"
+    )
+    fast = describe(preset_settings("fast"), full=True)
+    assert "four passes over all 54,000 images" in fast and "warms up, then glides down" in fast
 
 
 def test_a_number_written_another_way_gets_the_rule_not_pythons_words():
@@ -383,12 +389,12 @@ def test_the_server_says_an_unusable_max_jobs_at_start_up(tmp_path):
 
 def test_the_page_shows_hostile_links_as_safe_notices(small_mnist, monkeypatch, tmp_path):
     import demo.state
-    import demo.views.train
+    import demo.views.train_controls
     from tests.test_app import APP, button
     from tests.test_jobs import FIXTURE
 
     monkeypatch.setattr(demo.state, "_verified_mnist", lambda: small_mnist)
-    monkeypatch.setattr(demo.views.train, "data_source", lambda: FIXTURE)
+    monkeypatch.setattr(demo.views.train_controls, "data_source", lambda: FIXTURE)
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)
     monkeypatch.setenv("LENET_CHECKPOINT_DIR", str(tmp_path))
     link = {"epochs": HOSTILE[0], HOSTILE[1]: "1", "seed": "x" * 5000, "device": "cuda"}
@@ -420,3 +426,33 @@ def test_hide_is_a_known_link_word_like_lock():
     values = settings_from_query({})[0]
     assert settings_to_query(values, hide=True) == {"preset": "classic", "hide": "1"}
     assert "hide" not in settings_to_query(values)
+
+
+def test_settings_in_words_never_fails_on_values_of_the_wrong_kind():
+    from lenet.run_table import settings_in_words
+
+    odd = {"optimizer": ["x"], "lr": "a", "batch_size": True, "epochs": "3", "model": "relu"}
+    assert settings_in_words(odd, full=True) == (
+        "?, learning rate ?, ? images a step, ? passes over all 54,000 images; ?, ?, seed 0"
+    )
+    assert settings_in_words({"optimizer": "sgd", "lr": 0.1, "batch_size": 256, "epochs": 2.0}) == (
+        "SGD, learning rate 0.1, 256 images a step, two passes over all 54,000 images"
+    )
+
+
+@pytest.mark.parametrize("name", ["प्रिया", "सुनील", "สมศักดิ์", "José", "Zoë"])
+def test_names_written_with_marks_are_nicknames(name):
+    from lenet.store_rows import check_name
+
+    assert check_name(name) == name
+
+
+@pytest.mark.parametrize(
+    "name", ["Maya\u034f", "Maya\ufe0f", "\u0301abc", "a\u0301\u0302\u0303\u0304\u0305", "a-\u0301"]
+)
+def test_marks_that_hide_or_stack_are_refused(name):
+    from lenet.store import StoreError
+    from lenet.store_rows import check_name
+
+    with pytest.raises(StoreError, match="A nickname is"):
+        check_name(name)

@@ -1,6 +1,7 @@
 """Any snapshot as a model (demo.step_models, demo.models.choose): a run that kept a timeline
-offers its steps under the model chooser, one without offers none; a step's model holds that
-snapshot's weights under a key of its own; the choice survives a page that does not draw it."""
+offers its steps under the model chooser, one without offers none; so does a checkpoint file or
+an upload that keeps one (issue 24); a step's model holds that snapshot's weights under a key of
+its own; the choice survives a page that does not draw it."""
 
 from __future__ import annotations
 
@@ -10,15 +11,19 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import demo.model_files
 import demo.state
 import demo.store_state
 import demo.stored_models
 import demo.timeline_state
 from demo import step_models
+from demo.model_upload import kept_upload
 from demo.step_models import FINAL, RunTimeline
-from lenet.checkpoint import checkpoint_bytes
+from demo.text import plain
+from lenet.checkpoint import checkpoint_bytes, save_checkpoint
 from lenet.store import open_store
 from lenet.timeline import flat_weights
+from lenet.timeline_file import timeline_payload
 from lenet.train import Trainer
 from tests.test_timeline import SHORT_RUN
 
@@ -28,6 +33,8 @@ def clear_caches() -> None:
     demo.stored_models.stored_checkpoint.clear()
     demo.stored_models._choices.clear()
     demo.timeline_state.stored_timeline.clear()
+    demo.timeline_state.file_timeline.clear()
+    demo.model_files.load_model_file.clear()
     step_models.snapshot_model.clear()
     step_models._test_probabilities.clear()
 
@@ -143,6 +150,90 @@ def test_a_tab_run_without_a_timeline_has_no_step_picker(trainer):
     assert not step_slider(at) and at.session_state["picked"].key == "tab:7"
 
 
+def timeline_file(trainer, folder: Path, name: str = "with_timeline.pt") -> Path:
+    """A checkpoint of the 40-step run that keeps its timeline, as the Train page saves one."""
+    meta = {
+        "metrics": {"steps": 40, "test_accuracy": 0.9},
+        "timeline": timeline_payload(trainer.snapshots.timeline()),
+    }
+    return save_checkpoint(folder / name, trainer.model, meta)
+
+
+def check_step_zero(at: AppTest, trainer, key: str, name: str) -> None:
+    """The "At step" slider is there, ends on the final weights, and its 0 is the random start."""
+    [slider] = step_slider(at)
+    # a widget's label is Markdown: the name's marks are escaped (a file named **x** stays so)
+    label = plain(f"{name} at step 40 of 40: its final weights")
+    assert slider.value == FINAL and slider.label == label
+    final = at.session_state["picked"]
+    assert np.array_equal(flat_weights(final.model), flat_weights(trainer.model))
+    slider.set_value(0).run()
+    start = at.session_state["picked"]
+    assert start.key == f"{key}@0" and start.title == f"{name} at step 0"
+    first = trainer.snapshots.timeline().snapshots[0].weights
+    assert np.array_equal(flat_weights(start.model), first)
+    assert not np.array_equal(flat_weights(start.model), flat_weights(final.model))
+
+
+def test_a_checkpoint_file_with_a_timeline_offers_its_steps(trainer, tmp_path, monkeypatch):
+    monkeypatch.setenv("LENET_CHECKPOINT_DIR", str(tmp_path))
+    clear_caches()
+    path = timeline_file(trainer, tmp_path)
+    at = chooser(model_choice="file:with_timeline.pt")
+    assert not at.error and at.session_state["picked"].key == "file:with_timeline.pt"
+    key = f"file:with_timeline.pt#{path.stat().st_mtime_ns}"
+    check_step_zero(at, trainer, key, "Saved model with_timeline")
+    assert demo.model_files.checkpoint_path(f"{key}@0") is None  # a step is not the file
+    assert "timeline" not in demo.model_files.model_file(path)[1]  # not in the shared cache
+
+
+def test_the_draw_page_offers_at_step_for_a_checkpoint_file(
+    trainer, tmp_path, monkeypatch, small_mnist
+):
+    import demo.canvas
+    from tests.test_draw_page import PAGE, FakeCanvas
+
+    monkeypatch.setattr(demo.canvas, "draw_canvas", FakeCanvas())
+    monkeypatch.setattr(demo.state, "_verified_mnist", lambda: small_mnist)
+    monkeypatch.setenv("LENET_CHECKPOINT_DIR", str(tmp_path))
+    clear_caches()
+    timeline_file(trainer, tmp_path)
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["model_choice"] = "file:with_timeline.pt"
+    at.run()
+    assert not at.exception and not at.error
+    step_slider(at)[0].set_value(0).run()
+    assert not at.exception and step_slider(at)[0].value == 0
+
+
+def test_a_checkpoint_file_without_a_timeline_has_no_step_picker(trainer, tmp_path, monkeypatch):
+    monkeypatch.setenv("LENET_CHECKPOINT_DIR", str(tmp_path))
+    clear_caches()
+    save_checkpoint(tmp_path / "plain.pt", trainer.model, {"metrics": {"steps": 40}})
+    at = chooser(model_choice="file:plain.pt")
+    assert not step_slider(at) and not at.error and not at.caption
+    assert at.session_state["picked"].key == "file:plain.pt"
+
+
+def test_an_upload_with_a_timeline_offers_its_steps(trainer, tmp_path):
+    data = timeline_file(trainer, tmp_path, "mine.pt").read_bytes()
+    upload = kept_upload(data, "mine.pt")
+    assert upload["problem"] is None and upload["accuracy"] == 0.9
+    at = chooser(uploaded_model=upload, model_choice="uploaded")
+    check_step_zero(at, trainer, f"upload:{upload['digest']}", "Uploaded mine.pt")
+
+
+def test_an_upload_with_a_damaged_timeline_is_still_a_model(trainer):
+    payload = timeline_payload(trainer.snapshots.timeline())
+    payload["steps"] = list(reversed(payload["steps"]))
+    upload = kept_upload(checkpoint_bytes(trainer.model, {"timeline": payload}), "odd.pt")
+    assert upload["run"] is None and "timeline is damaged" in upload["problem"]
+    at = chooser(uploaded_model=upload, model_choice="uploaded")
+    assert not step_slider(at) and not at.error
+    assert at.session_state["picked"].key == f"upload:{upload['digest']}"
+    assert [c.value for c in at.caption][0].startswith("Its training timeline cannot be read")
+
+
 def run_of(trainer) -> RunTimeline:
     return RunTimeline("tab:9", "Run 9", trainer.snapshots.timeline(), SHORT_RUN.model, 40)
 
@@ -235,3 +326,16 @@ def test_a_model_title_from_an_upload_is_shown_as_written():
 
     title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
     assert "<a href" not in title and "&lt;a href=" in title
+
+
+def test_a_checkpoints_name_in_the_step_label_is_shown_as_written():
+    """A file named like Markdown ("**x** [a](http://evil)") showed as bold and a live link."""
+    from demo.step_models import step_label
+
+    class Run:
+        name = "Uploaded **x** [a](http://evil) :red[r]"
+
+    label = plain(step_label(type("R", (), {"name": Run.name, "live": True,
+                                             "timeline": type("T", (), {"total_steps": 9})})(),
+                             FINAL))  # fmt: skip
+    assert "\\*\\*x\\*\\*" in label and "\\[a\\]" in label and "[a](" not in label

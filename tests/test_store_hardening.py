@@ -14,7 +14,7 @@ from lenet import run_table, runs
 from lenet.store import StoreError, check_name, open_store, process_owner
 from lenet.store_engine import parse_url, shown
 from lenet.store_rows import now
-from tests.test_class_page import class_app
+from tests.test_class_page import class_app, table
 
 
 @pytest.mark.parametrize(
@@ -120,7 +120,7 @@ def test_rows_of_the_wrong_shape_break_no_page_and_no_cli(crafted, monkeypatch, 
 
     monkeypatch.setattr(class_page, "run_store", lambda: crafted)
     at = AppTest.from_function(class_app, default_timeout=30).run()
-    assert not at.exception and len(at.dataframe[0].value) == len(CRAFTED)
+    assert not at.exception and len(table(at)) == len(CRAFTED)
     for row in crafted.runs(with_curves=True):
         run = stored_run(row, True)  # the Train page's "Your runs" entry
         assert run["values"]["epochs"] >= 1 and run["label"]

@@ -1,7 +1,7 @@
 """Schema migrations on real databases: the first release's store file (tests/fixtures/
 runs_v1.db, made by scripts/make_old_store.py) opens in today's release with every run and its
 weights, on SQLite and on PostgreSQL; down and up again keeps them; two servers starting on a
-fresh store at once both open it."""
+fresh store at once both open it; the minibatch curves' table (0004) comes and goes alone."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import torch
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
+from lenet.batch_curve import BatchPoint, to_json
 from lenet.checkpoint import load_checkpoint_bytes
 from lenet.model import LeNet5
 from lenet.store import open_store
@@ -136,3 +137,29 @@ def test_two_servers_starting_on_a_fresh_store_both_open_it(store_url, spawn):
         server.join(timeout=120)
     assert [server.exitcode for server in servers] == [0, 0, 0]
     assert revision(store_url) == [head()]
+
+
+def test_the_first_releases_store_upgrades_with_no_curves_and_takes_new_ones(old_store_url):
+    """Issue 24: old runs have no minibatch curve; new ones keep theirs; one step down loses
+    the curves and nothing else."""
+    store = open_store(old_store_url)
+    try:
+        assert revision(old_store_url) == [head()] and head() == "0004"
+        assert all(store.batch_curve(row.id) == () for row in store.runs())
+        new = store.create("Zoe", {})
+        curve = to_json([BatchPoint(s, s / 10, 1.0, 0.1) for s in range(1, 6)])
+        store.finish(new, "done", [], {}, None, curve)
+        assert [p.step for p in store.batch_curve(new)] == [1, 2, 3, 4, 5]
+    finally:
+        store.close()
+    engine = create_engine(parse_url(old_store_url))
+    move_schema(engine, "0003", down=True)  # down one step: the curves go, the runs stay
+    with engine.connect() as conn:
+        assert "run_batch_curves" not in sa.inspect(conn).get_table_names()
+        assert conn.execute(sa.text("SELECT count(*) FROM runs")).scalar() == 4
+    engine.dispose()
+    store = open_store(old_store_url)
+    try:
+        assert store.batch_curve(new) == () and len(store.runs()) == 4
+    finally:
+        store.close()

@@ -146,7 +146,8 @@ def test_divergence_is_an_outcome_with_the_step_and_advice(small_mnist):
     assert isinstance(finished, Finished) and finished.outcome == "diverged"
     assert finished.test_accuracy is None
     assert f"step {finished.step}" in finished.message
-    assert "try 1000" in finished.message and "too high" in finished.message
+    # the advice's rate for the settings' optimizer (lenet.advice), not a tenth of the rate
+    assert "Try 0.1." in finished.message and "too high" in finished.message
     assert finished.step < 10
 
 

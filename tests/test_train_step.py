@@ -101,4 +101,72 @@ def test_a_learning_rate_that_blows_the_loss_up_is_named(app):
             break
     assert not at.exception
     warning = next(w.value for w in at.warning if "blown up" in w.value)
-    assert "lr 1 " in warning or "lr 1 in" in warning
+    assert "Try learning rate 0.02 in the settings." in warning  # lenet.advice: SGD, batch 16
+    assert " lr " not in warning
+
+
+def captions(at) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("preset", ["classic", "fast", "quick"])
+def test_three_steps_of_every_preset_show_learning_and_say_why(app, preset):
+    app.query_params.update(preset=preset)
+    at = app.run()
+    note = next(c for c in captions(at) if "full size" in c)
+    assert "So your weights will differ a little from a run's." in note
+    if preset == "classic":  # momentum 0.9: the first step at 10x
+        assert "starts at 1 and falls to the 0.1 you chose" in note
+    else:
+        assert f"Here every step uses {stepper(at).config.lr:g}." in note
+    changed = 0
+    for _ in range(3):
+        button(at, "Step").click().run()
+        assert not at.exception
+        result = stepper(at).last
+        assert metric(at, "Loss after") <= metric(at, "Loss before") - 0.015
+        shown = int(result.changed[:16].sum())
+        changed += shown
+        caption = next(c for c in captions(at) if c.startswith(f"Step {result.step} trained"))
+        assert f"at learning rate {result.lr:.3g}." in caption
+        if shown == 0:
+            assert caption.endswith("None of these predictions changed this step.")
+            assert "orange" not in caption
+        elif shown == 1:
+            assert caption.endswith("An orange frame marks the one prediction this step changed.")
+        else:
+            assert caption.endswith(
+                f"Orange frames mark the {shown} predictions this step changed."
+            )
+    assert changed >= 8
+
+
+def test_every_tile_has_a_text_alternative(app):
+    at = app.run()
+    button(at, "Step").click().run()
+    labels = stepper(at).last.labels[:16].tolist()
+    alts = [img.alt for element in at.get("image") for img in element.proto.imgs]
+    assert alts == [f"Handwritten digit, labelled {label}" for label in labels]
+
+
+def test_the_step_texts_read_plainly():
+    import dataclasses
+
+    from demo.views.train_step import frames_note, rate_note
+    from lenet.presets import PRESETS
+
+    textstat = pytest.importorskip("textstat")
+    classic = PRESETS["classic"].config
+    configs = [p.config for p in PRESETS.values()] + [
+        dataclasses.replace(classic, optimizer="adam", lr=1e-3),  # no schedule, no momentum
+        dataclasses.replace(classic, scheduler="cosine", momentum=0.0),
+        dataclasses.replace(classic, scheduler="onecycle", momentum=0.5),
+    ]
+    texts = [rate_note(c) for c in configs] + [frames_note(n) for n in (0, 1, 5)]
+    for text in texts:
+        assert textstat.flesch_kincaid_grade(text) <= 10, text
+        assert " lr " not in text
+    assert (
+        rate_note(configs[3])
+        == "Each step uses learning rate 0.001, as a run with these settings does."
+    )

@@ -1,24 +1,29 @@
 """The Train page's training timeline: the cursor on the curves, the pictures of a step, their
-caches, the run chooser's pieces, and the slider with Play/Pause through AppTest."""
+caches, the run chooser's pieces, a stored run's curves (issue 24: the minibatch curve when it
+kept one), and the slider with Play/Pause through AppTest."""
 
 from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import re
 import time
 
 import numpy as np
 import pytest
+import textstat
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from demo import train_charts
 from demo.timeline_images import filters_png, step_views, weight_limits
 from demo.views import train_timeline_views
-from demo.views.train_timeline_runs import has_timeline, run_key
+from demo.views.train_timeline_runs import OLD_RUN_NOTE, has_timeline, run_key, stored_curves
+from lenet.batch_curve import BatchPoint, to_json
 from lenet.events import BatchEnd, Evaluation
 from lenet.model import LeNet5, ModelConfig
+from lenet.store import open_store
 from lenet.timeline import Snapshot, Timeline, flat_weights
 from lenet.train import Trainer
 from tests import test_app
@@ -143,6 +148,60 @@ def test_only_runs_with_snapshots_are_offered():
     assert not has_timeline({"timeline": None, "run_id": 7, "outcome": "running"})
 
 
+@pytest.fixture
+def two_stored_runs(tmp_path, monkeypatch) -> tuple[dict, dict]:
+    """Run dicts of "Your runs" read back from a store: one with a minibatch curve of 6 steps,
+    one from before runs kept it."""
+    import demo.store_state
+    import demo.timeline_state
+
+    monkeypatch.setenv("LENET_DATABASE_URL", f"sqlite:///{tmp_path / 'runs.db'}")
+    demo.store_state.server_store.clear()
+    demo.timeline_state.stored_batches.clear()
+    store = open_store()
+    points = [BatchPoint(s, s / 6, 2.3 - s / 5, 0.01 * (1 - s / 7)) for s in range(1, 7)]
+    new, old = store.create("ada", {}), store.create("ada", {})
+    store.finish(new, "done", [], {"steps": 6}, None, to_json(points))
+    store.finish(old, "done", [], {"steps": 6})
+    store.close()
+    evaluations = [Evaluation(6, 1.0, 1.0, 0.7, 0.9, 0.75)]
+    yield tuple(
+        {"run_id": r, "snap": None, "values": {"epochs": 1}, "evaluations": evaluations, "steps": 6}
+        for r in (new, old)
+    )
+    demo.store_state.server_store.clear()
+    demo.timeline_state.stored_batches.clear()
+
+
+def test_a_stored_run_brings_its_minibatch_curve_and_one_from_before_says_why(two_stored_runs):
+    new, old = (stored_curves(run) for run in two_stored_runs)
+    assert [b.step for b in new.batches] == list(range(1, 7)) and new.per_batch
+    assert new.batches[0].loss == pytest.approx(2.1) and new.batches[-1].lr > 0
+    assert (new.epochs, new.total_steps, new.note) == (1, 6, "")
+    assert not old.batches and not old.per_batch and old.note == OLD_RUN_NOTE
+    assert textstat.flesch_kincaid_grade(OLD_RUN_NOTE) <= 10
+
+
+def charts_app(run: dict) -> None:
+    from demo.views.train_timeline_runs import stored_curves
+    from demo.views.train_timeline_views import charts
+
+    charts(stored_curves(run), 0.5)
+
+
+def test_a_stored_run_with_its_curve_draws_the_three_charts_of_a_live_one(two_stored_runs):
+    drawn = []
+    for run in two_stored_runs:
+        at = AppTest.from_function(charts_app, args=(run,), default_timeout=30).run()
+        assert not at.exception
+        specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+        drawn.append([[t.get("name") for t in spec["data"]] for spec in specs])
+    new, old = drawn
+    assert len(new) == 3 and len(old) == 2  # loss, accuracy (and learning rate)
+    assert new[0][0] == "each step" and new[0][1].startswith("average of")
+    assert new[2] == ["learning rate"] and "each step" not in old[0]
+
+
 def player_app(snapshots: int) -> None:
     """A page with only the timeline's fragment, for a finished run of `snapshots` steps."""
     import numpy as np
@@ -167,7 +226,7 @@ def player_app(snapshots: int) -> None:
         st.session_state["current_digit"] = (np.eye(28, dtype=np.float32), None)
     choice = TimelineRun("job-test", "a run", ModelConfig(), run=st.session_state["run"])
     every = run_every(choice)
-    st.fragment(run_every=every)(player)(choice, every)
+    st.fragment(run_every=every)(player)({"job-test": choice}, every)
 
 
 def step_text(at: AppTest) -> str:
@@ -182,8 +241,8 @@ def step_number(at: AppTest) -> int:
 def test_a_run_without_a_timeline_gets_a_one_line_note():
     at = AppTest.from_function(player_app, args=(0,), default_timeout=30).run()
     assert not at.exception and not at.error
-    assert [c.value for c in at.caption] == [
-        "This run kept no timeline: runs trained before timelines have none."
+    assert "This run kept no timeline: runs trained before timelines have none." in [
+        c.value for c in at.caption
     ]
 
 
@@ -233,7 +292,7 @@ def test_the_train_page_replays_its_run_with_a_confusion_matrix_on_demand(app):
     app.query_params.update(preset="quick", train_size="1000", batch_size="100")
     at = app.run()
     button(at, "Start training").click().run()
-    run_until(at, lambda a: "done" in status_text(a))
+    run_until(at, lambda a: "finished" in status_text(a))
     assert not at.exception
     assert "Timeline of the training" in [s.value for s in at.subheader]
     assert not any("Inside the network, live" in m.value for m in at.markdown)  # drawn once

@@ -15,6 +15,7 @@ import streamlit as st
 import torch
 
 from demo import inside, inspect_charts, network_figures
+from demo.screen import chart
 from demo.slide_figure import slide_figure
 from lenet.cells import ConvCell, conv_cell, layer_input, receptive_field
 
@@ -29,10 +30,12 @@ def clickable_map(
 
     def clicked() -> None:
         points = st.session_state[key]["selection"]["points"]
-        if points:
-            on_cell(*network_figures.cell_of(points[-1]["point_index"], values.shape[1]))
+        index = points[-1].get("point_index") if points and isinstance(points[-1], dict) else None
+        if type(index) is int and 0 <= index < values.size:  # a forged click names anything
+            on_cell(*network_figures.cell_of(index, values.shape[1]))
 
-    st.plotly_chart(
+    chart(
+        st,
         network_figures.map_figure(values, title, picked),
         key=key,
         on_select=clicked,
@@ -48,7 +51,8 @@ def explain_cell(
     field = receptive_field(layer, row, col)
     left, right = st.columns([1, 2], vertical_alignment="center")
     side = f"{field.size}x{field.size}"
-    left.plotly_chart(
+    chart(
+        left,
         network_figures.field_figure(
             x[0, 0].numpy(), field, f"What {layer} map {channel}, cell ({row}, {col}) sees"
         ),
@@ -96,7 +100,8 @@ def _conv1_grids(cell: ConvCell) -> None:
         (cell.products[0], "patch x kernel", True),
     )
     for slot, (grid, title, signed) in zip(figs, grids, strict=True):
-        slot.plotly_chart(
+        chart(
+            slot,
             inspect_charts.numbers_figure(grid, title, signed, height=230),
             key=f"cell_{title}",
             config={"displayModeBar": False},  # too narrow for the toolbar beside its title
@@ -110,7 +115,8 @@ def _conv2_grids(cell: ConvCell) -> None:
         (cell.products, "patch x kernel, per channel", "channel", True),
     )
     for values, title, label, signed in grids:
-        st.plotly_chart(
+        chart(
+            st,
             inside.grid_figure(values, title, 6, label, signed=signed, height=200),
             key=f"cell2_{label}",
         )
@@ -125,4 +131,4 @@ def sliding(model, x: torch.Tensor, maps: dict, layer: str, channel: int, key: s
         "**▶ Play** (or Slow, Fast) runs it from where it stands, **❚❚ Pause** holds it."
     )
     title = f"Sliding the kernel: {layer} map {channel}"
-    st.plotly_chart(slide_figure(inputs, maps[layer][0, channel].numpy(), title), key=key)
+    chart(st, slide_figure(inputs, maps[layer][0, channel].numpy(), title), key=key)

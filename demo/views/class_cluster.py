@@ -39,6 +39,6 @@ def cluster_line(rows: list[RunRow], names: dict[int, str]) -> None:
     st.markdown(
         f"**Ray cluster:** {total - free:g} of {total:g} CPUs in use · "
         f"{queue if waiting else 'nobody waiting'}",
-        help="Every app server of the class sends its runs to this cluster; a run waits in "
-        "line until a CPU is free, in the order the runs were started.",
+        help="Every app server of the class sends its runs to this cluster. A run waits in "
+        "line until a CPU is free. Runs start in the order they were asked for.",
     )

@@ -13,7 +13,9 @@ import numpy as np
 import streamlit as st
 
 from demo import canvas, familiar, models
+from demo.screen import header, projector, scroll_into_view
 from demo.state import mnist
+from demo.text import plain
 from demo.views.draw_parts import (
     prediction_panel,
     probe_controls,
@@ -25,6 +27,7 @@ from lenet.predict import probabilities
 from lenet.preprocess import digit_to_input, mnist_style
 from lenet.probes import apply_probes
 
+FIND_WRONG = "draw_find_wrong"  # "One it gets wrong" was pressed: the page finds one
 THRESHOLD_HELP = (
     "Below this top probability the answer is marked 'not sure'. The network always "
     "names some digit, even for a scribble; a low top probability means the drawing "
@@ -58,25 +61,49 @@ def drawing_is_input() -> None:
     st.session_state["draw_source"] = "canvas"
 
 
-def pick_test_digit(model_key: str, model, wrong: bool) -> None:
-    """Make a test image the one input, probes reset: any, or one this model misreads."""
+def pick_test_digit(wrong: bool) -> None:
+    """A button's callback: a random test image, or (`wrong`) ask the page for one the model
+    misreads: that needs the model's answers on 10,000 digits, worked out under a spinner."""
     data = mnist()
     if data is None:
         return
-    rng = np.random.default_rng()
-    if not wrong:
-        index = int(rng.integers(len(data.test)))
-    else:
-        probs = models.test_probabilities(model_key, model, data)
-        predicted = probs.argmax(1)
-        wrong_ones = (predicted != data.test.labels).nonzero().flatten().tolist()
-        if not wrong_ones:
-            st.session_state["draw_notice"] = "This model reads every test digit right."
-            return
-        index = int(rng.choice(wrong_ones))
+    if wrong:
+        st.session_state[FIND_WRONG] = True
+        return
+    show_test_digit(int(np.random.default_rng().integers(len(data.test))))
+
+
+def show_test_digit(index: int) -> None:
+    """Make test image `index` the one input, probes reset (the box brought into view)."""
     new_canvas()
     reset_probes()
     st.session_state.update(draw_source="test", test_index=index)
+    st.session_state["test_digits_shown"] = st.session_state.get("test_digits_shown", 0) + 1
+
+
+def find_a_wrong_digit(model_key: str, model) -> None:
+    """When asked: a test digit this model misreads becomes the input (a new model's answers
+    take about half a second; the shipped model's are ready from the server's start)."""
+    if not st.session_state.pop(FIND_WRONG, False):
+        return
+    with st.spinner("Finding a test digit this model gets wrong..."):
+        data = mnist()
+        predicted = models.test_probabilities(model_key, model, data).argmax(1)
+        wrong_ones = (predicted != data.test.labels).nonzero().flatten().tolist()
+    if not wrong_ones:
+        st.session_state["draw_notice"] = "This model reads every test digit right."
+        return
+    show_test_digit(int(np.random.default_rng().choice(wrong_ones)))
+
+
+def pick_labelled_digit() -> None:
+    """A random test image of the label chosen in the box (a callback), probes reset."""
+    label, data = st.session_state.get("draw_label"), mnist()
+    if label is None or data is None:
+        return
+    matching = (data.test.labels == int(label)).nonzero().flatten().tolist()
+    show_test_digit(int(np.random.default_rng().choice(matching)))
+    st.session_state["draw_label"] = None  # ready for the next choice, even the same digit
 
 
 def drawing_input(stroke: int) -> canvas.Drawing:
@@ -138,16 +165,26 @@ def drawing_controls(model_key: str, model, strokes: int, notes):
     c.button(
         "Random test digit",
         on_click=pick_test_digit,
-        args=(model_key, model, False),
+        args=(False,),
         width="stretch",
         help="Show the network a digit from MNIST's test set (clears the box and the probes).",
     )
     d.button(
         "One it gets wrong",
         on_click=pick_test_digit,
-        args=(model_key, model, True),
+        args=(True,),
         width="stretch",
         help="A test digit that this model misreads (clears the box and the probes).",
+    )
+    st.selectbox(
+        "Or show it a test digit of",
+        range(10),
+        index=None,
+        key="draw_label",
+        placeholder="choose a digit: 0 to 9",
+        on_change=pick_labelled_digit,
+        help="Without a mouse or a finger: the network reads a test digit you choose by its "
+        "label. The keyboard works here.",
     )
     if notice := st.session_state.pop("draw_notice", None):
         st.info(notice)
@@ -156,31 +193,41 @@ def drawing_controls(model_key: str, model, strokes: int, notes):
 
 
 def render() -> None:
-    st.title("Draw a digit")
-    st.caption(
-        "Draw with the mouse or a finger in the black box: the network reads it after every "
-        "stroke. Small or off-centre digits are fine: they are centred the way MNIST's were."
+    header(
+        "Draw a digit",
+        "Draw in the black box with a mouse or a finger. The network reads it after every "
+        "stroke. Small or off-centre digits are fine: they are centred the way MNIST's were.",
     )
     if mnist() is None:
         return
     with st.sidebar:
         st.header("Model")
-        chosen = models.choose_model()
+        picked = models.choose()
         threshold = st.slider(
             "'Not sure' below", 0.3, 0.95, 0.7, 0.05, key="threshold", help=THRESHOLD_HELP
         )
-    if chosen is None:
+    if picked is None:
         return
-    model_key, model = chosen
-    left, middle, right = st.columns([1.3, 1, 1.1])
+    model_key, model = picked.key, picked.model
+    find_a_wrong_digit(model_key, model)  # before the box: it may put a test digit there
+    # fixed widths that wrap: the box never scrolls sideways, and on a narrow screen the
+    # probabilities move under it rather than squeezing it
+    row = st.container(horizontal=True, gap="medium")
+    left, middle, right = (row.container(width=w) for w in (290, 300, 260))
     with left:
-        reading = st.container()
-        drawing = drawing_input(st.session_state.get("stroke", 20))
-        reading_slot = st.container()  # the prediction, right under the box (phones too)
+        box = st.container(key="draw_box")
+        with box:
+            reading = st.container()
+            drawing = drawing_input(st.session_state.get("stroke", 20))
+        # the prediction right under the box (a phone too); on a projector beside it, where
+        # the screen's height allows it
+        reading_slot = middle.container() if projector() else st.container()
         notes = drawing_controls(model_key, model, len(drawing.strokes), st)
     digit, source = base_digit(drawing.image)
     with reading:
         reading_line(source)
+    if shown_test := st.session_state.get("test_digits_shown"):  # the digit where one looks
+        scroll_into_view("draw_box", shown_test)
     with st.expander("Robustness probes: rotate, shift, scale, thicken, add noise", expanded=True):
         readout = st.empty()  # the reading, beside the sliders (on a phone it is far above)
         probe = probe_controls()
@@ -189,9 +236,11 @@ def render() -> None:
         probabilities(model, digit_to_input(shown[None]))[0].tolist() if shown is not None else None
     )
     st.session_state["current_digit"] = (shown, source) if shown is not None else None
-    middle.subheader("Probabilities")
+    if not projector():
+        middle.subheader("Probabilities")
     with reading_slot:
         prediction_panel(probs, threshold, middle, notes)
+        st.caption(f"Read by {plain(models.reading_label(picked))}. Change it in the sidebar.")
     if shown is not None:
         with notes:  # is it a digit at all? (the network always names one)
             familiar.show_familiarity(model_key, model, digit_to_input(shown[None]))

@@ -13,6 +13,7 @@ import streamlit as st
 from PIL import Image
 
 from demo import charts
+from demo.screen import chart
 from lenet.predict import probabilities
 from lenet.preprocess import digit_to_input
 from lenet.probes import Probe, apply_probes, rotation_sweep
@@ -45,8 +46,7 @@ def probe_controls() -> Probe:
         45,
         step=5,
         key="probe_rotate",
-        help="Turn the digit about its centre: positive turns it clockwise, negative "
-        "anticlockwise.",
+        help="Turn the digit around its middle. Plus turns it clockwise, minus the other way.",
     )
     shift_x = top[1].slider(
         "Shift right/left (px)",
@@ -79,7 +79,7 @@ def probe_controls() -> Probe:
         0.8,
         step=0.05,
         key="probe_noise",
-        help="Random speckle on every pixel (its standard deviation).",
+        help="Random specks on every pixel. The number says how strong they are.",
     )
     st.button("Reset probes", on_click=reset_probes, help="Put every probe back to 'no change'.")
     return Probe(rotate, shift_x, shift_y, scale, thickness, noise)
@@ -92,7 +92,7 @@ def prediction_panel(probs: list[float] | None, threshold: float, chart_area, no
     if probs is None:
         st.metric("Prediction", "–", help=PREDICTION_HELP)
         chart_area.info("Draw a digit in the black box, or pick a test digit.")
-        chart_area.plotly_chart(charts.probability_figure([0.0] * 10, None), key="probs")
+        chart(chart_area, charts.probability_figure([0.0] * 10, None), key="probs")
         return
     digit = int(np.argmax(probs))
     sure = probs[digit] >= threshold
@@ -100,7 +100,7 @@ def prediction_panel(probs: list[float] | None, threshold: float, chart_area, no
     st.metric("Prediction", value, help=PREDICTION_HELP)
     if not sure:
         notes.warning(f"Not sure: the top probability is under {threshold:.0%}.")
-    chart_area.plotly_chart(charts.probability_figure(probs, digit), key="probs")
+    chart(chart_area, charts.probability_figure(probs, digit), key="probs")
 
 
 def seen_panel(shown: np.ndarray | None, probed: bool) -> None:
@@ -110,11 +110,9 @@ def seen_panel(shown: np.ndarray | None, probed: bool) -> None:
         st.caption("The 28x28 MNIST-style digit and the 32x32 input appear here.")
         return
     title = "28x28 after your probes" if probed else "28x28, centred like MNIST"
-    st.plotly_chart(charts.pixels_figure(shown, title, 250), key="px28")
+    chart(st, charts.pixels_figure(shown, title, 250), key="px28")
     model_input = digit_to_input(shown[None])[0, 0].numpy()
-    st.plotly_chart(
-        charts.pixels_figure(model_input, "32x32 model input, [-1, 1]", 250), key="px32"
-    )
+    chart(st, charts.pixels_figure(model_input, "32x32, as the network reads it", 250), key="px32")
 
 
 def png_data_url(digit: np.ndarray, scale: int = 3) -> str:

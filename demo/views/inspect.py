@@ -1,21 +1,25 @@
 """The Inspect page: what each layer of the network does with one digit, and where it fails.
 
-The input and the model's answer come first and at once; below them one tab per part (the whole
-network at a glance, feature maps, learned filters, what each filter wants to see, the vectors of
-the fully connected layers and the answer, one number of conv1 or conv2 by hand, attributions,
-editing a filter, the embedding of fc2 features, the model's mistakes on the whole test set).
-Only the open tab is computed and drawn, so the page is short on a phone and its first content
-quick. With "Compare two models" on, two models read the digit side by side instead
-(`inspect_compare`).
+The input and the model's answer come first and at once; below them four questions a student
+asks, each with its parts: follow your digit (the whole network at a glance, feature maps, the
+numbers of the fully connected layers, one number by hand), the filters (learned, what each
+looks for, editing one), why this answer (the pixels that mattered, digits that look alike) and
+all the test digits (the model's mistakes, the confusion matrix). Only the part shown is computed
+and drawn; the link names it (`part=embedding`). With "Compare two models" on, two models read the
+digit side by side instead (`inspect_compare`).
 """
 
 from __future__ import annotations
+
+import html
 
 import numpy as np
 import streamlit as st
 
 from demo import models
+from demo.screen import header, scroll_into_view
 from demo.state import mnist
+from demo.views.draw_parts import png_data_url
 from demo.views.inspect_attributions import attributions_section
 from demo.views.inspect_cell import cell_section
 from demo.views.inspect_compare import choose_second, compare_toggle, side_by_side
@@ -25,40 +29,52 @@ from demo.views.inspect_embedding import embedding_section
 from demo.views.inspect_mistakes import confusion_section, mistakes_section
 from demo.views.inspect_network import network_section
 from demo.views.inspect_parts import feature_map_section, filter_section, path_section
+from demo.views.train_settings import page_link
 from lenet.features import feature_maps
 from lenet.preprocess import digit_to_input
 
-PARTS = [
-    "Whole network",
-    "Feature maps",
-    "Learned filters",
-    "What filters want",
-    "Pixels → answer",
-    "One number by hand",
-    "Attributions",
-    "Edit a filter",
-    "Embedding",
-    "Mistakes",
-    "Confusion matrix",
-]
+PARTS = {  # the link's name -> the name shown
+    "network": "Whole network",
+    "maps": "Feature maps",
+    "numbers": "Numbers to answer",
+    "cell": "One number by hand",
+    "filters": "Learned filters",
+    "wants": "What filters look for",
+    "edit": "Edit a filter",
+    "pixels": "Pixels that mattered",
+    "embedding": "Digits that look alike",
+    "mistakes": "Mistakes",
+    "confusion": "Confusion matrix",
+}
+QUESTIONS = {
+    "Follow your digit": ("network", "maps", "numbers", "cell"),
+    "The filters": ("filters", "wants", "edit"),
+    "Why this answer?": ("pixels", "embedding"),
+    "All the test digits": ("mistakes", "confusion"),
+}
+PART = "inspect_slug"  # the part shown (a link name), kept while other pages are shown
+CHOSEN = "inspect_parts_chosen"  # how many times a student chose a part (a scroll each)
 
 
 def choose_input(data) -> tuple[np.ndarray, str]:
     """The digit to inspect: the last drawing from the Draw page, or a test digit."""
     drawn = st.session_state.get("current_digit")
-    options = (["drawing"] if drawn is not None else []) + ["test"]
-    if st.session_state.get("inspect_source") not in options:
-        st.session_state["inspect_source"] = options[0]
-    labels = {"drawing": "Your last drawing (Draw page)", "test": "A test digit"}
-    source = st.radio(
-        "Input",
-        options,
-        format_func=labels.get,
-        key="inspect_source",
-        horizontal=True,
-        help="Inspect what you drew on the Draw page (with its "
-        "probes), or any of MNIST's 10,000 test digits.",
-    )
+    if drawn is None:  # nothing to choose between: a test digit, and where a drawing comes from
+        source = "test"
+        st.caption("Draw a digit on the **Draw** page to follow your own here.")
+    else:
+        if st.session_state.get("inspect_source") not in ("drawing", "test"):
+            st.session_state["inspect_source"] = "drawing"
+        labels = {"drawing": "Your last drawing (Draw page)", "test": "A test digit"}
+        source = st.radio(
+            "Input",
+            ["drawing", "test"],
+            format_func=labels.get,
+            key="inspect_source",
+            horizontal=True,
+            help="Follow what you drew on the Draw page (with its probes), or any of MNIST's "
+            "10,000 test digits.",
+        )
     if source == "drawing":
         detail = "" if drawn[1] == "your drawing" else f" ({drawn[1]})"  # e.g. a test image
         return drawn[0], f"your last drawing{detail}"
@@ -87,10 +103,11 @@ def _random_index(count: int) -> None:
     st.session_state["inspect_index"] = int(np.random.default_rng().integers(count))
 
 
-def digit_picture(digit: np.ndarray) -> None:
-    """The 28x28 input, 4x larger."""
-    pixels = (np.clip(digit, 0, 1) * 255).astype(np.uint8)
-    st.image(np.kron(pixels, np.ones((4, 4), np.uint8)), width=112)
+def digit_picture(digit: np.ndarray, source: str) -> None:
+    """The 28x28 input, 4x larger, with a text alternative."""
+    url = png_data_url(np.clip(digit, 0, 1), scale=4)
+    alt = html.escape(f"The digit being read: {source}", quote=True)
+    st.html(f'<img src="{url}" width="112" height="112" alt="{alt}" style="display:block">')
 
 
 def input_summary(digit: np.ndarray, source: str, maps: dict) -> None:
@@ -98,45 +115,104 @@ def input_summary(digit: np.ndarray, source: str, maps: dict) -> None:
     predicted = int(maps["probabilities"][0].argmax())
     confidence = float(maps["probabilities"][0, predicted])
     with st.container(horizontal=True, gap="medium", vertical_alignment="center"):
-        digit_picture(digit)
+        digit_picture(digit, source)
         with st.container(gap="small"):
             st.metric("Prediction", f"{predicted} ({confidence:.0%})", help=f"Input: {source}.")
-            st.caption(f"Input: {source}. Each tab below follows it through the network.")
+            st.caption(f"Input: {source}. Each part below follows it through the network.")
 
 
-def _keep_part() -> None:
-    # the tabs' own state is dropped while another page is shown
-    st.session_state["inspect_part_kept"] = st.session_state["inspect_part"]
+def question_of(part: str) -> str:
+    return next(q for q, parts in QUESTIONS.items() if part in parts)
+
+
+def _pick_question() -> None:
+    asked = st.session_state.get("inspect_question")
+    if asked in QUESTIONS and asked != question_of(st.session_state[PART]):
+        st.session_state[PART] = st.session_state.get(f"inspect_last_{asked}", QUESTIONS[asked][0])
+        _chosen()
+
+
+def _pick_part(question: str) -> None:
+    part = st.session_state.get(f"inspect_part_{question}")
+    if part in QUESTIONS[question]:
+        st.session_state[PART] = st.session_state[f"inspect_last_{question}"] = part
+        _chosen()
+
+
+def _chosen() -> None:
+    """A part was chosen: the page brings it into view (it can start below a projector's
+    screen, under the input and the answer)."""
+    st.session_state[CHOSEN] = st.session_state.get(CHOSEN, 0) + 1
+
+
+def choose_part() -> str:
+    """The question and its part, as two rows of buttons that wrap on a phone (tabs were cut
+    there and on a projector); the part shown, by its link name."""
+    state = st.session_state
+    if state.get(PART) not in PARTS:
+        asked = st.query_params.get("part", "")
+        state[PART] = asked if asked in PARTS else "network"
+    question = question_of(state[PART])
+    state.setdefault(f"inspect_last_{question}", state[PART])  # a part from the link, kept
+    state["inspect_question"] = question
+    with st.container(key="inspect_questions"):
+        choices(question)
+    if chosen := state.get(CHOSEN):
+        scroll_into_view("inspect_questions", chosen, visible="inspect_part")
+    page_link(part=state[PART])
+    return state[PART]
+
+
+def choices(question: str) -> None:
+    """The two rows of buttons: the questions, and the parts of the one asked."""
+    state = st.session_state
+    st.pills(
+        "What do you want to know?",
+        list(QUESTIONS),
+        key="inspect_question",
+        required=True,
+        on_change=_pick_question,
+        help="Four questions about the network; each has a few parts to choose from below.",
+    )
+    state[f"inspect_part_{question}"] = state[PART]
+    st.pills(
+        "Part",
+        QUESTIONS[question],
+        format_func=PARTS.get,
+        key=f"inspect_part_{question}",
+        required=True,
+        on_change=_pick_part,
+        args=(question,),
+        label_visibility="collapsed",
+    )
 
 
 def parts(model_key: str, model, data, digit: np.ndarray, source: str, maps: dict) -> None:
-    """One tab per part of the page; only the open one is computed and drawn."""
-    if st.session_state.get("inspect_part") not in PARTS:
-        st.session_state["inspect_part"] = st.session_state.get("inspect_part_kept", PARTS[0])
-    tabs = st.tabs(PARTS, key="inspect_part", on_change=_keep_part)
+    """The chosen part of the page; only it is computed and drawn."""
+    part = choose_part()
     x = digit_to_input(digit)
     predicted = int(maps["probabilities"][0].argmax())
     draw = {
-        "Whole network": lambda: network_section(model, x, digit, maps),
-        "Feature maps": lambda: feature_map_section(maps),
-        "Learned filters": lambda: filter_section(model),
-        "What filters want": lambda: dreams_section(model_key, model),
-        "Pixels → answer": lambda: path_section(maps),
-        "One number by hand": lambda: cell_section(model, x, maps),
-        "Attributions": lambda: attributions_section(model, x, digit, predicted),
-        "Edit a filter": lambda: edit_section(model_key, model, data, digit),
-        "Embedding": lambda: embedding_section(model_key, model, data, digit, source),
-        "Mistakes": lambda: mistakes_section(model_key, model, data),
-        "Confusion matrix": lambda: confusion_section(model_key, model, data),
+        "network": lambda: network_section(model, x, digit, maps),
+        "maps": lambda: feature_map_section(maps),
+        "numbers": lambda: path_section(maps),
+        "cell": lambda: cell_section(model, x, maps),
+        "filters": lambda: filter_section(model),
+        "wants": lambda: dreams_section(model_key, model),
+        "edit": lambda: edit_section(model_key, model, data, digit),
+        "pixels": lambda: attributions_section(model, x, digit, predicted),
+        "embedding": lambda: embedding_section(model_key, model, data, digit, source),
+        "mistakes": lambda: mistakes_section(model_key, model, data),
+        "confusion": lambda: confusion_section(model_key, model, data),
     }
-    for tab, name in zip(tabs, PARTS, strict=True):
-        if tab.open:
-            with tab:
-                draw[name]()
+    with st.container(key="inspect_part"):
+        draw[part]()
 
 
 def render() -> None:
-    st.title("Look inside the network")
+    header("Look inside the network")
+    if st.session_state.get("page_before", "inspect") != "inspect":  # back from another page:
+        st.session_state.pop("net_map", None)  # a map window left open there stays closed
     data = mnist()
     if data is None:
         return
@@ -152,9 +228,10 @@ def render() -> None:
         digit, source = choose_input(data)
     if compare:
         with right:
-            digit_picture(digit)
+            digit_picture(digit, source)
         if second is not None:
             side_by_side([first, second], digit, source)
+        page_link(part=st.session_state.get(PART, "network"))  # kept for when it is off
         return
     maps = feature_maps(first.model, digit_to_input(digit))
     with right:

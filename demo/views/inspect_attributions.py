@@ -13,6 +13,7 @@ import streamlit as st
 import torch
 
 from demo import inspect_charts
+from demo.screen import chart
 from lenet.attributions import (
     IG_STEPS,
     OCCLUSION_STRIDE,
@@ -32,6 +33,8 @@ SENTENCES = {
     "Occlusion": "How much the score of {t} drops when a {w}x{w} patch around the pixel is "
     "blanked (moved {s} pixels at a time): red patches support {t}, blue ones speak against it.",
 }
+
+WAIT = "Working out which pixels mattered (under a second)..."
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -56,22 +59,24 @@ def choose_class(predicted: int) -> int:
 
 def attributions_section(model, x: torch.Tensor, digit: np.ndarray, predicted: int) -> None:
     target = choose_class(predicted)
-    found = explainer(weights_digest(model), model).explain(x, target)
+    with st.spinner(WAIT):  # 0.1 s on a quiet server, up to 30x that on a busy one
+        found = explainer(weights_digest(model), model).explain(x, target)
     background = ((x[0].mean(0).numpy() + 1) / 2).clip(0, 1)  # the 32x32 input, 0 black 1 white
     pictures = list(found.maps().items())
     for row in (pictures[:2], pictures[2:]):
         with st.container(horizontal=True, gap="small"):  # two side by side, on a phone too
             for name, heat in row:
                 with st.container(gap=None):
-                    st.plotly_chart(
+                    chart(
+                        st,
                         inspect_charts.attribution_figure(background, heat.numpy(), name),
                         key=f"attributions_{name}",
                         config={"displayModeBar": False},  # small: it would cover the title
                     )
                     st.caption(_sentence(name, found))
     st.caption(
-        "Each picture has its own colour scale, symmetric about 0 (white): compare where the "
-        "colour is within one picture, not its strength between pictures."
+        "Each picture has its own colour scale, with white at 0. Compare colours within one "
+        "picture, not their strength between pictures."
     )
 
 

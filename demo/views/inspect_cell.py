@@ -22,10 +22,10 @@ KEYS = {
 
 def cell_section(model, x: torch.Tensor, maps: dict) -> None:
     st.caption(
-        "Pick a map and click a cell (or use the sliders): the kernel sits on a 5x5 patch of "
-        "the layer's input, each value is multiplied by its weight, the products are summed "
-        "(for conv2 over all six pool1 maps), the bias is added, and the activation gives the "
-        "number in the map."
+        "Pick a map and click a cell, or use the sliders. The kernel sits on a 5x5 patch of the "
+        "layer's input. Each value is multiplied by its weight and the products are added up "
+        "(for conv2, over all six pool1 maps). Then the bias is added, and the activation gives "
+        "the number in the map."
     )
     a, b = st.columns([1, 2])
     layer = a.segmented_control(

@@ -14,6 +14,7 @@ import numpy as np
 import streamlit as st
 
 from demo import inside, inspect_charts, models
+from demo.screen import chart
 from demo.step_models import FINAL, Picked, at_step, choose_step
 from demo.text import plain
 from lenet.features import feature_maps
@@ -70,7 +71,7 @@ def _row(title: str) -> list:
 def _grid(title: str, values: np.ndarray, cols: int, name: str, **style) -> None:
     """A grid of maps or filters as a PNG, under the name of its model."""
     st.markdown(f"**{plain(title)}**")  # a model's title may hold an upload's file name
-    st.image(inside.grid_png(values, cols, name, font_px=15, **style))
+    st.image(inside.grid_png(values, cols, name, font_px=15, **style), alt=f"{name} of {title}")
 
 
 def answers(pair: list[Picked], probs: list[np.ndarray], source: str) -> None:
@@ -84,7 +85,7 @@ def answers(pair: list[Picked], probs: list[np.ndarray], source: str) -> None:
         title = html.escape(f"{pair[i].title}: probabilities")  # Plotly reads tags in titles
         figure = inspect_charts.bars_figure(probs[i], title, top[i], percent=True)
         figure.update_yaxes(range=[0, 100])  # one scale for both: 10% looks like 10%
-        column.plotly_chart(figure, key=f"compare_probs_{i}")
+        chart(column, figure, key=f"compare_probs_{i}")
 
 
 def side_by_side(pair: list[Picked], digit: np.ndarray, source: str) -> None:

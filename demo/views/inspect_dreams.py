@@ -1,6 +1,7 @@
-"""The Inspect page's "What filters want" tab: for each of the 6 conv1 and 16 conv2 channels, the
-patch of input that excites its centre cell most (lenet.dreams), found once per model and kept
-for the server."""
+"""The Inspect page's "What filters look for" part: for each of the 6 conv1 and 16 conv2 channels,
+the patch of input that excites its centre cell most (lenet.dreams), found once per model and
+kept for the server: about 0.2 s a model, the shipped one's at server start (`demo.preload`),
+which also takes the 1.8 s import that torch's optimisers do on their first use."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ import numpy as np
 import streamlit as st
 
 from demo import inspect_charts
+from demo.screen import chart
 from lenet.dreams import LAYERS, DreamConfig, crop, dreams
 from lenet.model import weights_digest
 
 SEED = 0
 COLUMNS = {"conv1": 6, "conv2": 8}
+
+
+WAIT = "Finding what each of the 22 filters looks for (about a second)..."
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -24,10 +29,11 @@ def cached_dreams(model_key: str, weights: str, _model) -> dict[str, np.ndarray]
 
 
 def dreams_section(model_key: str, model) -> None:
-    with st.spinner("Finding what each of the 22 filters wants to see (once per model)..."):
+    with st.spinner(WAIT):
         found = cached_dreams(model_key, weights_digest(model), model)
     for layer, count in LAYERS.items():
-        st.plotly_chart(
+        chart(
+            st,
             inspect_charts.dreams_figure(
                 found[layer],
                 f"{layer}: what each of its {count} filters (ch) wants",
@@ -37,11 +43,12 @@ def dreams_section(model_key: str, model) -> None:
         )
     steps = DreamConfig().steps
     st.caption(
-        f"How these were made: starting from faint random noise (seed {SEED}), {steps} steps of "
-        "gradient ascent changed only the input pixels that the middle cell of a filter's map can "
-        "see (5x5 for conv1, 14x14 for conv2) until that cell was as active as it could be, with "
-        "penalties on bright pixels and on jumps between neighbours to keep it clean. Each picture "
-        "is stretched so its strongest pixel is black (negative input) or white (positive), grey "
-        "is 0: a conv1 picture is its kernel's pattern, a conv2 picture the strokes it looks for. "
-        "An untrained network (a run's step 0) has random filters: its pictures are noise."
+        f"How these were made: we start from faint random noise (seed {SEED}). Then {steps} steps "
+        "of gradient ascent change only the pixels that the middle cell of a filter's map can see "
+        "(5x5 for conv1, 14x14 for conv2), each step making that cell a little more active. "
+        "Penalties on bright pixels and on jumps between neighbours keep the picture clean. Each "
+        "picture is stretched so its strongest pixel is black (a negative input) or white "
+        "(positive); grey is 0. A conv1 picture is its kernel's pattern; a conv2 picture shows "
+        "the strokes it looks for. An untrained network (a run's step 0) has random filters, so "
+        "its pictures are noise."
     )

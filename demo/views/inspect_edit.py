@@ -18,6 +18,7 @@ import torch
 
 from demo import inside, models
 from demo.charts import GREY, ORANGE, figure
+from demo.screen import chart
 from lenet.features import feature_maps
 from lenet.metrics import predict_logits
 from lenet.model import weights_digest
@@ -87,7 +88,7 @@ def controls(model_key: str) -> tuple[Edit, ...]:
         list(range(16)),
         key=keys[6],
         select_all=False,  # one careless click would knock out all 16
-        help="The chosen conv2 maps get kernels and bias 0: each becomes flat, act(0) = 0 "
+        help="The chosen conv2 maps get all their weights set to 0. Each map goes flat, 0 "
         "everywhere, and the layers after it lose what it found.",
     )
     values = [st.session_state[key] for key in keys]
@@ -128,11 +129,14 @@ def _answer(probabilities: torch.Tensor) -> str:
 
 def answers(model_key: str, model, edits: tuple[Edit, ...], data, original, edited) -> None:
     """The digit's prediction and the test accuracy, original beside edited."""
-    with st.spinner(f"Reading all {len(data.test):,} test digits..."):
+    count = f"all {len(data.test):,} test digits"
+    with st.spinner(f"The network reads {count} (about a second)..."):
         probs = models.test_probabilities(model_key, model, data)
         before = float((probs.argmax(1) == data.test.labels).float().mean())
-        after = edited_accuracy(edits, model, data) if edits else before
-    count = f"all {len(data.test):,} test digits"
+    after = before
+    if edits:
+        with st.spinner(f"The edited copy reads {count} (about a second)..."):
+            after = edited_accuracy(edits, model, data)
     line = st.container(horizontal=True)  # wraps (two a row) on a phone instead of stacking
     line.metric(
         "Prediction, original",
@@ -151,7 +155,8 @@ def answers(model_key: str, model, edits: tuple[Edit, ...], data, original, edit
         delta=f"{100 * (after - before):+.2f} points" if edits else None,
         help=f"The edited copy, right on {count}.",
     )
-    st.plotly_chart(
+    chart(
+        st,
         probabilities_figure(original["probabilities"][0], edited["probabilities"][0]),
         key="edit_probabilities",
     )
@@ -207,9 +212,9 @@ def maps_view(edits: tuple[Edit, ...], original: dict, edited: dict) -> None:
     pair = [maps[layer][0].numpy() for maps in (original, edited)]
     low, high = float(np.min(pair)), float(np.max(pair))
     for values, who in zip(pair, ("original", "edited"), strict=True):  # map c above map c
-        chart = inside.grid_figure(values, f"{layer} maps, {who}", 6 if layer == "conv1" else 8)
-        chart.update_layout(coloraxis_cmin=low, coloraxis_cmax=high)
-        st.plotly_chart(chart, key=f"edit_maps_{who}")
+        grid = inside.grid_figure(values, f"{layer} maps, {who}", 6 if layer == "conv1" else 8)
+        grid.update_layout(coloraxis_cmin=low, coloraxis_cmax=high)
+        chart(st, grid, key=f"edit_maps_{who}")
 
 
 def edit_section(model_key: str, model, data, digit: np.ndarray) -> None:

@@ -1,9 +1,11 @@
 """The Inspect page's embedding tab: where the network puts digits, in its own fc2 features.
 
-2,000 test digits (a fixed, seeded, class-balanced choice) laid out by t-SNE, computed once per
-model and cached (`lenet.embedding`); the current digit is a star on it. Plotly's hover cannot
-show an image, so hovering names a point and clicking it shows its digit beside the chart (under
-it on a phone), with a button that makes it the page's input.
+1,500 test digits (a fixed, seeded, class-balanced choice) laid out by t-SNE (`lenet.embedding`),
+computed once per model and weights and shared by every session; the shipped model's is computed
+at server start (`demo.preload.warm_up`), a new model's in about 2 s behind a spinner. The current
+digit is a star on it. Plotly's hover cannot show an image, so hovering names a point and
+clicking it shows its digit beside the chart (under it on a phone), with a button that makes it
+the page's input.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import streamlit as st
 import torch
 
 from demo import embedding_chart
+from demo.screen import chart
 from lenet.embedding import (
+    DIGITS,
     NEIGHBOURS,
     Embedding,
     EmbeddingError,
@@ -28,25 +32,38 @@ from lenet.preprocess import digit_to_input
 POINT = "embedding_point"  # the test index of the last clicked point
 
 
-@st.cache_data(show_spinner=False, max_entries=32)  # ~0.75 MB each: a class's own runs
-def embedding(
+WAIT = f"Placing {DIGITS:,} test digits by what this network sees (about 2 s)..."
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)  # ~0.6 MB each: a class's own runs
+def _embedding(
     model_key: str, weights: str, test_size: int, _model, _data
 ) -> tuple[Embedding, np.ndarray]:
-    """The embedding of a model and each point's prediction; computed once per model key and
-    weights (a live run's model keeps its key while its weights change). Raises
-    EmbeddingError."""
     result = embed(_model, _data.test.images, _data.test.labels)
     with torch.no_grad():
         predicted = _model.fc3(torch.from_numpy(result.features)).argmax(1).numpy()
+    for array in (*vars(result).values(), predicted):
+        array.setflags(write=False)  # one copy shared by every session
     return result, predicted
+
+
+def embedding(model_key: str, model, data) -> tuple[Embedding, np.ndarray]:
+    """The embedding of a model and each point's prediction, read-only; computed once per model
+    key and weights (a live run's model keeps its key while its weights change) and shared by
+    every session. Safe to call from a thread (the server's warm-up). Raises EmbeddingError."""
+    return _embedding(model_key, weights_digest(model), len(data.test), model, data)
 
 
 def _pick_point() -> None:
     # called before the run that follows a click; an empty selection keeps the last point
     points = st.session_state["embedding"]["selection"]["points"]
-    chosen = [p["customdata"][0] for p in points if "customdata" in p]
-    if chosen:
-        st.session_state[POINT] = int(chosen[0])
+    chosen = [
+        p["customdata"][0]
+        for p in points
+        if isinstance(p, dict) and isinstance(p.get("customdata"), list) and p["customdata"]
+    ]
+    if chosen and type(chosen[0]) is int and 0 <= chosen[0] < 10_000:  # a test digit's index
+        st.session_state[POINT] = chosen[0]
 
 
 def _inspect(index: int) -> None:
@@ -61,15 +78,19 @@ def point_panel(data, result: Embedding, predicted: np.ndarray) -> None:
         st.info("Click a point to see its digit here.")
         return
     label, guess = int(result.labels[where[0]]), int(predicted[where[0]])
-    st.image(np.kron(data.test_digits[index], np.ones((4, 4), np.uint8)), width=112)
+    st.image(
+        np.kron(data.test_digits[index], np.ones((4, 4), np.uint8)),
+        width=112,
+        alt=f"Test digit {index}, labelled {label}",
+    )
     verdict = "read right" if label == guess else f"read as **{guess}**"
     st.markdown(f"Test digit **#{index}**, labelled **{label}**, {verdict}.")
     st.button(
-        "Inspect this digit",
+        "Inspect it",
         key="embedding_inspect",
         on_click=_inspect,
         args=(index,),
-        help="Make it the page's input: every tab follows it.",
+        help="Make it the page's input: every part follows it.",
     )
 
 
@@ -88,10 +109,8 @@ def _neighbours_text(labels: np.ndarray) -> str:
 
 def embedding_section(model_key: str, model, data, digit: np.ndarray, source: str) -> None:
     try:
-        with st.spinner("Laying out 2,000 test digits with t-SNE (once per model, up to 15 s)..."):
-            result, predicted = embedding(
-                model_key, weights_digest(model), len(data.test), model, data
-            )
+        with st.spinner(WAIT):
+            result, predicted = embedding(model_key, model, data)
     except EmbeddingError as error:
         st.error(f"No embedding for this model: {error}.")
         return
@@ -99,7 +118,8 @@ def embedding_section(model_key: str, model, data, digit: np.ndarray, source: st
     star = place(result, feature)
     left, right = st.columns([3, 1])
     details = np.column_stack([result.indices, predicted])
-    left.plotly_chart(
+    chart(
+        left,
         embedding_chart.embedding_figure(
             result.positions, result.labels, details, star, "★ this digit"
         ),

@@ -17,6 +17,7 @@ import streamlit as st
 import torch
 
 from demo import inspect_charts, models, train_charts
+from demo.screen import chart
 from lenet.metrics import class_accuracy, confusion_matrix
 
 SHOWN = 24  # mistakes in the gallery, most confident first
@@ -30,8 +31,15 @@ def _choose(index: int, predicted: int, confidence: float) -> None:
     st.session_state[CHOSEN] = (index, predicted, confidence)
 
 
+def show_part(part: str) -> None:
+    """Make the Inspect page show a part ("maps", "mistakes": its link names) on its next run."""
+    from demo.views.inspect import PART  # imported here: the page imports this module
+
+    st.session_state[PART] = part
+
+
 def _look_inside() -> None:
-    st.session_state.update(inspect_part="Feature maps", inspect_part_kept="Feature maps")
+    show_part("maps")
 
 
 @st.dialog("Now inspecting")
@@ -39,12 +47,16 @@ def chosen_mistake(data, index: int, predicted: int, confidence: float) -> None:
     """The digit just chosen from the gallery, in a window over the page."""
     label = int(data.test.labels[index])
     left, right = st.columns([1, 2], vertical_alignment="center")
-    left.image(np.kron(data.test_digits[index], np.ones((5, 5), np.uint8)), width=140)
+    left.image(
+        np.kron(data.test_digits[index], np.ones((5, 5), np.uint8)),
+        width=140,
+        alt=f"Test digit {index}, labelled {label}",
+    )
     right.markdown(
         f"**Test digit #{index}**, labelled **{label}**: the model reads it as "
         f"**{predicted}** ({confidence:.0%} sure)."
     )
-    right.caption("It is now the page's input: every tab follows it.")
+    right.caption("It is now the page's input: every part follows it.")
     a, b = st.columns(2)
     if a.button(
         "Look inside it",
@@ -95,7 +107,10 @@ def gallery(data, probs: torch.Tensor, order: list[int]) -> None:
         for index in order:
             guess, sure = int(predicted[index]), float(probs[index].max())
             with st.container(width=104, gap="small", horizontal_alignment="center"):
-                st.image(np.kron(data.test_digits[index], np.ones((3, 3), np.uint8)))
+                st.image(
+                    np.kron(data.test_digits[index], np.ones((3, 3), np.uint8)),
+                    alt=f"Test digit {index}, labelled {int(labels[index])}, read as {guess}",
+                )
                 st.button(
                     f"{int(labels[index])} → {guess} ({sure:.0%})",
                     key=f"mistake_{index}",
@@ -108,7 +123,7 @@ def gallery(data, probs: torch.Tensor, order: list[int]) -> None:
 
 
 def _test_probabilities(model_key: str, model, data) -> torch.Tensor:
-    with st.spinner("Reading all 10,000 test digits..."):
+    with st.spinner(f"The network reads all {len(data.test):,} test digits (about a second)..."):
         return models.test_probabilities(model_key, model, data)
 
 
@@ -129,12 +144,24 @@ def mistakes_section(model_key: str, model, data) -> None:
 
 def cell_from_points(points: list[dict]) -> tuple[int, int] | None:
     """The (true, predicted) cell of the first clicked point of the confusion matrix, if any."""
-    for point in points:
+    for point in points if isinstance(points, list) else []:
+        if not isinstance(point, dict):
+            continue
         if "customdata" in point:
-            return int(point["customdata"][0]), int(point["customdata"][1])
-        if "x" in point and "y" in point:  # a click that reached the heatmap itself
-            return int(point["y"]), int(point["x"])
+            cell = point["customdata"]
+        elif "x" in point and "y" in point:  # a click that reached the heatmap itself
+            cell = [point["y"], point["x"]]
+        else:
+            continue
+        if isinstance(cell, list) and len(cell) >= 2 and all(_digit(v) for v in cell[:2]):
+            return int(cell[0]), int(cell[1])
     return None
+
+
+def _digit(value: object) -> bool:
+    """A digit 0-9 as a click reports it (an int, or a float the browser sent for one)."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and value == int(value)
+    return ok and 0 <= value <= 9
 
 
 def _pick_cell() -> None:
@@ -146,7 +173,7 @@ def _pick_cell() -> None:
 
 
 def _open_mistakes() -> None:
-    st.session_state.update(inspect_part="Mistakes", inspect_part_kept="Mistakes")
+    show_part("mistakes")
 
 
 def cell_gallery(data, probs: torch.Tensor, cell: tuple[int, int] | None) -> None:
@@ -183,7 +210,8 @@ def confusion_section(model_key: str, model, data) -> None:
     matrix = confusion_matrix(probs.argmax(1), data.test.labels)
     cell = st.session_state.get(CELL)
     left, right = st.columns([1.1, 1])
-    left.plotly_chart(
+    chart(
+        left,
         inspect_charts.confusion_figure(matrix.numpy(), cell),
         key="confusion",
         on_select=_pick_cell,
@@ -191,6 +219,6 @@ def confusion_section(model_key: str, model, data) -> None:
     )
     with right:
         cell_gallery(data, probs, cell)
-    st.plotly_chart(train_charts.per_class_figure(class_accuracy(matrix)), key="per_class_inspect")
+    chart(st, train_charts.per_class_figure(class_accuracy(matrix)), key="per_class_inspect")
     if (chosen := st.session_state.pop(CHOSEN, None)) is not None:
         chosen_mistake(data, *chosen)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from demo import inside, inspect_charts
+from demo.screen import chart, projector
 
 LAYERS = {
     "conv1": (
@@ -38,7 +39,7 @@ def feature_map_section(maps: dict) -> None:
     cols, text = LAYERS[layer]
     st.caption(text + " Hover for exact values; one colour scale per layer.")
     values = maps[layer][0].numpy()
-    st.plotly_chart(inside.grid_figure(values, f"{layer} feature maps", cols), key="maps")
+    chart(st, inside.grid_figure(values, f"{layer} feature maps", cols), key="maps")
     st.download_button(
         f"Download the {layer} maps (PNG)",
         key=f"png_{layer}",
@@ -50,16 +51,21 @@ def feature_map_section(maps: dict) -> None:
 
 
 def filter_section(model) -> None:
-    left, right = st.columns([1, 2])
+    """conv1's 6 kernels beside conv2's 96; on a projector one above the other, conv2 across
+    the whole width (two thirds of it left its 5x5 kernels unreadable there)."""
+    left, right = (st.container(), st.container()) if projector() else st.columns([1, 2])
     with left:
         kernels = model.conv1.weight.detach()[:, 0].numpy()
-        st.plotly_chart(
-            inside.grid_figure(kernels, "conv1: 6 kernels, 5x5", 3, "kernel", signed=True), key="k1"
+        chart(
+            st,
+            inside.grid_figure(kernels, "conv1: 6 kernels, 5x5", 3, "kernel", signed=True),
+            key="k1",
         )
         st.caption("Red weights add the pixel's brightness, blue ones subtract it; white is 0.")
     with right:
         kernels = model.conv2.weight.detach().reshape(96, 5, 5).numpy()
-        st.plotly_chart(
+        chart(
+            st,
             inside.grid_figure(
                 kernels,
                 "conv2: 16 x 6 kernels, 5x5",
@@ -80,17 +86,19 @@ def filter_section(model) -> None:
 def path_section(maps: dict) -> None:
     for name, title in (
         ("flat", "pool2 flattened: 400 numbers"),
-        ("fc1", "fc1: 120 units"),
-        ("fc2", "fc2: 84 units"),
+        ("fc1", "fc1: 120 numbers"),
+        ("fc2", "fc2: 84 numbers"),
     ):
-        st.plotly_chart(inside.strip_figure(maps[name][0].numpy(), title), key=f"strip_{name}")
+        chart(st, inside.strip_figure(maps[name][0].numpy(), title), key=f"strip_{name}")
     predicted = int(maps["logits"][0].argmax())
     left, right = st.columns(2)
-    left.plotly_chart(
+    chart(
+        left,
         inspect_charts.bars_figure(maps["logits"][0].numpy(), "fc3: 10 logits", predicted),
         key="logits",
     )
-    right.plotly_chart(
+    chart(
+        right,
         inspect_charts.bars_figure(
             maps["probabilities"][0].numpy(), "softmax: probabilities", predicted, percent=True
         ),

@@ -12,12 +12,14 @@ import streamlit as st
 
 from demo import inside, train_charts
 from demo.jobs import JobSnapshot, TrainingJob
+from demo.screen import chart
 from demo.state import job_slots, mnist
 from lenet.features import feature_maps
 from lenet.preprocess import digit_to_input
 
 STEADY_AFTER_STEPS = 10
 
+STATUS_WORDS = {"done": "finished"}  # as the result line and the Class page say it
 STATUS_BADGES = {
     "queued": "gray",
     "starting": "gray",
@@ -32,32 +34,37 @@ STATUS_BADGES = {
 }
 
 
-def status_line(snap: JobSnapshot) -> None:
+def status_line(snap: JobSnapshot, detail: str = "") -> None:
+    """**Status:** and a badge, then `detail` (the progress, or why it waits) on one line."""
     status = snap.status
-    text = status
+    text = STATUS_WORDS.get(status, status)
     if status == "queued" and snap.queue_position:
         text = f"queued (position {snap.queue_position})"
-    detail = job_slots().busy_line() if status == "queued" else ""
+    detail = job_slots().busy_line() if status == "queued" else detail
     st.markdown(f"**Status:** :{STATUS_BADGES[status]}-badge[{text}] {detail}")
 
 
 def progress_bar(snap: JobSnapshot) -> None:
+    """The status with how far the run is, over a bar: one line and a bar, so that the charts
+    below stay in the first screen."""
     if snap.started is None or not snap.batches:
-        st.progress(0.0, text="Waiting for the first batch...")
+        status_line(snap, "Waiting for the first batch...")
+        st.progress(0.0)
         return
     last, total = snap.batches[-1], snap.started.total_steps
     left = snap.seconds_left
     # the speed once the first batches' set-up is behind it (the first batch alone read "about
     # 371 s left" for a run of 14 s), not while paused; the time left only while it trains
     steady = last.step >= STEADY_AFTER_STEPS and snap.status not in ("pausing", "paused")
-    speed = f" · {last.samples_per_s:,.0f} images/s{on_cores(snap)}" if steady else ""
+    speed = f" · {last.samples_per_s:,.0f} images a second{on_cores(snap)}" if steady else ""
     running = steady and snap.status == "running" and left is not None
     eta = f" · about {left:.0f} s left" if running else ""
-    st.progress(
-        min(1.0, snap.progress),
-        text=f"Epoch {last.epoch:.2f} of {snap.config.epochs} · step {last.step:,} of "
+    status_line(
+        snap,
+        f"Epoch {last.epoch:.2f} of {snap.config.epochs} · step {last.step:,} of "
         f"{total:,}{speed}{eta}",
     )
+    st.progress(min(1.0, snap.progress))
 
 
 def on_cores(snap: JobSnapshot) -> str:
@@ -72,9 +79,9 @@ def live_charts(snap: JobSnapshot) -> None:
     epochs = snap.config.epochs
     left, middle, right = st.columns([5, 5, 4])
     total = snap.started.total_steps if snap.started else None
-    left.plotly_chart(train_charts.loss_figure(snap.batches, epochs, total), key="loss_chart")
-    middle.plotly_chart(train_charts.accuracy_figure(snap.evaluations, epochs), key="acc_chart")
-    right.plotly_chart(train_charts.lr_figure(snap.batches, epochs), key="lr_chart")
+    chart(left, train_charts.loss_figure(snap.batches, epochs, total), key="loss_chart")
+    chart(middle, train_charts.accuracy_figure(snap.evaluations, epochs), key="acc_chart")
+    chart(right, train_charts.lr_figure(snap.batches, epochs), key="lr_chart")
 
 
 def pinned_digit() -> tuple[np.ndarray, str]:
@@ -107,8 +114,8 @@ def inside_view(job: TrainingJob) -> None:
         "positive) and what they make of one digit, redrawn as the weights change."
     )
     left, right = st.columns(2)
-    left.image(cached[1])
-    right.image(cached[2])
+    left.image(cached[1], alt="The six conv1 kernels, blue negative and red positive")
+    right.image(cached[2], alt=f"The six conv1 maps of {source}")
 
 
 def queued_notice(snap: JobSnapshot) -> None:

@@ -5,21 +5,24 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from urllib.parse import urlencode
 
 import streamlit as st
 
 from demo import train_charts
 from demo.jobs import JobSnapshot, TrainingJob
+from demo.screen import chart
 from demo.settings import FIELDS, describe, settings_to_query
+from demo.share import network_base, student_link
 from demo.stored_models import stored_checkpoint
 from demo.timeline_state import run_timeline, with_timeline
+from demo.views.train_settings import apply_settings
 from lenet import recorder
+from lenet.advice import advise
 from lenet.checkpoint import DEFAULT_CHECKPOINT, checkpoint_bytes, checkpoint_dir, save_checkpoint
 from lenet.errors import CheckpointError
 from lenet.model import LeNet5
 from lenet.store import StoreError
-from lenet.train import Finished, TrainConfig, event_to_dict
+from lenet.train import Finished, event_to_dict
 
 TIMELINES_KEPT = 3  # the tab's newest runs keep their timeline in memory (~10 MB a Quick demo);
 # older ones are read back from the run store, and without a store they have none
@@ -86,7 +89,7 @@ def save_model(run: dict, name: str) -> None:
         return
     path = checkpoint_dir() / f"{name}.pt"
     if path.exists() or path.resolve() == DEFAULT_CHECKPOINT.resolve():
-        st.error(f"{path.name} already exists: choose another name (nothing was overwritten).")
+        st.error(f"{path.name} already exists. Choose another name: nothing was overwritten.")
         return
     try:
         model, meta = run_checkpoint(run)
@@ -96,28 +99,6 @@ def save_model(run: dict, name: str) -> None:
         return
     st.session_state.setdefault("saved", {})[run["job_id"]] = path.name
     st.success(f"Saved as {path.name} in {path.parent.name}/.")
-
-
-def learned_nothing_advice(config: TrainConfig) -> str:
-    """Why a run that ran to the end reads no better than guessing, from its settings."""
-    head = "The network learned (almost) nothing: guessing gives 10%. "
-    adaptive = config.optimizer in ("adam", "adamw")
-    if config.lr >= (0.05 if adaptive else 1.0):
-        saturate = (
-            " With tanh the units saturate at -1 or 1 instead of the loss exploding."
-            if config.model.activation == "tanh"
-            else ""
-        )
-        return (
-            f"{head}The learning rate {config.lr:g} is far too high: every step overshoots."
-            f"{saturate} Try {config.lr / 10:g}."
-        )
-    if config.lr <= (1e-4 if adaptive else 1e-3):
-        return (
-            f"{head}The learning rate {config.lr:g} is so small that the weights barely moved: "
-            "try a larger one or more epochs."
-        )
-    return f"{head}Try the Fast preset, then change one setting at a time."
 
 
 def stopped_summary(finished: Finished, total_steps: int) -> str:
@@ -133,40 +114,65 @@ def stopped_summary(finished: Finished, total_steps: int) -> str:
 
 
 def outcome(snap: JobSnapshot, job: TrainingJob, values: dict) -> None:
-    """What a finished run shows: the verdict, test accuracy, per-class bars, save/download."""
+    """What a finished run shows first: the verdict, test accuracy, save and download (its
+    accuracy per digit comes after its charts: `per_digit`)."""
     run = remember_run(snap, job, values)
     if snap.status == "failed":
         st.error(snap.error or "Training failed.")
         return
     if snap.status == "diverged":
-        st.error(snap.finished.message, icon=":material/trending_up:")
-        st.caption(
-            "Diverged means the loss blew up: each step overshot so far that the weights "
-            "became useless. Lower the learning rate in the settings and start again."
+        st.error(
+            f"The loss blew up at step {snap.finished.step:,}: the network diverged.",
+            icon=":material/trending_up:",
         )
+        advice_line(advise(snap.config, diverged=True))
         return
     finished = snap.finished
     if finished is None:  # stopped while it waited for a slot: it never trained
         st.info("Stopped before it started: nothing was trained.", icon=":material/stop_circle:")
         return
     total = snap.started.total_steps if snap.started else finished.step
-    cols = st.columns(4)
-    cols[0].metric(
+    verdict = "finished" if finished.outcome == "done" else "stopped"
+    # one metric and one line: four metrics filled a phone's screen and cut "#12 fin…" on a
+    # projector, pushing the charts out of view
+    st.metric(
         "Test accuracy",
         f"{finished.test_accuracy:.2%}",
         help="Share of the 10,000 MNIST test images read right: images the network "
         "never saw while training.",
     )
-    verdict = "finished" if finished.outcome == "done" else "stopped"
-    cols[1].metric("Run", f"#{run['number']} {verdict}")
-    cols[2].metric("Training time", f"{finished.seconds:.1f} s")
-    cols[3].metric("Steps", f"{finished.step:,}")
+    st.caption(
+        f"Run #{run['number']} {verdict} after {finished.step:,} steps. Training time: "
+        f"{finished.seconds:.1f} s."
+    )
     if finished.outcome == "stopped":
         st.info(stopped_summary(finished, total), icon=":material/stop_circle:")
     elif finished.test_accuracy < 0.2:
-        st.warning(learned_nothing_advice(snap.config))
-    st.plotly_chart(train_charts.per_class_figure(finished.per_class_accuracy), key="per_class")
+        advice_line(advise(snap.config))
     save_controls(run, "result")
+
+
+def advice_line(advice) -> None:
+    """What to try after a run that learned nothing or diverged, and a button that sets the
+    suggested learning rate (unless the teacher fixed the settings)."""
+    st.warning(advice.message, icon=":material/lightbulb:")
+    if advice.lr is not None and not st.session_state.get("locked"):
+        st.button(
+            f"Use learning rate {advice.lr:g}",
+            icon=":material/tune:",
+            key="use_advice",
+            on_click=apply_settings,
+            args=({"lr": advice.lr},),
+            help="Put this learning rate in the settings. Then press Start training.",
+        )
+
+
+def per_digit(job: TrainingJob | None) -> None:
+    """A finished run's test accuracy for each digit, under its charts."""
+    snap = job.snapshot() if job is not None else None
+    if snap is not None and snap.finished is not None and snap.finished.per_class_accuracy:
+        figure = train_charts.per_class_figure(snap.finished.per_class_accuracy)
+        chart(st, figure, key="per_class")
 
 
 def save_controls(run: dict, where: str) -> None:
@@ -203,13 +209,18 @@ def save_controls(run: dict, where: str) -> None:
 
 def share_box(values: dict, locked: bool) -> None:
     with st.expander("Share these settings", icon=":material/share:"):
-        base = st.context.url or ""
-        open_link = f"{base}?{urlencode(settings_to_query(values))}"
-        locked_link = f"{base}?{urlencode(settings_to_query(values, locked=True))}"
+        network = network_base()
+        page = st.context.url or ""
+        open_link = student_link(page, network, settings_to_query(values))
+        locked_link = student_link(page, network, settings_to_query(values, locked=True))
+        if open_link.note:
+            st.info(open_link.note, icon=":material/lan:")
+        if open_link.url is None:
+            return
         st.markdown("Anyone who opens this link starts with exactly these settings:")
-        st.code(open_link, language=None)
+        st.code(open_link.url, language=None, wrap_lines=True)  # whole on a phone
         st.markdown("The same link with **lock=1** also fixes the controls, for a class exercise:")
-        st.code(locked_link, language=None)
+        st.code(locked_link.url, language=None, wrap_lines=True)
         changed = [
             FIELDS[k].label for k in settings_to_query(values) if k in FIELDS and k != "preset"
         ]

@@ -12,9 +12,9 @@ from collections.abc import Callable
 import streamlit as st
 
 from demo import train_charts
+from demo.screen import chart
 from demo.settings import (
     FIELDS,
-    describe,
     preset_settings,
     settings_from_config,
     settings_from_query,
@@ -25,6 +25,7 @@ from demo.text import plain
 from demo.views.train_results import savable, save_controls
 from lenet.errors import ConfigError
 from lenet.model import ModelConfig
+from lenet.run_table import settings_in_words
 from lenet.store import RunRow, StoreError
 from lenet.train import Evaluation, TrainConfig
 
@@ -42,10 +43,10 @@ def evaluations(curves) -> list[Evaluation]:
     return found
 
 
-def values_of(row: RunRow) -> dict:
+def values_of(row: RunRow) -> dict | None:
     """The Train page's settings for a stored run: its own (a run stored by another version may
     lack some: the preset's fill them), else, for a CLI run, from its train config on top of the
-    Classic preset; values the controls cannot take fall back to the Classic preset's."""
+    Classic preset; None when the controls cannot take them (a CLI run's momentum 0.999)."""
     app = row.app_settings or {}
     try:
         if app:
@@ -57,7 +58,7 @@ def values_of(row: RunRow) -> dict:
             raise ValueError("out of range")
         return values
     except (ConfigError, KeyError, TypeError, ValueError):
-        return preset_settings("classic")
+        return None
 
 
 def model_of(row: RunRow) -> ModelConfig | None:
@@ -69,14 +70,26 @@ def model_of(row: RunRow) -> ModelConfig | None:
         return None
 
 
+def trained_epochs(row: RunRow, values: dict | None) -> int:
+    """How many epochs a stored run was set to train (its own settings first)."""
+    epochs = row.settings.get("epochs")
+    if isinstance(epochs, int) and not isinstance(epochs, bool) and epochs > 0:
+        return epochs
+    return (values or preset_settings("classic"))["epochs"]
+
+
 def stored_run(row: RunRow, with_weights: bool) -> dict:
+    """A stored run as "Your runs" holds it: labelled by the settings it trained with (the
+    controls may not be able to show them: then it has no settings to restore)."""
     values = values_of(row)
     return {
         "job_id": f"stored{row.id}",
         "run_id": row.id,
         "number": row.id,
-        "label": describe(values),
-        "values": values,
+        "label": settings_in_words(row.settings),
+        "values": values or preset_settings("classic"),
+        "restorable": values is not None,
+        "epochs": trained_epochs(row, values),
         "evaluations": evaluations(row.curves),
         "outcome": row.status,
         "test_accuracy": row.test_accuracy,
@@ -86,7 +99,7 @@ def stored_run(row: RunRow, with_weights: bool) -> dict:
         "steps": row.steps,
         "model_config": model_of(row),
         "ended": (row.finished_at or row.created_at).astimezone(),
-        "optimizer": values["optimizer"],
+        "optimizer": row.settings.get("optimizer") if values is None else values["optimizer"],
         "source": row.source,
         "message": row.message,
     }
@@ -151,11 +164,11 @@ def compare_runs(
     st.subheader("Your runs")
     curves = [(f"#{r['number']} {r['label']}", r["evaluations"]) for r in runs if r["evaluations"]]
     if curves:
-        st.plotly_chart(train_charts.comparison_figure(curves[::-1]), key="compare_chart")
+        chart(st, train_charts.comparison_figure(curves[::-1]), key="compare_chart")
     if run_store() is not None:
         st.caption(
-            f"Every run of **{plain(nickname)}** is kept on the server: give the same nickname "
-            "after a reload or on another day to find them here again; the Draw and Inspect "
+            f"Every run of **{plain(nickname)}** is kept on the server. Give the same nickname "
+            "after a reload or on another day to find them here again. The Draw and Inspect "
             "pages offer them as models too."
         )
     else:
@@ -171,12 +184,16 @@ def compare_runs(
         if savable(run):
             with keep.popover("Save or download", width="stretch", key=f"keep_{run['job_id']}"):
                 save_controls(run, "table")
+        restorable = run.get("restorable", True)
         restore.button(
             "Restore settings",
             key=f"restore_{run['job_id']}",
-            disabled=disabled,
+            disabled=disabled or not restorable,
             on_click=apply_settings,
             args=(run["values"],),
             width="stretch",
-            help="Put this run's settings back in the controls in the sidebar.",
+            help="Put this run's settings back in the controls in the sidebar."
+            if restorable
+            else "The sidebar's controls cannot show some of this run's settings (it was "
+            "trained from the command line).",
         )

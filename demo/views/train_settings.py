@@ -13,6 +13,7 @@ from __future__ import annotations
 import streamlit as st
 import torch
 
+from demo import screen
 from demo.settings import (
     FIELDS,
     hide_from_query,
@@ -21,6 +22,13 @@ from demo.settings import (
     settings_to_query,
 )
 from lenet.presets import PRESETS
+
+PAGE_LINK = "page_link"  # this run's page's own link parameters (e.g. Inspect's part)
+
+
+def page_link(**params: str) -> None:
+    """Parameters of the page drawn in this run, kept in the address bar by `sync_link`."""
+    st.session_state[PAGE_LINK] = params
 
 
 def key(name: str) -> str:
@@ -196,8 +204,10 @@ def settings_ui(disabled: bool) -> None:
 
 def sync_link() -> None:
     """Keep the address bar's query string equal to the session's settings (on every page),
-    with `lock=1` and `hide=1` while they are set."""
+    with `lock=1` and `hide=1` while they are set, `view=projector` in the projector view and
+    what the page shown asked for (`page_link`)."""
     state = st.session_state
     wanted = settings_to_query(current_settings(), state["locked"], state.get("hide_names", False))
+    wanted.update(screen.link_params(), **state.pop(PAGE_LINK, {}))
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)

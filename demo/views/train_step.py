@@ -4,7 +4,8 @@ The model belongs to this tab (`lenet.step_by_step.StepByStep` in session state)
 never the live run's, so it works while a run trains without touching it. A step (a fraction of a
 second) runs in the Step button's callback, in the page's own script run; no Streamlit call inside
 it, so a fast second click cannot cut a step in half. It starts from the current settings' seeded
-initial weights and takes the batches a run with those settings takes; new settings start it again.
+initial weights and takes the batches a run with those settings takes, with full-size steps from
+the first (`lenet.step_by_step.step_rate`), which the page says; new settings start it again.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import math
 import numpy as np
 import streamlit as st
 
+from demo.screen import scroll_into_view
 from demo.settings import config_from_settings
 from demo.state import mnist
 from demo.views.train_settings import current_settings
+from lenet.advice import advise
 from lenet.errors import ConfigError
-from lenet.step_by_step import StepByStep, StepResult, as_pixels
+from lenet.step_by_step import StepByStep, StepResult, as_pixels, step_rate
 from lenet.train import DIVERGED_LOSS, TrainConfig
 
 KEY = "step_by_step"  # the tab's StepByStep
@@ -58,7 +61,7 @@ def on_reset() -> None:
 
 def controls(current: StepByStep) -> None:
     """Step, Reset and the step counter, on one line (wrapping on a phone)."""
-    with st.container(horizontal=True, vertical_alignment="center"):
+    with st.container(horizontal=True, vertical_alignment="center", key="step_controls"):
         st.button(
             "Step",
             key="step_one",
@@ -66,7 +69,7 @@ def controls(current: StepByStep) -> None:
             icon=":material/skip_next:",
             disabled=current.finished,
             on_click=on_step,
-            help="Train your model on the next minibatch: exactly one optimizer step.",
+            help="Train your model on the next batch of images: one learning step.",
         )
         st.button(
             "Reset",
@@ -74,7 +77,7 @@ def controls(current: StepByStep) -> None:
             icon=":material/restart_alt:",
             disabled=current.steps == 0,
             on_click=on_reset,
-            help="Go back to the initial weights and the first minibatch (step 0).",
+            help="Go back to the starting weights and the first batch (step 0).",
         )
         st.markdown(f"**Step {current.steps:,}** of {current.total_steps:,}")
     if current.finished:
@@ -87,20 +90,20 @@ def losses(result: StepResult, batch: int) -> None:
         st.metric(
             "Loss before",
             f"{result.loss_before:.4f}",
-            help="Cross-entropy of this minibatch before the step: what the step went down from.",
+            help="The loss of this batch before the step: what the step went down from.",
         )
         st.metric(
             "Loss after",
             f"{result.loss_after:.4f}",
             delta=f"{result.loss_after - result.loss_before:+.4f}",
             delta_color="inverse",
-            help="The same minibatch's cross-entropy after the step (lower is better).",
+            help="The same batch's loss after the step (lower is better).",
         )
         st.metric(
             "Right after the step",
             f"{result.right_after} / {batch}",
             delta=result.right_after - result.right_before,
-            help="Images of this minibatch read right after the step (change: since before it).",
+            help="Images of this batch read right after the step (the change: since before it).",
         )
 
 
@@ -119,32 +122,70 @@ def tiles(result: StepResult, data) -> None:
             changed = before != after
             key = f"step_changed_{i}" if changed else f"step_same_{i}"
             with st.container(width=96, gap=None, horizontal_alignment="center", key=key):
-                st.image(np.kron(pixels[i], np.ones((ZOOM, ZOOM), np.uint8)), width=88)
+                st.image(
+                    np.kron(pixels[i], np.ones((ZOOM, ZOOM), np.uint8)),
+                    width=88,
+                    alt=f"Handwritten digit, labelled {label}",
+                )
                 st.markdown(f"label **{label}**  \n{_mark(before, label)} → {_mark(after, label)}")
 
 
-def result_view(result: StepResult, data) -> None:
-    changed = int(result.changed[:SHOWN].sum())
+def frames_note(changed: int) -> str:
+    """What the orange frames mark, only when some tile has one."""
+    if changed == 0:
+        return "None of these predictions changed this step."
+    if changed == 1:
+        return "An orange frame marks the one prediction this step changed."
+    return f"Orange frames mark the {changed} predictions this step changed."
+
+
+def result_view(result: StepResult, data, config: TrainConfig) -> None:
+    shown = min(SHOWN, len(result.indices))
     losses(result, len(result.indices))
     if not math.isfinite(result.loss_after) or result.loss_after > DIVERGED_LOSS:
         st.warning(
-            f"The loss has blown up (above {DIVERGED_LOSS:g}, or not a number): this learning "
-            f"rate is too large for these settings, so each step makes things worse. Try "
-            f"lr {result.lr / 10:.3g} in the sidebar (a run would stop here as diverged).",
+            f"The loss has blown up: it is above {DIVERGED_LOSS:g}, or not a number. Each step "
+            "now makes things worse, and a run would stop here. Try learning rate "
+            f"{advise(config, diverged=True).lr:g} in the settings.",
             icon=":material/warning:",
         )
     st.caption(
-        f"Step {result.step} trained on {len(result.indices)} images (epoch {result.epoch}, "
-        f"learning rate {result.lr:.3g}). The first {min(SHOWN, len(result.indices))}: each "
-        "image's label, then the prediction before → after the step (✓ right, ✗ wrong); "
-        f"an orange frame marks the {changed} this step changed."
+        f"Step {result.step} trained on {len(result.indices)} images (epoch {result.epoch}) at "
+        f"learning rate {result.lr:.3g}. Below are the first {shown}. Under each: its label, "
+        f"then the digit the network read before → after the step (✓ right, ✗ wrong). "
+        f"{frames_note(int(result.changed[:shown].sum()))}"
     )
     tiles(result, data)
 
 
+def rate_note(config: TrainConfig) -> str:
+    """How big step by step's steps are, and why its weights may differ from a run's."""
+    rate = f"{config.lr:g}"
+    notes = []
+    if config.scheduler == "onecycle":
+        notes.append(
+            f"A run starts with small steps and works up to your learning rate, {rate}. "
+            f"Here every step uses {rate}."
+        )
+    elif config.scheduler != "none":
+        notes.append(f"A run lowers its learning rate as it goes, but here it stays at {rate}.")
+    if config.optimizer == "sgd" and config.momentum > 0:
+        notes.append(
+            f"With momentum, a run's first steps are small: they grow over about "
+            f"{round(2 / (1 - config.momentum)):,} steps. Here they are full size at once: the "
+            f"learning rate starts at {step_rate(config, 1):.3g} and falls to the {rate} you chose."
+        )
+    if not notes:
+        return f"Each step uses learning rate {rate}, as a run with these settings does."
+    return " ".join(
+        ["Each step here is full size, so that you can see it learn.", *notes]
+        + ["So your weights will differ a little from a run's."]
+    )
+
+
 def section() -> None:
     """The expander with the step-by-step model of the current settings."""
-    with st.expander("Step by step: train one minibatch at a time", icon=":material/footprint:"):
+    with st.expander("Step by step: train one batch at a time", icon=":material/footprint:"):
         try:
             config = config_from_settings(current_settings())
         except ConfigError as error:
@@ -152,12 +193,15 @@ def section() -> None:
             return
         current = stepper(config)
         st.caption(
-            f"A model of your own from the settings' initial weights (seed {config.seed}): each "
-            "**Step** trains it on the next minibatch, in the order a run with these settings "
-            "uses. It is separate from any run; a run training above is not disturbed."
+            "A network of your own, with the starting weights these settings give. Each **Step** "
+            "trains it on the next batch of images, in the order a run with these settings "
+            "uses. It is separate from any run: a run training above is not disturbed."
         )
+        st.caption(rate_note(config))
         if st.session_state.pop("step_restarted", False):
             st.info("The settings changed, so stepping starts again from step 0.")
         controls(current)
+        if current.steps:  # each step's 16 readings in view with the button (projector, phone)
+            scroll_into_view("step_controls", id(current.last), visible="step_tiles")
         if current.last is not None:
-            result_view(current.last, mnist())
+            result_view(current.last, mnist(), current.config)

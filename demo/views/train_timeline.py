@@ -118,39 +118,46 @@ def controls(timeline: Timeline, index: int, epochs: float, training: bool) -> N
     snapshot = timeline.snapshots[index]
     if len(timeline) > 1:
         put(snapshot.step)
-        play, slider = st.columns([1, 7], vertical_alignment="center")
-        play.button(
+        # the button as wide as its word (a narrow column cut it to "▷ P" on a projector)
+        row = st.container(horizontal=True, vertical_alignment="center", gap="medium")
+        row.button(
             "Pause" if playing else "Play",
             icon=":material/pause:" if playing else ":material/play_arrow:",
             key="timeline_play",
             on_click=on_play,
             args=(steps[0], steps[-1]),
-            width="stretch",
             help="Pause where it is."
             if playing
-            else f"Step through the snapshots, one every {PLAY_S} s (from the start when at "
-            "the end).",
+            else f"Move through the training, one saved moment every {PLAY_S} s. At the end it "
+            "starts again from the beginning.",
         )
-        slider.select_slider(
+        row.select_slider(
             TITLE,
             options=steps,
             format_func=lambda step: f"step {step:,}",
             key=SLIDER,
             on_change=on_move,
             label_visibility="collapsed",
-            help="Drag to any moment of the training: every view below shows the network "
-            "with the weights it had after that step.",
+            help="Drag to any moment of the training. Every view below shows the network with "
+            "the weights it had after that step.",
         )
     following = " · following the run as it trains" if training and index == len(steps) - 1 else ""
     st.markdown(
         f"**Step {snapshot.step:,} of {timeline.total_steps:,}** · epoch {snapshot.epoch:.2f} "
-        f"of {epochs:g} · snapshot {index + 1} of {len(timeline)}{following}"
+        f"of {epochs:g} · moment {index + 1} of {len(timeline)}{following}"
     )
 
 
-def player(choice: TimelineRun, every: float | None) -> None:
-    """The fragment: slider, Play/Pause and every view it moves."""
+def player(choices: dict[str, TimelineRun], every: float | None) -> None:
+    """The fragment: the run's charts, the chooser, slider and Play/Pause, and every view they
+    move. For the run on the page the charts come first, right under its progress; for an
+    earlier run the heading and the chooser do."""
+    choice = choices[st.session_state.get(RUN, CURRENT)] if RUN in st.session_state else None
+    current = choice is not None and choice.key == choices.get(CURRENT, choice).key
     with st.container(key="timeline"):
+        if not current:
+            heading()
+            choice = chosen(choices)
         try:
             timeline = choice.timeline()
         except StoreError as error:
@@ -159,20 +166,34 @@ def player(choice: TimelineRun, every: float | None) -> None:
         curves = choice.curves()
         snap = choice.snapshot()
         if snap is not None and snap.status == "queued":
-            st.caption("The timeline starts with the run.")
             return
-        if timeline is None or not len(timeline):
-            if choice.job is None:
-                st.caption("This run kept no timeline: runs trained before timelines have none.")
-                return
-            st.caption("No snapshots yet: the first one is the network before its first step.")
-            views.charts(curves, None)
+        empty = timeline is None or not len(timeline)
+        index = None if empty else position(timeline)
+        cursor = None if empty else timeline.snapshots[index].epoch
+        if current:
+            with st.container(key="result_charts"):
+                views.charts(curves, cursor)
+            heading()
+            chosen(choices)
+        if empty:
+            st.caption(
+                "This run kept no timeline: runs trained before timelines have none."
+                if choice.job is None
+                else "The first moment appears when the run takes its first step."
+            )
             return
-        index = position(timeline)
         if run_every(choice) != every:
             st.rerun(scope="app")  # Play, Pause, the end: the fragment's timer changes
         controls(timeline, index, curves.epochs, every == POLL_S)
-        views.draw_step(choice, timeline, index, curves)
+        views.draw_step(choice, timeline, index, curves, with_charts=not current)
+
+
+def heading() -> None:
+    st.subheader(TITLE)
+    st.caption(
+        "The network at any moment of its training. Drag the slider or press **Play**: the "
+        "dotted line on the charts, the filters, the digit's maps and its answer all follow."
+    )
 
 
 def chosen(choices: dict[str, TimelineRun]) -> TimelineRun:
@@ -186,7 +207,7 @@ def chosen(choices: dict[str, TimelineRun]) -> TimelineRun:
             options=list(choices),
             format_func=lambda key: choices[key].label,
             key=RUN,
-            help="Replay the run above or any earlier run of yours that kept its timeline.",
+            help="Replay the run above, or an earlier run of yours that kept its timeline.",
         )
     choice = choices[state[RUN]]
     if state.get(SHOWN) != choice.key:
@@ -199,11 +220,7 @@ def section(job: TrainingJob | None, runs: list[dict]) -> None:
     choices = timeline_runs(job, runs)
     if not choices:
         return
-    st.subheader(TITLE)
-    st.caption(
-        "The network at any moment of its training: drag the slider or press **Play**; the "
-        "charts' dotted line, the filters, the digit's maps and its probabilities follow."
-    )
-    choice = chosen(choices)
-    every = run_every(choice)
-    st.fragment(run_every=every)(player)(choice, every)
+    if st.session_state.get(RUN) not in choices:
+        st.session_state[RUN] = next(iter(choices))
+    every = run_every(choices[st.session_state[RUN]])
+    st.fragment(run_every=every)(player)(choices, every)

@@ -13,24 +13,29 @@ import streamlit as st
 from demo.jobs import TrainingJob
 from demo.snapshot import JobSnapshot
 from demo.store_state import run_store
-from demo.timeline_state import run_timeline
+from demo.timeline_state import run_timeline, stored_batches
 from lenet.events import BatchEnd, Evaluation
 from lenet.model import ModelConfig
 from lenet.store import StoreError
 from lenet.timeline import Timeline
 
 CURRENT = "current"  # the choice of the run on the page above
+OLD_RUN_NOTE = (
+    "This run was saved before runs kept the loss of each step. So it shows the loss at each "
+    "evaluation, and no learning rate."
+)
 
 
 @dataclass(frozen=True)
 class Curves:
     """What the loss, accuracy and learning-rate charts draw."""
 
-    batches: tuple[BatchEnd, ...]  # empty for a stored run: the store keeps evaluations only
+    batches: tuple[BatchEnd, ...]  # a stored run's: up to 1,000 of them, evenly spread
     evaluations: tuple[Evaluation, ...]
     epochs: float
     total_steps: int | None
-    per_batch: bool = True  # False: a stored run's (no minibatch losses, no learning rates)
+    per_batch: bool = True  # False: a stored run that kept no minibatch curve (from before)
+    note: str = ""  # one line under the charts saying why they are fewer, else ""
 
 
 @dataclass(frozen=True)
@@ -54,12 +59,25 @@ class TimelineRun:
 
     def curves(self) -> Curves:
         snap = self.snapshot()
-        if snap is None:  # a stored run
-            values = self.run["values"]
-            evaluations = tuple(self.run["evaluations"])
-            return Curves((), evaluations, values["epochs"], self.run["steps"], per_batch=False)
+        if snap is None:
+            return stored_curves(self.run)
         total = snap.started.total_steps if snap.started else None
         return Curves(snap.batches, snap.evaluations, snap.config.epochs, total)
+
+
+def stored_curves(run: dict) -> Curves:
+    """A stored run's curves: its minibatch curve when it kept one (the three charts of a live
+    run), else its evaluations only, with a note saying why."""
+    epochs = run.get("epochs") or run["values"]["epochs"]  # the run's own, as it trained
+    evaluations, steps = tuple(run["evaluations"]), run["steps"]
+    note = OLD_RUN_NOTE
+    try:
+        batches = stored_batches(run["run_id"], steps or 0) if run.get("run_id") else ()
+    except StoreError as error:
+        batches, note = (), f"The loss of each step cannot be read now: {error}"
+    if batches:
+        return Curves(batches, evaluations, epochs, steps)
+    return Curves((), evaluations, epochs, steps, per_batch=False, note=note)
 
 
 def run_key(run_id: int | None, job_id: int | str) -> str:

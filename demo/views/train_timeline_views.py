@@ -16,6 +16,7 @@ import streamlit as st
 
 from demo import inspect_charts, train_charts
 from demo.charts import probability_figure
+from demo.screen import chart
 from demo.state import mnist
 from demo.step_models import snapshot_model
 from demo.timeline_images import StepViews, step_views, weight_limits
@@ -64,34 +65,39 @@ def charts(curves: Curves, cursor: float | None) -> None:
     if curves.batches or curves.per_batch:
         loss, accuracy, rate = st.columns([5, 5, 4])
         figure = train_charts.loss_figure(curves.batches, curves.epochs, curves.total_steps, cursor)
-        rate.plotly_chart(
-            train_charts.lr_figure(curves.batches, curves.epochs, cursor), key="timeline_lr"
+        chart(
+            rate, train_charts.lr_figure(curves.batches, curves.epochs, cursor), key="timeline_lr"
         )
     else:
         loss, accuracy = st.columns(2)
         figure = train_charts.evaluation_loss_figure(curves.evaluations, curves.epochs, cursor)
-    loss.plotly_chart(figure, key="timeline_loss")
-    accuracy.plotly_chart(
+    chart(loss, figure, key="timeline_loss")
+    chart(
+        accuracy,
         train_charts.accuracy_figure(curves.evaluations, curves.epochs, cursor),
         key="timeline_accuracy",
     )
+    if curves.note:  # why a stored run shows fewer charts
+        st.caption(curves.note)
 
 
 def pictures(views: StepViews, source: str, step: int) -> None:
     """Filters | the digit's maps | its probabilities (stacked on a phone)."""
     filters, maps, answer = st.columns([1, 1, 1.15])
     filters.markdown("**The filters**")
-    filters.image(views.kernels)
-    filters.image(views.filters)
+    filters.image(views.kernels, alt="The six conv1 kernels at this moment")
+    filters.image(views.filters, alt="The conv2 filters at this moment, one row for each")
     filters.caption(
         "Red weights add brightness, blue subtract it. conv2 filter k (row k) has one kernel "
         "for each conv1 map it reads (in 0-5)."
     )
     maps.markdown(f"**What they make of {source}**")
-    maps.image(views.conv1)
-    maps.image(views.conv2)
-    answer.plotly_chart(
-        probability_figure(views.probabilities, views.predicted), key="timeline_probabilities"
+    maps.image(views.conv1, alt=f"The conv1 maps of {source} at this moment")
+    maps.image(views.conv2, alt=f"The conv2 maps of {source} at this moment")
+    chart(
+        answer,
+        probability_figure(views.probabilities, views.predicted),
+        key="timeline_probabilities",
     )
     best = views.probabilities[views.predicted]
     answer.markdown(
@@ -104,8 +110,8 @@ def confusion(choice: TimelineRun, timeline: Timeline, index: int) -> None:
     shown = st.toggle(
         "Validation confusion matrix at this step",
         key="timeline_confusion",
-        help="Which digits the network mistakes for which, over the 6,000 validation images, "
-        "with the weights of this step (a moment to compute, then instant).",
+        help="Which digits the network mixes up, over the 6,000 validation images, with the "
+        "weights it had at this step. It takes a moment the first time.",
     )
     if not shown:
         return
@@ -116,7 +122,7 @@ def confusion(choice: TimelineRun, timeline: Timeline, index: int) -> None:
     figure = inspect_charts.confusion_figure(matrix)
     figure.layout.title.text = f"Validation confusion matrix after step {step:,}"
     left, right = st.columns([1.1, 1])
-    left.plotly_chart(figure, key="timeline_confusion_chart")
+    chart(left, figure, key="timeline_confusion_chart")
     right.markdown(mistake_summary(matrix))
 
 
@@ -147,15 +153,19 @@ def gif_button(choice: TimelineRun, timeline: Timeline, digit: np.ndarray, sourc
         on_click="ignore",
         icon=":material/animated_images:",
         key="timeline_gif",
-        help="One frame per snapshot: the filters, the digit's maps and its probabilities, "
-        "for slides. Takes a few seconds to make.",
+        help="One frame per saved moment of the training: the filters, the digit's maps and "
+        "its probabilities, for slides. It takes a few seconds to make.",
     )
 
 
-def draw_step(choice: TimelineRun, timeline: Timeline, index: int, curves: Curves) -> None:
-    """Every view of the network after snapshot `index`."""
+def draw_step(
+    choice: TimelineRun, timeline: Timeline, index: int, curves: Curves, with_charts: bool = True
+) -> None:
+    """Every view of the network after snapshot `index` (`with_charts`: the curves too, when
+    they are not drawn above already)."""
     snapshot = timeline.snapshots[index]
-    charts(curves, snapshot.epoch)
+    if with_charts:
+        charts(curves, snapshot.epoch)
     digit, source = pinned_digit()
     limits = run_limits(choice.key, len(timeline), timeline, choice.model)
     key = digit_key(digit)

@@ -100,12 +100,12 @@ def test_a_locked_link_survives_switching_pages_and_a_reload(page, app_url):
     go_to(page, "Train", "Start training")
     assert epochs(page).is_disabled() and epochs(page).input_value() == "1"
     assert "lr=0.05" in page.url and "lock=1" in page.url and "preset=quick" in page.url
-    assert page.get_by_text("lr 0.05").first.is_visible()  # the summary above the run
+    assert page.get_by_text("learning rate 0.05").first.is_visible()  # the summary above the run
 
 
 def finished_run(page, after: int, timeout: float = 120) -> int:
     """The number of the run the page shows as finished, once it is later than `after`."""
-    finished = page.locator('[data-testid="stMetricValue"]', has_text=re.compile(r"#\d+ finished"))
+    finished = page.get_by_text(re.compile(r"^Run #\d+ finished after"))  # the result's line
     deadline = time.time() + timeout
     while time.time() < deadline:
         for text in finished.all_inner_texts():
@@ -119,7 +119,7 @@ def finished_run(page, after: int, timeout: float = 120) -> int:
 def test_an_earlier_run_stays_savable_after_a_new_one(page, app_url, tmp_path):
     page.goto(f"{app_url}/?preset=quick&train_size=2000")
     start = page.get_by_role("button", name="Start training")
-    run = page.locator('[data-testid="stMetric"]', has_text="Run")
+    run = page.get_by_text(re.compile(r"^Run #\d+ finished after"))
     numbers: list[int] = []  # as the class's run store numbers them
     for _ in range(2):
         start.wait_for(timeout=60_000)
@@ -150,12 +150,12 @@ def test_on_a_phone_the_train_page_says_where_the_settings_are_and_shows_the_loc
     tab = context.new_page()
     try:
         tab.goto(f"{app_url}/?preset=quick&lr=0.05&lock=1")
-        summary = tab.get_by_text("fixed by your teacher")
+        summary = tab.get_by_text("Your teacher fixed them")
         summary.wait_for(timeout=60_000)
         box = summary.bounding_box()
         assert box and box["y"] + box["height"] <= 844  # in view, not in the folded sidebar
         assert tab.get_by_text("on the left").count() == 0
-        assert tab.get_by_text("lr 0.05").first.is_visible()
+        assert tab.get_by_text("learning rate 0.05").first.is_visible()
         start = tab.get_by_role("button", name="Start training").bounding_box()
         assert start["y"] + start["height"] <= 844
         tab.screenshot(path=str(ARTIFACTS / "train-phone-locked.png"))

@@ -49,7 +49,7 @@ def test_two_servers_share_one_queue_and_class_page_and_survive_the_cluster(brow
     ada, bob, teacher = context.new_page(), context.new_page(), context.new_page()
     try:
         start(ada, one, "Ada")  # on the first server
-        ada.get_by_text("images/s").first.wait_for(timeout=90_000)
+        ada.get_by_text("images a second").first.wait_for(timeout=90_000)
         start(bob, two, "Bob")  # on the second: the cluster's one CPU is Ada's
         # a fresh server's first connection to the cluster can take Ray's client server ~15 s
         wait_until(lambda: "queued (position 1)" in status(bob), timeout=90)
@@ -69,7 +69,7 @@ def test_two_servers_share_one_queue_and_class_page_and_survive_the_cluster(brow
 
         ada.get_by_role("button", name="Stop").click()  # Bob's run starts by itself
         wait_until(lambda: "stopped" in status(ada), timeout=30)
-        bob.get_by_text("images/s").first.wait_for(timeout=90_000)
+        bob.get_by_text("images a second").first.wait_for(timeout=90_000)
         assert "running" in status(bob)
 
         stop_head(head)  # the cluster goes away mid-run

@@ -175,7 +175,7 @@ def test_probes_say_which_way_they_turn_and_move_and_reset(open_tab, app_url):
     wait_until(lambda: prediction(tab).startswith("1"))
     rotate = tab.locator('[data-testid="stSlider"]', has_text="Rotate (°)")
     rotate.locator('[data-testid="stTooltipHoverTarget"]').first.hover()
-    tab.get_by_text("positive turns it clockwise").wait_for(timeout=5_000)
+    tab.get_by_text("Plus turns it clockwise").wait_for(timeout=5_000)
     # and on screen +45° does lean the top of a 1 to the right: clockwise
     turned = sweep_image(tab, 45)
     rows, cols = np.nonzero(turned > 128)

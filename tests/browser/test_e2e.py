@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from benchmarks.draw_speed import SHAPES, draw
+from benchmarks.serving import show_part
 from tests.browser.conftest import SERVER_PIDS, save_screenshot
 
 pytestmark = pytest.mark.browser
@@ -39,7 +40,7 @@ def wait_until(predicate, timeout: float = 60) -> None:
 def test_training_runs_live_and_obeys_pause_resume_stop(page, app_url):
     page.goto(f"{app_url}/?preset=fast&epochs=3")
     page.get_by_role("button", name="Start training").click()
-    page.get_by_text("images/s").first.wait_for(timeout=60_000)
+    page.get_by_text("images a second").first.wait_for(timeout=60_000)
     first = step(page)
     wait_until(lambda: step(page) > first + 50)  # the charts and progress grow while it runs
     # the charts are redrawn on every poll (a new figure is a new Plotly element): not an
@@ -64,7 +65,7 @@ def test_quick_demo_runs_to_the_end(page, app_url):
     page.goto(f"{app_url}/?preset=quick")
     page.get_by_role("button", name="Start training").click()
     page.get_by_text("Training time").wait_for(timeout=120_000)
-    assert "done" in status(page)
+    assert "finished" in status(page)
     accuracy = page.locator('[data-testid="stMetric"]', has_text="Test accuracy")
     assert float(accuracy.inner_text().split("\n")[-1].rstrip("%")) > 90
     assert page.get_by_text("Your runs", exact=True).count() == 1
@@ -93,13 +94,13 @@ def test_inspect_follows_the_drawing(page, app_url):
     draw(page, surface.bounding_box(), SHAPES["0"])
     wait_until(lambda: prediction(page).startswith("0"), timeout=30)
     page.get_by_role("link", name="Inspect").click()
-    page.get_by_role("tab", name="Feature maps").wait_for(timeout=60_000)
+    page.get_by_role("radio", name="Your last drawing (Draw page)").wait_for(timeout=60_000)
     assert page.get_by_role("radio", name="Your last drawing (Draw page)").is_checked()
     wait_until(lambda: prediction(page).startswith("0"), timeout=30)
-    page.get_by_role("tab", name="Feature maps").click()
+    show_part(page, "Feature maps")
     page.get_by_text("conv1 feature maps").first.wait_for(timeout=30_000)
     save_screenshot(page, "inspect", height=1000)
-    page.get_by_role("tab", name="One number by hand").click()
+    show_part(page, "One number by hand")
     page.get_by_text("✔").first.wait_for()  # the hand-computed cell equals the map
 
 
@@ -210,7 +211,7 @@ def test_a_closed_tab_stops_its_run(browser, app_url):
     tab = context.new_page()
     tab.goto(f"{app_url}/?preset=classic")
     tab.get_by_role("button", name="Start training").click()
-    tab.get_by_text("images/s").first.wait_for(timeout=60_000)
+    tab.get_by_text("images a second").first.wait_for(timeout=60_000)
     assert len(server_workers(app_url) - before) == 1
     context.close()  # the student closes the tab mid-training
     wait_until(lambda: not (server_workers(app_url) - before), timeout=20)
@@ -222,7 +223,7 @@ def test_two_tabs_are_two_sessions_sharing_the_queue(browser, app_url):
     try:
         first.goto(f"{app_url}/?preset=classic")
         first.get_by_role("button", name="Start training").click()
-        first.get_by_text("images/s").first.wait_for(timeout=60_000)
+        first.get_by_text("images a second").first.wait_for(timeout=60_000)
         second.goto(f"{app_url}/?preset=quick")
         second.get_by_text("No run yet").wait_for(timeout=60_000)  # its own session
         second.get_by_role("button", name="Start training").click()
@@ -231,7 +232,7 @@ def test_two_tabs_are_two_sessions_sharing_the_queue(browser, app_url):
         first.get_by_role("button", name="Stop").click()
         wait_until(lambda: "stopped" in status(first), timeout=30)
         second.get_by_text("Training time").wait_for(timeout=120_000)  # it began by itself
-        assert "done" in status(second) and "stopped" in status(first)
+        assert "finished" in status(second) and "stopped" in status(first)
         assert second.locator(".stException").count() == 0
     finally:
         context.close()

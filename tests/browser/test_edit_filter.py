@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from benchmarks.serving import show_part
 from tests.browser.conftest import ARTIFACTS, save_screenshot
 from tests.browser.test_e2e import wait_until
 from tests.browser.test_inspect_class import PHONE, settle
@@ -47,7 +48,7 @@ def choose(tab, label: str, option: str) -> None:
 def test_knocking_out_conv1_maps_breaks_the_answer_and_restore_mends_it(page, app_url):
     page.goto(f"{app_url}/inspect")
     page.get_by_text("Prediction").first.wait_for(timeout=60_000)
-    page.get_by_role("tab", name="Edit a filter", exact=True).click()
+    show_part(page, "Edit a filter")
     page.locator('[data-testid="stMetric"]', has_text="Test accuracy, edited").wait_for(
         timeout=60_000
     )

@@ -33,7 +33,7 @@ LONELY = """() => {
 def open_embedding(tab, app_url) -> dict:
     tab.goto(f"{app_url}/inspect")
     tab.get_by_text("Prediction").first.wait_for(timeout=60_000)
-    open_part(tab, "Embedding")
+    open_part(tab, "Digits that look alike")
     tab.wait_for_function(LONELY, timeout=120_000)  # t-SNE: once per model
     settle(tab)
     tab.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
@@ -48,7 +48,7 @@ def test_the_digit_is_a_star_and_a_clicked_point_shows_its_digit(page, app_url):
     settle(page)
     page.get_by_text(re.compile(rf"Test digit #{point['index']}, labelled \d")).wait_for()
     save_screenshot(page, "inspect-embedding")
-    page.get_by_role("button", name="Inspect this digit").click()
+    page.get_by_role("button", name="Inspect it", exact=True).click()
     settle(page)
     assert page.get_by_text(f"★ is test digit #{point['index']}").first.is_visible()
 

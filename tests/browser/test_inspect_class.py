@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from benchmarks.serving import show_part
 from tests.browser.conftest import save_screenshot
 
 pytestmark = pytest.mark.browser
@@ -44,16 +45,16 @@ def in_viewport(locator, tab) -> bool:
 
 
 def part_names(tab) -> list[str]:
-    """The names of the page's tabs (its parts)."""
-    return tab.evaluate("[...document.querySelectorAll('[role=tab]')].map(t => t.innerText)")
+    """The names of the Inspect page's parts, as it shows them."""
+    from demo.views.inspect import PARTS
+
+    return list(PARTS.values())
 
 
 def open_part(tab, part: str) -> None:
-    """Open one part of the page, where the page has parts."""
-    part_tab = tab.get_by_role("tab", name=part, exact=True)
-    if part_tab.count():
-        part_tab.click()
-        settle(tab)
+    """Show one part of the Inspect page: its question, then the part."""
+    show_part(tab, part)
+    settle(tab)
 
 
 def test_a_chosen_mistake_is_shown_where_the_user_is(page, app_url):
@@ -90,33 +91,25 @@ def test_every_part_is_near_the_top_at_phone_size(page, app_url):
         open_part(page, part)
         height = main_height(page)
         assert height <= 3 * PHONE["height"], (part, height)  # two scrolls at most
-        bar = page.get_by_role("tab", name=part, exact=True)
+        bar = page.get_by_role("radio", name=part, exact=True)
         assert bar.bounding_box()["y"] < PHONE["height"]  # the parts are chosen on screen one
     save_screenshot(page, "inspect-phone")
 
 
 @pytest.mark.parametrize("path", ["inspect", "draw"])
-def test_no_modebar_covers_a_chart_title_at_phone_size(page, app_url, path):
+def test_no_plotly_toolbar_covers_a_chart_title_at_phone_size(page, app_url, path):
+    """No chart has Plotly's toolbar: on a phone it covered the titles (demo.screen.chart)."""
     page.set_viewport_size(PHONE)
     page.goto(f"{app_url}/{path}")
-    page.locator(".js-plotly-plot .gtitle").first.wait_for(timeout=60_000)
+    page.locator('[data-testid="stMetric"]', has_text="Prediction").wait_for(timeout=60_000)
     settle(page)
     checked = 0
     for part in part_names(page) if path == "inspect" else [None]:
         if part:
             open_part(page, part)
-        for chart in page.evaluate(BOXES):
-            title, modebar = chart["titleBox"], chart["modebar"]
-            if not (title and modebar) or title[2] <= title[0]:
-                continue
-            apart = (
-                title[3] <= modebar[1]
-                or modebar[3] <= title[1]
-                or title[2] <= modebar[0]
-                or modebar[2] <= title[0]
-            )
-            assert apart, f"the modebar covers the title {chart['title']!r} on {path}"
-            checked += 1
+        charts = [c for c in page.evaluate(BOXES) if c["title"]]
+        assert all(c["modebar"] is None for c in charts), (path, part)
+        checked += len(charts)
     assert checked >= (10 if path == "inspect" else 1)
 
 
@@ -138,6 +131,6 @@ def test_the_chosen_digit_and_part_survive_a_visit_to_another_page(page, app_url
     settle(page)
     assert page.get_by_text(re.compile(rf"test digit #{index}\b")).first.is_visible()
     assert (
-        page.get_by_role("tab", name="Mistakes", exact=True).get_attribute("aria-selected")
+        page.get_by_role("radio", name="Mistakes", exact=True).get_attribute("aria-checked")
         == "true"
     )

@@ -20,7 +20,7 @@ def start_run(browser, app_url: str, seed: int):
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     tab = context.new_page()
     tab.goto(f"{app_url}/?preset=quick&seed={seed}")
-    tab.get_by_text(f"seed {seed}.", exact=False).first.wait_for(timeout=60_000)
+    tab.get_by_text("changed: seed").first.wait_for(timeout=60_000)
     tab.get_by_role("button", name="Start training").click()
     return context, tab
 
