@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from lenet import run_table
+from lenet.lookalike import skeleton, unusual
 from lenet.run_table import settings_in_words, short_settings
 from lenet.store import ACTIVE, RunRow
 
@@ -95,15 +96,27 @@ def student_numbers(names: dict[int, str]) -> dict[str, int]:
 def shown_names(rows: Iterable[RunRow], hide: bool) -> dict[int, str]:
     """Run id -> the name shown: one per student (nicknames the same in any case), the spelling
     of their first run; hidden: "Student 1..n", numbered in the order the students first
-    trained. The same in the table, the charts and the CSV."""
+    trained. The same in the table, the charts and the CSV. A name that only looks like an
+    earlier one ("Mаya" with a Cyrillic а, after "Maya") says so: "Mаya (looks like Maya;
+    а: Cyrillic)"."""
     first: dict[str, str] = {}  # casefolded nickname -> its first spelling, in order of arrival
+    looks: dict[str, str] = {}  # its look-alike skeleton -> the first spelling that looked so
     rows = sorted(rows, key=lambda r: r.id)
     for row in rows:
-        first.setdefault(row.name.casefold(), row.name)
+        spelled = first.setdefault(row.name.casefold(), row.name)
+        looks.setdefault(skeleton(spelled), spelled)
     if hide:
         numbers = {key: f"Student {n}" for n, key in enumerate(first, start=1)}
         return {r.id: numbers[r.name.casefold()] for r in rows}
-    return {r.id: first[r.name.casefold()] for r in rows}
+    return {r.id: _marked(first[r.name.casefold()], looks) for r in rows}
+
+
+def _marked(name: str, looks: dict[str, str]) -> str:
+    original = looks[skeleton(name)]
+    if original.casefold() == name.casefold():
+        return name
+    odd = unusual(name)
+    return f"{name} (looks like {original}{'; ' + odd if odd else ''})"
 
 
 def when(stamp: datetime, zone: tzinfo | None, today: date) -> str:

@@ -15,6 +15,7 @@ import contextlib
 import itertools
 import threading
 
+from demo.fair_share import pause_limit_s
 from demo.job_process import ProcessRun
 from demo.slots import JobSlots
 from demo.snapshot import ACTIVE, JobSnapshot
@@ -49,11 +50,13 @@ class TrainingJob(ProcessRun):
         publish_s: float = 2.0,
         recorder: RunRecorder | None = None,
         snapshots: bool = True,
+        pause_limit: float | None = None,
     ) -> None:
         """`threads`: exactly that many torch threads; 0 (the app's way): the run's share of
         the cores, fewer while other work is using them (`lenet.threads`). `recorder`: the
         run's row in the run store, kept up to date from here (None: not stored). `snapshots`: keep
-        the run's timeline (off only to measure what keeping it costs)."""
+        the run's timeline (off only to measure what keeping it costs). `pause_limit`: seconds a
+        pause may last before the run is stopped (None: `demo.fair_share.pause_limit_s`)."""
         self.recorder = recorder
         self.job_id = next(_ids)
         self.config, self.source, self.slots = config, source, slots
@@ -78,6 +81,8 @@ class TrainingJob(ProcessRun):
         self._snapshots: list[Snapshot] = []
         self._final = False
         self._error: str | None = None
+        self._note: str | None = None  # why it was stopped, when not by its student
+        self.pause_limit = pause_limit_s() if pause_limit is None else pause_limit
         self.event_lags = collections.deque(maxlen=256)
         self._thread = threading.Thread(
             target=self._work, name=f"lenet-job-{self.job_id}", daemon=True
@@ -116,16 +121,26 @@ class TrainingJob(ProcessRun):
             if self._status == "running":
                 self._ask_pause()
 
-    def resume(self) -> None:
+    def resume(self) -> str | None:
+        """Train again; a paused run whose slot went to others waits: None, or why not now."""
         with self._lock:
+            if self._status == "paused" and not self.slots.may_resume(self):
+                return (
+                    "Every training slot is taken (your run gave its slot up while paused): it "
+                    "stays paused. Press Resume again when one is free."
+                )
             self._pause_wanted = False
             if self._status in ("pausing", "paused"):
                 self._send("resume")
                 self._status = "running"
                 self.slots.rest(self, False)
+            return None
 
-    def stop(self) -> None:
+    def stop(self, note: str | None = None) -> None:
+        """End the run after its batch (its weights kept); `note`: why, when its student did not
+        ask (shown with the result)."""
         with self._lock:
+            self._note = self._note or note
             self._cancel.set()
             self._send("stop")
             if self._status in ("starting", "running", "pausing", "paused"):
@@ -168,6 +183,7 @@ class TrainingJob(ProcessRun):
                 self._error,
                 self._threads_now if self.adapt else 0,  # a fixed count is nobody's doing
                 self.slots.cores,
+                self._note,
             )
 
     def _work(self) -> None:
@@ -221,7 +237,26 @@ class TrainingJob(ProcessRun):
         with self._lock:
             if self._status == "pausing" and pauses == self._pauses:
                 self._status = "paused"
-                self.slots.rest(self, True)  # its cores go to the other runs meanwhile
+                self.slots.rest(self, True)  # its slot and cores go to the others meanwhile
+                timer = threading.Timer(self.pause_limit, self._paused_too_long, args=(pauses,))
+                timer.daemon = True
+                timer.start()
+
+    def _paused_too_long(self, pauses: int) -> None:
+        """Still in the pause it was in `pause_limit` seconds ago: stopped, weights kept."""
+        with self._lock:
+            still = self._status == "paused" and pauses == self._pauses
+        if still:
+            minutes = self.pause_limit / 60
+            long = (
+                f"{minutes:g} minute{'s' * (minutes != 1)}"
+                if minutes >= 1
+                else f"{self.pause_limit:g} second{'s' * (self.pause_limit != 1)}"
+            )
+            self.stop(
+                f"It was stopped after {long} paused, so that others could train. Its network "
+                "keeps what it learned."
+            )
 
     def _end(self, status: str, error: str | None = None) -> None:
         with self._lock:

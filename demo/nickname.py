@@ -41,24 +41,28 @@ def on_change() -> None:
         st.session_state["nickname_input"] = nickname()  # the field shows the name in use
         return
     if name.casefold() != nickname().casefold() and (found := others_runs(name)):
-        them = "it is" if found == 1 else "they are"
+        them = "it is" if len(found) == 1 else "they are"
+        runs = f"{len(found)} run{'s' * (len(found) != 1)}"
+        other = next((r.name for r in found if r.name.casefold() != name.casefold()), None)
+        who = f"**{plain(name)}**" + (f" looks like **{plain(other)}**, who" if other else "")
         st.session_state["nickname_note"] = (
-            f"**{plain(name)}** already has {found} run{'s' * (found != 1)} on this server, "
-            f"shown in *Your runs* below: if {them} not yours, choose another nickname."
+            f"{who} already has {runs} on this server, shown in "
+            f"*Your runs* below: if {them} not yours, choose another nickname."
         )
     st.session_state["nickname"] = st.session_state["nickname_input"] = name
 
 
-def others_runs(name: str) -> int:
-    """How many runs of `name` the run store holds that this tab did not train."""
+def others_runs(name: str) -> list:
+    """The runs of `name` (or of a name that looks like it, `lenet.lookalike`) in the run store
+    that this tab did not train."""
     store = run_store()
     if store is None:
-        return 0
+        return []
     mine = {r.get("run_id") for r in st.session_state.get("runs") or []}
     try:
-        return len([r for r in store.runs(name=name, limit=100) if r.id not in mine])
+        return [r for r in store.runs(name=name, limit=100) if r.id not in mine]
     except StoreError:
-        return 0
+        return []
 
 
 def nickname_ui(disabled: bool) -> str:

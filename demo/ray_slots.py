@@ -28,7 +28,18 @@ class RaySlots:
         seen = watch.latest()
         return isinstance(seen, tuple) and seen[1] >= self.cpus
 
-    full_line = "The Ray cluster's CPUs are all busy"
+    @property
+    def full_line(self) -> str:
+        """Why a run waits, as the cluster was last seen (never "busy" before it answered)."""
+        seen = watch.latest()
+        if seen is None:
+            return "Asking the Ray cluster for a CPU"
+        return "The Ray cluster's CPUs are all busy"
+
+    def trouble(self) -> str | None:
+        """Why no run can start now: the cluster does not answer (None: it does)."""
+        seen = watch.latest()
+        return f"The Ray cluster does not answer ({seen})" if isinstance(seen, str) else None
 
     def __init__(self, cpus: int | None = None) -> None:
         self.cpus = cpus or run_cpus()
@@ -74,6 +85,10 @@ class RaySlots:
     def rest(self, job: object, resting: bool) -> None:
         """A paused run keeps its actor, and so its CPU on the cluster (as a paused local run
         keeps its slot)."""
+
+    def may_resume(self, job: object) -> bool:
+        """A paused Ray run kept its actor and its CPU: it may always resume."""
+        return True
 
     def share(self, job: object) -> int:
         return self.cpus

@@ -41,7 +41,13 @@ def environment_problems() -> list[str]:
         if written and number is None:
             problem = f"{name}={shorten(written)} is not a whole number >= 1; using {default}"
             problems.append(problem)
+    from demo.fair_share import problems as limit_problems
     from demo.ray_cluster import address_problem  # imports no Ray
+    from demo.teacher_key import key_problem
+
+    problems += limit_problems()
+    if problem := key_problem():
+        problems.append(problem)
 
     if problem := address_problem():
         problems.append(f"{problem}: training runs will fail until it is set right")
@@ -90,7 +96,7 @@ class JobSlots:
         """Wait for a slot in turn; False (and out of the queue) if `cancelled` is set first."""
         with self._cond:
             self._queue.append(job)
-            while not (self._queue[0] is job and len(self._running) < self.capacity):
+            while not (self._queue[0] is job and self._busy() < self.capacity):
                 if cancelled.is_set():
                     self._queue.remove(job)
                     self._cond.notify_all()
@@ -100,6 +106,11 @@ class JobSlots:
             self._running[job] = None
             self._cond.notify_all()
             return True
+
+    def _busy(self) -> int:
+        """Slots taken: running jobs that are not paused (a paused one gives its slot up, and
+        takes one more than the cap for a while if it resumes when all are taken)."""
+        return len(self._running) - len(self._resting)
 
     def release(self, job: object) -> None:
         with self._cond:
@@ -113,9 +124,25 @@ class JobSlots:
             return self._queue.index(job) + 1 if job in self._queue else None
 
     def rest(self, job: object, resting: bool) -> None:
-        """A running job paused (True) or resumed (False): a paused job's cores go to the others."""
+        """A running job paused (True) or resumed (False): a paused job's slot and cores go to
+        the others."""
         with self._cond:
-            (self._resting.add if resting else self._resting.discard)(job)
+            if job in self._running:
+                (self._resting.add if resting else self._resting.discard)(job)
+            self._cond.notify_all()
+
+    def may_resume(self, job: object) -> bool:
+        """A paused job asks to train again: True (and it takes a slot) when one is free or it
+        is not resting; False while every slot is taken (it stays paused, its place kept for
+        no one: the student presses Resume again)."""
+        with self._cond:
+            if job not in self._resting:
+                return True
+            if self._busy() >= self.capacity or self._queue:
+                return False
+            self._resting.discard(job)
+            self._cond.notify_all()
+            return True
 
     def share(self, job: object) -> int:
         """Threads `job` may use: the cores divided among the running jobs that are not paused
@@ -128,6 +155,10 @@ class JobSlots:
 
     full_line = "Every training slot on this server is busy"
 
+    def trouble(self) -> str | None:
+        """Why no run can start now, beyond busy slots (see RaySlots): never, here."""
+        return None
+
     def starting(self) -> bool:
         """A queued local run waits for a slot; it is never 'starting' (see RaySlots)."""
         return False
@@ -137,6 +168,6 @@ class JobSlots:
         return f"{running} of {self.capacity} training slots busy on this server, {waiting} waiting"
 
     def counts(self) -> tuple[int, int]:
-        """(running, waiting)."""
+        """(running and not paused, waiting)."""
         with self._cond:
-            return len(self._running), len(self._queue)
+            return self._busy(), len(self._queue)

@@ -26,6 +26,9 @@ class JobSnapshot:
     error: str | None
     threads: int = 0  # torch threads the run trains with now (0: not yet, or a fixed count)
     cores: int = 0  # the server's cores
+    note: str | None = (
+        None  # why it was stopped, when not by the student (a long pause, the teacher)
+    )
 
     @property
     def active(self) -> bool:

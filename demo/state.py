@@ -7,6 +7,7 @@ import torch
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from demo.fair_share import ClassRuns
 from demo.ray_cluster import ray_address
 from demo.sessions import SessionReaper
 from demo.slots import SERVING_THREADS, JobSlots, default_capacity
@@ -25,6 +26,13 @@ def job_slots() -> JobSlots:
 
         return RaySlots()
     return JobSlots(default_capacity())
+
+
+@st.cache_resource(show_spinner=False)
+def class_runs_now() -> ClassRuns:
+    """Every run in progress on this server, for the limits per nickname and tab and for the
+    teacher's Stop (`demo.fair_share`)."""
+    return ClassRuns()
 
 
 def session_is_alive(session_id: str) -> bool:

@@ -3,7 +3,9 @@
 When it cannot be opened (a read-only, damaged or missing database, an unreachable server), the
 app keeps working: drawing and inspecting as ever, runs kept in each tab as before there was a
 store, and one notice saying why; it is tried again every 30 s. A store that fails later (a disk
-filling up) is reported the same way, by the write that failed, until the write goes through.
+filling up) is reported the same way, by the write that failed, until the write goes through. A
+SQLite file removed, moved or replaced under the server (its device and inode, checked as pages
+ask for the store) holds the writes with the same notice until it is back (issue 28).
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ class ServerStore:
         self.problem: str | None = None
         self._failed_at = float("-inf")
         self._reopening = False
+        self._identity: tuple[int, int] | None = None  # the SQLite file's (device, inode)
+        self._lost: str | None = None  # why the file it opened is not the one at its path
+        self._lost_at = 0.0
 
     def get(self) -> tuple[RunStore | None, StoreWriter | None, str | None]:
         """The first call opens the store (callers wait for it: no run may start unrecorded);
@@ -53,6 +58,8 @@ class ServerStore:
             first = self._failed_at == float("-inf") and self.store is None
             if first:
                 self._open()
+            if self.store is not None and self.store.has_file:
+                self._follow_file()
             due = self.store is None and time.monotonic() - self._failed_at >= REOPEN_S
             if not due or self._reopening:
                 return self.store, self.writer, self.problem
@@ -62,6 +69,31 @@ class ServerStore:
         finally:
             self._reopening = False
         return self.store, self.writer, self.problem
+
+    def file_problem(self) -> str | None:
+        """Why the store's file is not the one the server opened (the writer's check)."""
+        return self._lost
+
+    def _follow_file(self) -> None:
+        """The file removed, moved or replaced under the server (device and inode): writes wait
+        and the pages say so; the same file back carries on; after REOPEN_S a file that stays
+        gone or other is opened afresh (a new one made if none), the waiting writes going there."""
+        found = self.store.file_identity()
+        if found == self._identity:
+            if self._lost:
+                logger.warning("run store: its file is back")
+            self._lost = None
+            return
+        if self._lost is None:
+            self._lost = (
+                f"the run store's file {self.store.url.database} was removed, moved or replaced "
+                "while the server ran"
+            )
+            self._lost_at = time.monotonic()
+            logger.warning("run store: %s", self._lost)
+        if time.monotonic() - self._lost_at >= REOPEN_S:
+            self._lost_at = time.monotonic()  # still lost after this try: the next in REOPEN_S
+            self._open()
 
     def _open(self) -> None:
         try:
@@ -74,7 +106,12 @@ class ServerStore:
         if lost:
             logger.info("run store: %d runs lost by a previous server marked interrupted", lost)
         # the writer first: a reader that sees the store (opened outside the lock) has it too
-        self.writer, self.problem = StoreWriter(store), None
+        if self.writer is None:
+            self.writer = StoreWriter(store, check=self.file_problem)
+        else:  # a fresh file after the old one was lost: the waiting writes go to it
+            self.writer.store = store
+        self.problem, self._lost = None, None
+        self._identity = store.file_identity()
         self.store = store
         owner = server_owner()
         threading.Thread(target=self._beat, args=(store, owner), name="lenet-heartbeat",
@@ -107,8 +144,9 @@ def store_writer() -> StoreWriter | None:
 
 def store_problem() -> str | None:
     """Why runs are not being stored right now, in one line; None while all is well."""
-    _, writer, problem = server_store().get()
-    return problem or (writer.problem if writer is not None else None)
+    server = server_store()
+    _, writer, problem = server.get()
+    return problem or server.file_problem() or (writer.problem if writer is not None else None)
 
 
 @st.cache_data(max_entries=4, ttl=3600, show_spinner=False)

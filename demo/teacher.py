@@ -9,30 +9,27 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 
 import streamlit as st
 
-from demo import class_data
+from demo import teacher_tools
 from demo.nickname import nickname
-from demo.store_state import class_runs
 from demo.teacher_key import (  # noqa: F401  (ENV, FREE_TRIES, KeyGate, _gates: for tests)
     ENV,
     FREE_TRIES,
     KeyGate,
     _gates,
-    client_gate,
+    address_gate,
+    attempt,
+    key_problem,
+    tab_gate,
     teacher_key,
+    wait_s,
 )
-from demo.text import plain
-from lenet import run_table
-from lenet.store import RunRow, RunStore, StoreError
+from lenet.store import RunStore
 
-UNLOCKED, HIDE, CONFIRM, NOTE, DONE = (
-    "class_unlocked", "class_hide_for_all", "class_confirm", "class_note", "class_done"
-)  # fmt: skip
-KEPT = "class_delete_kept"  # the run to delete, as worded when chosen (while it stays chosen)
+UNLOCKED, HIDE, NOTE = "class_unlocked", "class_hide_for_all", "class_note"
 LINK_HIDE = "hide_names"  # session state: the link's hide=1 (demo/views/train_settings.py)
 REFRESH_S = 5  # how often the Class page (and the runs to delete) look for new runs
 
@@ -84,18 +81,19 @@ def _toggle_hidden_for_all() -> None:
 
 def check_key() -> None:
     """The key input's callback: unlock, or count a wrong key (see KeyGate)."""
-    lock, gate = client_gate()
+    (lock, address), tab = address_gate(), tab_gate()
     given, expected = st.session_state.get("class_key", ""), teacher_key()
     st.session_state["class_key"] = ""
     if not given.strip() or expected is None:
         return
     with lock:
-        result = gate.attempt(given, expected, time.monotonic())
+        result = attempt(tab, address, given, expected, time.monotonic())
+        wait = wait_s(tab, address, time.monotonic())
     st.session_state[UNLOCKED] = result == "open"
     st.session_state[NOTE] = {
         "open": None,
         "wrong": "That is not the teacher key.",
-        "wait": f"Too many wrong keys. Try again in {gate.wait_s(time.monotonic())} seconds.",
+        "wait": f"Too many wrong keys. Try again in {wait} seconds.",
     }[result]
 
 
@@ -108,6 +106,9 @@ def teacher_section(store: RunStore, zone: tzinfo | None = None) -> None:
             "1, 2, and so on in that view. No key is needed, and they stay hidden after a "
             "reload. Turn on *Projector view* at the top for larger text."
         )
+        if problem := key_problem():
+            st.warning(problem[0].upper() + problem[1:] + ".", icon=":material/key_off:")
+            return
         if teacher_key() is None:
             st.markdown(
                 "Some tools need a teacher key: hiding names for everyone, deleting a run and "
@@ -136,113 +137,11 @@ def teacher_section(store: RunStore, zone: tzinfo | None = None) -> None:
             "the table, the charts and the CSV. Each student keeps the same number. It lasts "
             "until you turn it off or the server restarts.",
         )
-        st.fragment(run_every=REFRESH_S)(delete_tools)(store, zone)
+        tools = st.fragment(run_every=REFRESH_S)(teacher_tools.run_tools)
+        tools(store, zone, hidden_names(), nickname(), unlocked)
         st.button("Lock", on_click=lock, help="Lock the teacher tools in this tab again.")
 
 
-def delete_tools(store: RunStore, zone: tzinfo | None = None) -> None:
-    """Delete a run or clear the class, each confirmed first; the runs offered follow the store,
-    named as the table shows them. The chosen run keeps the words it had when chosen: the
-    browser holds a choice by its words, so a run that finishes meanwhile stays chosen (the
-    confirm step says its result now)."""
-    try:
-        rows = class_data.ranked(class_runs(store)[1])
-    except StoreError as error:
-        st.error(str(error))
-        return
-    if done := st.session_state.pop(DONE, None):
-        st.success(done)
-    labels = run_labels(rows, hidden_names(), nickname(), zone)
-    choice = choose(labels)
-    buttons = st.container(horizontal=True)
-    if buttons.button(
-        "Delete this run",
-        disabled=choice is None,
-        key="class_delete",
-        help="You confirm first.",
-    ):
-        st.session_state[CONFIRM] = ("delete", choice)
-    if buttons.button(
-        f"Clear the class ({len(rows)} runs)",
-        disabled=not rows,
-        key="class_clear",
-        help="Deletes every run of the class for good. You confirm first.",
-    ):
-        st.session_state[CONFIRM] = ("clear", None)
-    confirm(store, {r.id: r for r in rows}, labels)
-
-
-def choose(labels: dict[int, str]) -> int | None:
-    """The run to delete (its id); the chosen one keeps the words it had when chosen."""
-    shown = dict(labels)
-    kept = st.session_state.get(KEPT)  # (run id, its words when chosen)
-    if kept and kept[0] == st.session_state.get("class_delete_choice") and kept[0] in shown:
-        shown[kept[0]] = kept[1]  # the browser holds the choice by its words: keep them
-    choice = st.selectbox(
-        "Run to delete",
-        list(shown),
-        index=None,
-        format_func=lambda run_id: shown.get(run_id, "a run that is gone"),
-        key="class_delete_choice",
-        placeholder="Choose a run. They are listed as in the table.",
-        help="The run, its curves and its weights are deleted for good. You confirm first.",
-    )
-    st.session_state[KEPT] = (choice, shown[choice]) if choice in shown else None
-    return choice
-
-
-def run_labels(
-    rows: list[RunRow], hide: bool, me: str, zone: tzinfo | None = None
-) -> dict[int, str]:
-    """Run id -> the run as the table shows it: 'Rank 2 · Maya (you) · 98.12% · started 14:05 ·
-    AdamW, learning rate 0.003, ...' (a run without a result: its status in place of the rank).
-    `rows` ranked (class_data.ranked)."""
-    names = class_data.you_labels(rows, class_data.shown_names(rows, hide), me)
-    today = datetime.now(zone).date()
-    labels = {}
-    for rank, row in zip(class_data.ranks(rows), rows, strict=True):
-        status = class_data.status_words(row)
-        parts = [f"Rank {rank}" if rank else status.capitalize(), names[row.id]]
-        if row.test_accuracy is not None:
-            outcome = "" if status == "finished" else f" ({status})"
-            parts.append(f"{100 * row.test_accuracy:.2f}%{outcome}")
-        parts.append(f"started {class_data.when(row.created_at, zone, today)}")
-        labels[row.id] = " · ".join([*parts, run_table.settings_in_words(row.settings)])
-    twins = Counter(labels.values())  # the same words twice: the browser could not tell them
-    return {i: f"{text} · run {i}" if twins[text] > 1 else text for i, text in labels.items()}
-
-
 def lock() -> None:
-    for key in (UNLOCKED, HIDE, CONFIRM, KEPT):
+    for key in (UNLOCKED, HIDE, teacher_tools.CONFIRM, teacher_tools.KEPT):
         st.session_state.pop(key, None)
-
-
-def confirm(store: RunStore, rows: dict[int, RunRow], labels: dict[int, str]) -> None:
-    """The confirm step of a delete or a clear asked for; then it happens, or not."""
-    if (asked := st.session_state.get(CONFIRM)) is None:
-        return
-    action, target = asked
-    with st.container(border=True):
-        if action == "delete" and target in rows:
-            st.warning(
-                f"Delete this run for good, with its curves and weights? {plain(labels[target])}"
-            )
-        elif action == "delete":
-            st.info("That run is already deleted.")
-        else:
-            st.warning(f"Delete all {len(rows)} runs of the class for good?")
-        answer = st.container(horizontal=True)
-        if answer.button("Yes, delete", type="primary", help="This cannot be undone."):
-            st.session_state.pop(CONFIRM)
-            if not unlocked():  # the key was taken away meanwhile
-                return
-            if action == "delete":
-                gone = store.delete(target)
-                what = plain(labels.get(target, "the run"))
-                st.session_state[DONE] = f"Deleted: {what}." if gone else "It was already gone."
-            else:
-                st.session_state[DONE] = f"The class is cleared: {store.clear()} runs deleted."
-            st.rerun()
-        answer.button(
-            "Cancel", on_click=lambda: st.session_state.pop(CONFIRM, None), help="Keep it."
-        )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable
 
 from lenet.errors import LenetError
+from lenet.terminal import EscapingWriter, escaped
 
 EXIT_USAGE = 2
 EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a command killed by SIGPIPE (`yes | head -1`)
@@ -59,9 +61,12 @@ for _type, _name in (
 
 def run_cli(main: Callable[[], int]) -> int:
     """Run a CLI body; a project error becomes one line on stderr and exit status 2; output
-    into a pipe closed early (`| head -1`) ends quietly with status 141."""
+    into a pipe closed early (`| head -1`) ends quietly with status 141. What it prints has
+    its control characters escaped (`lenet.terminal`): a stored nickname cannot drive the
+    terminal."""
     try:
-        code = main()
+        with contextlib.redirect_stdout(EscapingWriter(sys.stdout)):
+            code = main()
         sys.stdout.flush()  # here, not at exit: a closed pipe is caught below
         return code
     except BrokenPipeError:
@@ -70,7 +75,7 @@ def run_cli(main: Callable[[], int]) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except LenetError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {escaped(str(error), keep=chr(10))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

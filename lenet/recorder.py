@@ -21,7 +21,7 @@ from collections.abc import Callable
 from lenet.batch_curve import BatchCurve, to_json
 from lenet.checkpoint import checkpoint_bytes
 from lenet.model import LeNet5
-from lenet.store import RunStore, StoreError
+from lenet.store import RunStore, StoreError, check_name
 from lenet.timeline import Snapshot
 from lenet.train import BatchEnd, Evaluation, Finished, Started, TrainConfig, event_to_dict
 
@@ -35,9 +35,16 @@ GIVE_UP_S = 3600.0  # ...for up to an hour (a lesson), then given up with the pr
 class StoreWriter:
     """Store writes on a thread of their own, in the order they were asked for."""
 
-    def __init__(self, store: RunStore, quiet: bool = False) -> None:
-        """`quiet`: the caller reports `problem` itself (nothing logged)."""
-        self.store, self.quiet = store, quiet
+    def __init__(
+        self,
+        store: RunStore,
+        quiet: bool = False,
+        check: Callable[[], str | None] | None = None,
+    ) -> None:
+        """`quiet`: the caller reports `problem` itself (nothing logged). `check`: asked before
+        each write; a line from it (the store's file is gone) holds the writes, in order, as a
+        store that cannot take them now would. `store` may be replaced by a fresh one."""
+        self.store, self.quiet, self.check = store, quiet, check
         self.problem: str | None = None  # why the last write failed, in one line; None after
         # a write that worked (the store was fixed: runs are being saved again)
         self._queue: queue.Queue[Callable[[RunStore], None]] = queue.Queue()
@@ -75,6 +82,8 @@ class StoreWriter:
         give_up = time.monotonic() + GIVE_UP_S
         while True:
             try:
+                if self.check is not None and (why := self.check()):
+                    raise StoreError(why, later=True)
                 write(self.store)
             except StoreError as error:
                 if self.problem != str(error) and not self.quiet:
@@ -147,28 +156,50 @@ class RunRecorder:
         app_settings: dict | None = None,
         source: str = "app",
         owner: str = "",
+        defer: bool = False,
     ) -> None:
-        """Creates the row now: raises StoreError (one line) when the store cannot take it."""
+        """Creates the row now: raises StoreError (one line) when the store cannot take it.
+        `defer` (the app): the row is created by the writer's thread, so a locked or failing
+        store never holds up the page; `run_id` is None until it is (`created`), and a store
+        that cannot take it now gets it when it can, the run's other writes after it. A name
+        the store refuses still raises here."""
         self.writer, self.config = writer, config
-        self.run_id = writer.store.create(name, config.to_dict(), app_settings, source, owner)
+        self.created = threading.Event()
+        self.run_id: int | None = None
+        row = (check_name(name), config.to_dict(), app_settings, source, owner)
+        if defer:
+            writer.submit(lambda store: self._create(store, row))
+        else:
+            self._create(writer.store, row)
         self.curves: list[dict] = []
         self.batches = BatchCurve()  # written when the run ends
         self._snapshots: list[Snapshot] = []  # not written yet
         self.finished: Finished | None = None
         self._ended = False
+        self._forgotten = False  # the row was deleted: nothing more is written
+
+    def _create(self, store: RunStore, row: tuple) -> None:
+        self.run_id = store.create(*row)
+        self.created.set()
+
+    def forget(self) -> None:
+        """The run's row was deleted while it trained (the teacher): its later writes are
+        dropped here, quietly, instead of failing in the store."""
+        self._forgotten = True
 
     def event(self, event) -> None:
         """A trainer event: Started, each Evaluation and Finished change the row; each
         BatchEnd joins the minibatch curve."""
-        run_id = self.run_id
+        if self._forgotten:
+            return
         if isinstance(event, BatchEnd):
             self.batches.add(event.step, event.epoch, event.loss, event.lr)
         elif isinstance(event, Started):
-            self.writer.submit(lambda store: store.update(run_id, status="running"))
+            self._submit(lambda store, run_id: store.update(run_id, status="running"))
         elif isinstance(event, Evaluation):
             self.curves.append(event_to_dict(event))
             curves = list(self.curves)
-            self.writer.submit(lambda store: store.update(run_id, curves=curves))
+            self._submit(lambda store, run_id: store.update(run_id, curves=curves))
         elif isinstance(event, Finished):
             self.finished = event
 
@@ -176,33 +207,47 @@ class RunRecorder:
         """One of the run's timeline snapshots (`lenet.timeline`): written when the run ends
         (writing as they came cost ~2% of a Quick demo's training time on 2 cores: the store's
         work takes a core from training), or SNAPSHOTS_A_WRITE at a time in a long run."""
+        if self._forgotten:
+            return
         self._snapshots.append(snapshot)
         if len(self._snapshots) >= SNAPSHOTS_A_WRITE:
             self._write_snapshots()
 
+    def _submit(self, write) -> None:
+        """`write(store, run_id)` on the writer's thread, once the row exists (a row the store
+        never took, or one deleted meanwhile: nothing is written)."""
+
+        def work(store: RunStore) -> None:
+            if self.run_id is not None and not self._forgotten:
+                write(store, self.run_id)
+
+        self.writer.submit(work)
+
     def _write_snapshots(self) -> None:
-        run_id, kept, self._snapshots = self.run_id, self._snapshots, []
+        kept, self._snapshots = self._snapshots, []
         for start in range(0, len(kept), ROWS_A_WRITE):  # short transactions: short locks
             part = kept[start : start + ROWS_A_WRITE]
             rows = [(s.step, s.epoch, s.weights.tobytes()) for s in part]
-            self.writer.submit(lambda store, rows=rows: store.add_snapshots(run_id, rows))
+            self._submit(lambda store, run_id, rows=rows: store.add_snapshots(run_id, rows))
 
     def end(self, status: str, message: str | None = None, model: LeNet5 | None = None) -> None:
         """The run ended (done, stopped, diverged or failed): results and, for a run that
         finished or was stopped after training, its weights. Only the first call counts."""
-        if self._ended:
+        if self._ended or self._forgotten:
             return
         self._ended = True
         self._write_snapshots()
-        run_id, curves, finished = self.run_id, list(self.curves), self.finished
+        curves, finished = list(self.curves), self.finished
         keep = model is not None and finished is not None and status in ("done", "stopped")
-        name, batches = f"run{run_id}", self.batches.points()
+        batches = self.batches.points()
 
-        def write(store: RunStore) -> None:
+        def write(store: RunStore, run_id: int) -> None:
             data = None
             if keep:
-                data = checkpoint_bytes(model, checkpoint_meta(self.config, finished, curves, name))
+                meta = checkpoint_meta(self.config, finished, curves, f"run{run_id}")
+                data = checkpoint_bytes(model, meta)
             points = to_json(batches) if batches else None
             store.finish(run_id, status, curves, result_of(finished, message), data, points)
+            store.thin_timelines()  # older runs' timelines go past the limits (store_space)
 
-        self.writer.submit(write)
+        self._submit(write)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import fields
 
 from lenet.store import RunRow
+from lenet.terminal import escaped
 from lenet.train import TrainConfig
 
 SETTING_KEYS = [f.name for f in fields(TrainConfig) if f.name != "model"] + [
@@ -99,10 +100,12 @@ def _number(value: object) -> int | float | None:
 
 def cell(value: object) -> object:
     """A CSV cell no spreadsheet runs as a formula: text whose first character other than a
-    space is = + - @ (or their fullwidth forms), or that starts with a tab or CR, gets a '."""
+    space is = + - @ (or their fullwidth forms), or that starts with a tab or CR, gets a ';
+    control characters other than line breaks and tabs are written as escapes."""
     if value is None:
         return ""
     if isinstance(value, str):
+        value = escaped(value, keep="\n\t")  # no ESC or BEL for a terminal that shows the file
         first = unicodedata.normalize("NFKC", value.lstrip(" ")[:1])
         if value.startswith(FORMULA_START) or first in FORMULA_START:
             return "'" + value

@@ -3,6 +3,7 @@
     python -m lenet.runs list [--json] [--name NAME]     every run, newest first
     python -m lenet.runs show ID [--checkpoint OUT.pt]   one run; its weights as a checkpoint file
     python -m lenet.runs export --csv FILE               every run as a spreadsheet
+    python -m lenet.runs prune [--timelines N]           a class that has ended: space back
 
 The store is `--database URL`, else `$LENET_DATABASE_URL`, else runs/lenet.db. Every failure (a
 bad flag, a store that cannot be read, an unknown run, a file that cannot be written) is one line
@@ -181,7 +182,7 @@ def build_parser() -> OneLineParser:
         metavar="URL",
         help="the run store's URL (default: $LENET_DATABASE_URL, else runs/lenet.db)",
     )
-    sub = p.add_subparsers(dest="command", required=True, metavar="{list,show,export}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{list,show,export,prune}")
     listing = sub.add_parser("list", help="every run, newest first")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     listing.add_argument("--name", type=nickname, help="only this nickname's runs (any case)")
@@ -192,10 +193,33 @@ def build_parser() -> OneLineParser:
     )
     out = sub.add_parser("export", help="every run as a CSV file")
     out.add_argument("--csv", type=Path, required=True, help="the CSV file to write")
+    prune_it = sub.add_parser(
+        "prune", help="drop old runs' timelines (results and weights stay) and free the space"
+    )
+    prune_it.add_argument(
+        "--timelines", type=int, default=0, metavar="N",
+        help="how many of the newest runs keep their timeline (default 0)",
+    )  # fmt: skip
     return p
 
 
-COMMANDS = {"list": list_runs, "show": show, "export": export}
+def prune(store: RunStore, args) -> int:
+    """Drop the timelines of all but the newest N runs and give the space back."""
+    if args.timelines < 0:
+        raise RunsError("--timelines is a number of runs, 0 or more")
+    before = store.size_bytes()
+    dropped = store.prune(args.timelines)
+    after = store.size_bytes()
+    size = f"; {mb(before)} -> {mb(after)}" if before is not None else ""
+    print(f"Dropped the timelines of {dropped} run{'' if dropped == 1 else 's'}{size}")
+    return 0
+
+
+def mb(size: int | None) -> str:
+    return f"{size / 2**20:,.1f} MB"
+
+
+COMMANDS = {"list": list_runs, "show": show, "export": export, "prune": prune}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,6 +35,7 @@ from lenet.store_rows import (
     process_owner,
 )
 from lenet.store_snapshots import SnapshotRows
+from lenet.store_space import SpaceKeeping
 
 __all__ = [
     "ACTIVE",
@@ -82,7 +83,7 @@ weights = sa.Table(
 SUMMARY = [c for c in runs.c if c.name != "curves"]
 
 
-class RunStore(SnapshotRows):
+class RunStore(SnapshotRows, SpaceKeeping):
     """The runs of one database. Thread-safe: every call is one short transaction."""
 
     def __init__(self, url: URL) -> None:
@@ -119,7 +120,7 @@ class RunStore(SnapshotRows):
         """A new run in progress; its id."""
         name, stamp = check_name(name), now()
         row = dict(
-            name=name, name_key=name.casefold(), source=source, owner=owner or process_owner(),
+            name=name, name_key=name_key(name), source=source, owner=owner or process_owner(),
             status=status, created_at=stamp, updated_at=stamp, settings=settings,
             app_settings=app_settings, curves=[],
         )  # fmt: skip
@@ -214,7 +215,9 @@ class RunStore(SnapshotRows):
             self._delete_timelines(conn, run_id)
             return conn.execute(runs.delete().where(runs.c.id == run_id)).rowcount > 0
 
-        return self._write(work, "delete from")
+        gone = self._write(work, "delete from")
+        self.reclaim()  # the space back to the disk, once it is worth it
+        return gone
 
     def clear(self) -> int:
         """Delete every run; how many there were."""
@@ -224,7 +227,9 @@ class RunStore(SnapshotRows):
             self._delete_timelines(conn)
             return conn.execute(runs.delete()).rowcount
 
-        return self._write(work, "delete from")
+        count = self._write(work, "delete from")
+        self.reclaim(force=True)
+        return count
 
     def interrupt(self, owner: str) -> int:
         """Mark the runs `owner` had in progress as interrupted (it restarted); how many."""

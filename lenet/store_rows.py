@@ -12,12 +12,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from lenet.lookalike import shows, skeleton
 from lenet.store_engine import StoreError
 
 ACTIVE = ("queued", "running")
 STATUSES = ACTIVE + ("done", "stopped", "diverged", "failed", "interrupted")
 NAME_CHARS = 24
-KEY_CHARS = 40  # the name_key column: a casefold may be longer than the name ("ß" -> "ss")
+KEY_CHARS = 40  # the name_key column: a skeleton may be longer than the name ("ß" -> "ss")
 _NAME = re.compile(r"^\w[\w .'-]*$")  # checked with the marks of a letter taken out
 MOST_MARKS = 3
 SILENT_MARKS = ("VARIATION SELECTOR", "COMBINING GRAPHEME JOINER", "MONGOLIAN FREE VARIATION")
@@ -52,13 +53,16 @@ def _without_marks(name: str) -> str:
 def check_name(raw: str) -> str:
     """A nickname as stored: NFKC (so fullwidth and mathematical letters are the plain ones),
     spaces squeezed; 1 to 24 letters, digits, spaces, . ' - or _, starting with a letter or
-    digit (so a CSV cell never starts a formula), none invisible. Raises StoreError."""
+    digit (so a CSV cell never starts a formula), none invisible, every one a character the
+    page can draw (`lenet.lookalike.shows`). Raises StoreError."""
     name = " ".join(unicodedata.normalize("NFKC", raw or "").split())
     if not name:
         raise StoreError("Give a nickname: your runs are kept under it.")
+    if not all(shows(c) for c in name):
+        raise StoreError("That nickname has characters the page cannot show: choose another.")
     if (
         len(name) > NAME_CHARS
-        or len(name.casefold()) > KEY_CHARS
+        or len(skeleton(name)) > KEY_CHARS
         or not _NAME.match(_without_marks(name))
         or name[0] == "_"
         or any(_invisible(c) for c in name)
@@ -72,8 +76,9 @@ def check_name(raw: str) -> str:
 
 
 def name_key(name: str) -> str:
-    """What nickname lookups compare: "Alice" and "alice " are the same student."""
-    return check_name(name).casefold()
+    """What nickname lookups compare: "Alice", "alice " and "Аlice" (a Cyrillic А) are the
+    same student (`lenet.lookalike.skeleton`)."""
+    return skeleton(check_name(name))
 
 
 def process_owner(source: str = "cli") -> str:

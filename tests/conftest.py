@@ -24,6 +24,12 @@ def pytest_configure(config) -> None:
     session's own, never to runs/lenet.db of the checkout."""
     folder = Path(tempfile.mkdtemp(prefix="lenet-test-store-"))
     os.environ["LENET_DATABASE_URL"] = f"sqlite:///{folder / 'lenet.db'}"
+    # The class's fair-share limits (demo/fair_share.py) are tested on their own
+    # (tests/test_fair_share.py); elsewhere every AppTest is one session id ("test session id")
+    # and one test's runs may outlive it, so a start gap or a per-nickname limit shared by the
+    # whole test session would make tests wait on each other.
+    os.environ.setdefault("LENET_START_GAP_S", "0")
+    os.environ.setdefault("LENET_RUNS_PER_NICKNAME", "50")
 
 
 @pytest.fixture(scope="session")

@@ -52,6 +52,8 @@ def train_quick(at: AppTest, name: str) -> None:
     nickname_field(at).set_value(name).run()
     button(at, "Start training").click().run()
     run_until(at, lambda a: "finished" in status_text(a))
+    writer = demo.store_state.store_writer()  # the run's writes are on their own thread
+    assert writer is None or writer.flush()
 
 
 def test_a_run_is_stored_under_the_nickname_with_curves_results_and_weights(app, store_url):
@@ -192,6 +194,25 @@ def test_a_nickname_that_has_runs_says_so_and_shows_why_a_run_ended(app, store_u
     row = next(m.value for m in at.markdown if m.value.startswith("interrupted"))
     assert "The server restarted while this run was training." in row
     assert f"#{lost}" in [m.value.split("**")[1] for m in at.markdown if m.value.startswith("**#")]
+
+
+def test_a_look_alike_nickname_is_told_whose_runs_it_looks_like(app, store_url):
+    """Issue 28: "Mаya" with a Cyrillic а is Maya for the note, and the note says so."""
+    store = open_store(store_url)
+    store.finish(store.create("Maya", {"optimizer": "sgd"}), "done", [], {"test_accuracy": 0.9})
+    store.close()
+    at = app()
+    at.run()
+    nickname_field(at).set_value("M\u0430ya").run()
+    notes = [i.value for i in at.info if "already has" in i.value]
+    assert notes == [
+        "**M\u0430ya** looks like **Maya**, who already has 1 run on this server, shown in "
+        "*Your runs* below: if it is not yours, choose another nickname."
+    ]
+    nickname_field(at).set_value("\U0001242b" * 3).run()
+    assert [e.value for e in at.error] == [
+        "That nickname has characters the page cannot show: choose another."
+    ]
 
 
 def test_the_draw_page_hides_classmates_names_when_the_class_hides_them(app, store_url):

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from demo import class_charts, class_data, class_table, teacher
+from demo import class_charts, class_data, class_table, teacher_tools
 from demo.class_data import BoardRow
 from tests.test_class_page import add_run, board_rows, curves, store  # noqa: F401 (a fixture)
 
@@ -200,7 +200,7 @@ def test_the_delete_list_names_runs_as_the_table_shows_them(store):  # noqa: F81
     add_run(store, "Ben", 0.99)
     add_run(store, "Cy", None, status="running")
     rows = class_data.ranked(store.runs())
-    labels = teacher.run_labels(rows, hide=False, me="maya", zone=UTC)
+    labels = teacher_tools.run_labels(rows, hide=False, me="maya", zone=UTC)
     started = class_data.when(rows[0].created_at, UTC, datetime.now(UTC).date())
     assert list(labels.values()) == [
         f"Rank 1 · Ben · 99.00% · started {started} · AdamW, learning rate 0.003, 128 images a "
@@ -211,11 +211,11 @@ def test_the_delete_list_names_runs_as_the_table_shows_them(store):  # noqa: F81
         "passes over all 54,000 images",
     ]
     assert list(labels) == [r.id for r in rows]  # chosen by run id
-    hidden = teacher.run_labels(rows, hide=True, me="maya", zone=UTC)
+    hidden = teacher_tools.run_labels(rows, hide=True, me="maya", zone=UTC)
     assert hidden[rows[1].id].startswith("Rank 2 · Student 1 (you) · 98.12%")
     assert not any("Run column" in label for label in labels.values())
     twin = add_run(store, "Cy", None, status="running")  # the same words as Cy's first run
-    labels = teacher.run_labels(class_data.ranked(store.runs()), hide=False, me="", zone=UTC)
+    labels = teacher_tools.run_labels(class_data.ranked(store.runs()), hide=False, me="", zone=UTC)
     assert labels[twin].endswith(f"passes over all 54,000 images · run {twin}")
     assert len(set(labels.values())) == 4
 

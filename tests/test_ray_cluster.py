@@ -166,6 +166,30 @@ def test_the_class_page_shows_the_clusters_line_by_nickname(store, monkeypatch):
     assert not at.exception and ada
 
 
+def test_the_ray_lines_tell_the_truth_when_the_cluster_is_away_or_misnamed(store, monkeypatch):
+    """Issue 28: no head at `auto` said "CPUs are all busy... taking its place in line" first;
+    a malformed address said "Runs that were training are lost" on the Class page."""
+    from streamlit.testing.v1 import AppTest
+
+    from demo.views import class_page
+    from tests.test_class_page import class_app
+
+    seen = [None]
+    monkeypatch.setattr(queue.watch, "latest", lambda: seen[0])
+    slots = RaySlots()
+    assert slots.full_line == "Asking the Ray cluster for a CPU" and slots.trouble() is None
+    seen[0] = "the Ray cluster at auto cannot take training runs now (no head here)"
+    assert slots.trouble() == f"The Ray cluster does not answer ({seen[0]})"
+    seen[0] = (2.0, 0.0, [])
+    assert slots.full_line == "The Ray cluster's CPUs are all busy" and slots.trouble() is None
+    monkeypatch.setattr(class_page, "run_store", lambda: store)
+    monkeypatch.setenv("LENET_RAY_ADDRESS", "10.0.0.5:6379")
+    at = AppTest.from_function(class_app, default_timeout=30).run()
+    warning = next(w.value for w in at.warning if "Training is unavailable" in w.value)
+    assert "is neither ray:" in warning and "lost" not in warning
+    assert warning.endswith("Set it right and restart the server. Drawing and inspecting work.")
+
+
 def test_without_the_variable_the_class_page_has_no_cluster_line(store, monkeypatch):
     from streamlit.testing.v1 import AppTest
 

@@ -8,6 +8,7 @@ import csv
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -142,7 +143,7 @@ def test_show_refuses_in_one_line(trained, tmp_path):
     assert "taken.pt already exists" in line and taken.read_bytes() == b"mine"
     assert "no run 99 in" in one_line(run("lenet.runs", "show", "99", url=url))
     assert "invalid run number value: 'x'" in one_line(run("lenet.runs", "show", "x", url=url))
-    assert "required: {list,show,export}" in one_line(run("lenet.runs", url=url))
+    assert "required: {list,show,export,prune}" in one_line(run("lenet.runs", url=url))
 
 
 def test_an_unreachable_or_damaged_store_is_one_line(tmp_path):
@@ -185,6 +186,35 @@ def test_export_writes_every_run_with_digits_and_no_formulas(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["class.csv", "lenet.db"]
     code = runs.main(["--database", url, "export", "--csv", str(tmp_path / "no" / "x.csv")])
     assert code == 2 and capsys.readouterr().err.startswith("error: could not write ")
+
+
+HOSTILE = "Ma\x1b]0;pwned\x07ya\x1b[2J\x1b[31m\u202e"  # retitle, bell, clear, red, turn around
+
+
+def test_control_characters_from_the_store_are_printed_escaped(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'lenet.db'}"
+    store = open_store(url)
+    run_id = store.create("Maya", {"optimizer": "sgd"})
+    store.finish(run_id, "diverged", [], {"message": "bad\x1b[2Jnews\x9b"})
+    store.close()
+    with sqlite3.connect(
+        tmp_path / "lenet.db"
+    ) as db:  # the app refuses such a name: written by hand
+        db.execute("UPDATE runs SET name = ?", (HOSTILE,))
+    assert runs.main(["--database", url, "list"]) == 0
+    listed = capsys.readouterr().out
+    assert runs.main(["--database", url, "show", "1"]) == 0
+    shown = capsys.readouterr().out
+    for out in (listed, shown):
+        assert not any(c in out for c in "\x1b\x07\x9b\u202e"), out
+        assert r"Ma\x1b]0;pwned\x07ya\x1b[2J\x1b[31m\u202e" in out
+    assert r"bad\x1b[2Jnews\x9b" in shown
+    csv_file = tmp_path / "class.csv"
+    assert runs.main(["--database", url, "export", "--csv", str(csv_file)]) == 0
+    text = csv_file.read_text(encoding="utf-8-sig")
+    assert not any(c in text for c in "\x1b\x07\x9b\u202e") and r"pwned\x07ya" in text
+    assert runs.main(["--database", url, "show", "9"]) == 2  # errors are escaped too
+    assert "\x1b" not in capsys.readouterr().err
 
 
 def test_show_a_run_without_weights_refuses_to_save_them(tmp_path, capsys):

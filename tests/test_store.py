@@ -73,6 +73,20 @@ def test_a_nickname_finds_its_runs_in_any_case_newest_first(store):
     assert store.runs(name="Carol") == []
 
 
+def test_look_alike_nicknames_are_one_nickname(store):
+    """Issue 28: "Mаya" with a Cyrillic а (U+0430) finds Maya's runs; Maia is someone else."""
+    maya = store.create("Maya", SETTINGS)
+    lookalike = store.create("M\u0430ya", SETTINGS)
+    store.create("Maia", SETTINGS)
+    assert store.run(lookalike).name == "M\u0430ya"  # kept as typed
+    for name in ("Maya", "M\u0430ya", "MAYA", "\u041caya", "Ma\u0443a"):  # Cyrillic М, у
+        assert [r.id for r in store.runs(name=name)] == [lookalike, maya], name
+    assert [r.name for r in store.runs(name="Maia")] == ["Maia"]
+    store.create("Alice", SETTINGS)
+    for name in ("AIice", "A1ice", "ALICE"):  # I, 1 and l look alike
+        assert [r.name for r in store.runs(name=name)] == ["Alice"], name
+
+
 def test_lists_leave_the_curves_out_and_curves_gives_them(store):
     ids = [store.create(n, SETTINGS) for n in ("a", "b", "c")]
     store.update(ids[0], curves=[CURVE])
@@ -145,9 +159,12 @@ def test_interrupt_touches_only_that_owners_runs_in_progress(store):
 @pytest.mark.parametrize(
     "raw",
     ["", "   ", "a" * 25, "=cmd()", "-1+2", "+x", "@sum", "_hidden", "a\x00b", "bell\x07",
-     "\x1b[31mred", "tab\x7f", "a;b", "a/b", "<b>", "zero\u200bwidth"],
+     "\x1b[31mred", "tab\x7f", "a;b", "a/b", "<b>", "zero\u200bwidth", "\U0001242b" * 3,
+     "private\ue000"],
 )  # fmt: skip
 def test_check_name_refuses(raw, store):
+    """Formulas, controls, invisible characters, and (issue 28) characters the page draws as
+    empty boxes: a cuneiform sign, a private-use one."""
     with pytest.raises(StoreError) as caught:
         check_name(raw)
     assert "\n" not in str(caught.value)

@@ -1,7 +1,8 @@
 """Schema migrations on real databases: the first release's store file (tests/fixtures/
 runs_v1.db, made by scripts/make_old_store.py) opens in today's release with every run and its
 weights, on SQLite and on PostgreSQL; down and up again keeps them; two servers starting on a
-fresh store at once both open it; the minibatch curves' table (0004) comes and goes alone."""
+fresh store at once both open it; the minibatch curves' table (0004) comes and goes alone; the
+look-alike keys (0005) find old runs by a look-alike name."""
 
 from __future__ import annotations
 
@@ -73,6 +74,7 @@ def check_migrated(url: str) -> None:
             assert row.owner == "" and row.settings["optimizer"] == "adam" and row.curves
         assert [row.name for row in store.runs(name="ZOË")] == ["Zoë"]
         assert [row.name for row in store.runs(name="BOB SMITH ")] == ["bob Smith"]
+        assert [row.name for row in store.runs(name="Аlice")] == ["Alice"]  # a Cyrillic А (0005)
         alice = rows["Alice"].id
         assert store.with_weights([r.id for r in rows.values()]) == {alice}
         model, _ = load_checkpoint_bytes(store.checkpoint(alice), "run1")
@@ -144,7 +146,7 @@ def test_the_first_releases_store_upgrades_with_no_curves_and_takes_new_ones(old
     the curves and nothing else."""
     store = open_store(old_store_url)
     try:
-        assert revision(old_store_url) == [head()] and head() == "0004"
+        assert revision(old_store_url) == [head()] and head() == "0005"
         assert all(store.batch_curve(row.id) == () for row in store.runs())
         new = store.create("Zoe", {})
         curve = to_json([BatchPoint(s, s / 10, 1.0, 0.1) for s in range(1, 6)])

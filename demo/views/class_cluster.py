@@ -16,16 +16,25 @@ SHOWN = 8  # waiting runs named; the rest counted
 def cluster_line(rows: list[RunRow], names: dict[int, str]) -> None:
     if ray_address() is None:
         return
+    from demo.ray_cluster import address_problem
     from demo.ray_queue import watch  # imports no Ray itself; the watcher's thread does
 
+    if problem := address_problem():  # written wrong: no run ever started, none was lost
+        st.warning(
+            f"Training is unavailable: {plain(problem)}. Set it right and restart the server. "
+            "Drawing and inspecting work.",
+            icon=":material/cloud_off:",
+        )
+        return
     view = watch.latest()
     if view is None:
         st.markdown("**Ray cluster:** asking it how busy it is...")
         return
     if isinstance(view, str):
         st.warning(
-            "Training is unavailable: the Ray cluster does not answer. Runs that were training "
-            "are lost; students can start again when it is back. Drawing and inspecting work.",
+            f"Training is unavailable: the Ray cluster does not answer ({plain(view)}). Runs "
+            "that need it stop with a message; students can start again when it is back. "
+            "Drawing and inspecting work.",
             icon=":material/cloud_off:",
         )
         return

@@ -81,6 +81,7 @@ def board(store: RunStore) -> None:
         return
     if not rows:
         st.info(EMPTY, icon=":material/groups:")
+        cluster_line([], {})  # a cluster that cannot train says so before the first run
         return
     hide = hidden_names()
     if hide:

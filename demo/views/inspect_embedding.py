@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from demo import embedding_chart
+from demo import costs, embedding_chart
 from demo.screen import chart
 from lenet.embedding import (
     DIGITS,
@@ -39,6 +39,7 @@ WAIT = f"Placing {DIGITS:,} test digits by what this network sees (about 2 s)...
 def _embedding(
     model_key: str, weights: str, test_size: int, _model, _data
 ) -> tuple[Embedding, np.ndarray]:
+    costs.charge("embedding")  # a new model's: this session's share (demo.costs)
     result = embed(_model, _data.test.images, _data.test.labels)
     with torch.no_grad():
         predicted = _model.fc3(torch.from_numpy(result.features)).argmax(1).numpy()
@@ -50,7 +51,8 @@ def _embedding(
 def embedding(model_key: str, model, data) -> tuple[Embedding, np.ndarray]:
     """The embedding of a model and each point's prediction, read-only; computed once per model
     key and weights (a live run's model keeps its key while its weights change) and shared by
-    every session. Safe to call from a thread (the server's warm-up). Raises EmbeddingError."""
+    every session. Safe to call from a thread (the server's warm-up). Raises EmbeddingError, and
+    Busy when this session has computed its share of new ones this minute (`demo.costs`)."""
     return _embedding(model_key, weights_digest(model), len(data.test), model, data)
 
 
@@ -113,6 +115,9 @@ def embedding_section(model_key: str, model, data, digit: np.ndarray, source: st
             result, predicted = embedding(model_key, model, data)
     except EmbeddingError as error:
         st.error(f"No embedding for this model: {error}.")
+        return
+    except costs.Busy as busy:
+        st.warning(str(busy), icon=":material/hourglass_top:")
         return
     feature = fc2_features(model, digit_to_input(digit))[0]
     star = place(result, feature)

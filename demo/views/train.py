@@ -59,6 +59,11 @@ def live_body() -> None:
         return
     if st.session_state.get("tab_adopted"):  # until the student acts on it (train_controls)
         reload_notice(snap, st.session_state.get("job_started"))
+    if job.recorder is not None and job.recorder.run_id is None:  # the store is slow or down
+        st.caption(
+            "Waiting for the run store: your run trains and stays in this tab, and is saved for "
+            "the class as soon as the store answers."
+        )
     if snap.status == "queued":
         status_line(snap)
         queued_notice(snap)

@@ -17,7 +17,7 @@ from demo.jobs import JobSnapshot, TrainingJob
 from demo.nickname import nickname
 from demo.settings import config_from_settings
 from demo.slots import JobSlots, train_threads
-from demo.state import data_source, job_slots, mnist, session_id, session_reaper
+from demo.state import class_runs_now, data_source, job_slots, mnist, session_id, session_reaper
 from demo.store_state import server_owner, store_writer
 from demo.views import train_results, train_timeline
 from demo.views.train_settings import current_settings
@@ -39,6 +39,11 @@ def start_job() -> str | None:
     if mnist() is None:
         return "MNIST is not available: see the message above."
     previous: TrainingJob | None = st.session_state.get("job")
+    if previous is not None and previous.snapshot().active:  # a forged Start: one run a tab
+        return "This tab has a run going already: stop it first."
+    fair, who, where = class_runs_now(), nickname(), tab_key()
+    if refused := fair.refusal(who, where):
+        return refused
     if previous is not None and not previous.snapshot().active:  # kept in the runs table
         train_results.remember_run(previous.snapshot(), previous, st.session_state["job_values"])
     slots = job_slots()
@@ -52,6 +57,7 @@ def start_job() -> str | None:
         job = RayTrainingJob(
             config, DataSource(verified=True), slots, recorder=recorder(config, values)
         ).start()
+    fair.add(job, who, where)
     st.session_state["job"] = job
     st.session_state["job_values"] = values
     st.session_state["job_started"] = datetime.now()
@@ -61,14 +67,21 @@ def start_job() -> str | None:
     return None
 
 
+def tab_key() -> str:
+    """The browser tab, for one start every few seconds: its token (a reload keeps it), else
+    its session."""
+    return st.session_state.get("tab_token") or session_id()
+
+
 def recorder(config, values: dict) -> RunRecorder | None:
     """The new run's row in the run store (None without a store: the run lives in the tab)."""
     writer = store_writer()
     if writer is None:
         return None
     try:
-        return RunRecorder(writer, nickname(), config, values, "app", server_owner())
-    except StoreError as error:  # this run only: it lives in the tab, and the tab says why
+        # the row is made on the writer's thread: a locked store never holds up the page
+        return RunRecorder(writer, nickname(), config, values, "app", server_owner(), defer=True)
+    except StoreError as error:  # a name refused: the run lives in the tab, which says why
         st.session_state["store_error"] = str(error)
         return None
 
@@ -83,8 +96,8 @@ def on_start() -> None:
 def on_control(action: str) -> None:
     st.session_state.pop("tab_adopted", None)  # the "page reloaded" notice has been read
     job: TrainingJob | None = st.session_state.get("job")
-    if job is not None:
-        getattr(job, action)()
+    if job is not None and (why := getattr(job, action)()):  # Resume with every slot taken
+        st.session_state["start_error"] = why
 
 
 def control_buttons(snap: JobSnapshot | None) -> None:

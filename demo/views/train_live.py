@@ -119,6 +119,13 @@ def inside_view(job: TrainingJob) -> None:
 
 
 def queued_notice(snap: JobSnapshot) -> None:
+    if trouble := job_slots().trouble():  # a Ray cluster that does not answer: not "busy"
+        st.warning(
+            f"{trouble}. Your run waits for it and stops with a message if it cannot start. "
+            "You can draw and inspect meanwhile.",
+            icon=":material/cloud_off:",
+        )
+        return
     if job_slots().starting() and (snap.queue_position or 1) == 1:
         st.info(
             "Starting your run on the Ray cluster: its worker loads PyTorch and MNIST, a few "

@@ -8,8 +8,9 @@ from datetime import datetime
 
 import streamlit as st
 
-from demo import train_charts
+from demo import saved_files, train_charts
 from demo.jobs import JobSnapshot, TrainingJob
+from demo.nickname import nickname
 from demo.screen import chart
 from demo.settings import FIELDS, describe, settings_to_query
 from demo.share import network_base, student_link
@@ -87,6 +88,9 @@ def save_model(run: dict, name: str) -> None:
             "A model name is 1 to 40 letters, digits, '-' or '_', starting with a letter or digit."
         )
         return
+    if refused := saved_files.refusal(nickname()):
+        st.error(refused)
+        return
     path = checkpoint_dir() / f"{name}.pt"
     if path.exists() or path.resolve() == DEFAULT_CHECKPOINT.resolve():
         st.error(f"{path.name} already exists. Choose another name: nothing was overwritten.")
@@ -97,6 +101,7 @@ def save_model(run: dict, name: str) -> None:
     except (CheckpointError, StoreError) as error:
         st.error(str(error))
         return
+    saved_files.record(path.name, nickname())
     st.session_state.setdefault("saved", {})[run["job_id"]] = path.name
     st.success(f"Saved as {path.name} in {path.parent.name}/.")
 
@@ -129,7 +134,10 @@ def outcome(snap: JobSnapshot, job: TrainingJob, values: dict) -> None:
         return
     finished = snap.finished
     if finished is None:  # stopped while it waited for a slot: it never trained
-        st.info("Stopped before it started: nothing was trained.", icon=":material/stop_circle:")
+        why = f" {snap.note}" if snap.note else ""
+        st.info(
+            f"Stopped before it started: nothing was trained.{why}", icon=":material/stop_circle:"
+        )
         return
     total = snap.started.total_steps if snap.started else finished.step
     verdict = "finished" if finished.outcome == "done" else "stopped"
@@ -146,7 +154,8 @@ def outcome(snap: JobSnapshot, job: TrainingJob, values: dict) -> None:
         f"{finished.seconds:.1f} s."
     )
     if finished.outcome == "stopped":
-        st.info(stopped_summary(finished, total), icon=":material/stop_circle:")
+        why = f" {snap.note}" if snap.note else ""
+        st.info(stopped_summary(finished, total) + why, icon=":material/stop_circle:")
     elif finished.test_accuracy < 0.2:
         advice_line(advise(snap.config))
     save_controls(run, "result")

@@ -5,16 +5,20 @@ confusion matrix on demand, and the whole timeline as a GIF.
 Everything a position needs is cached for the server per (run, step[, digit]) with
 `st.cache_resource` (a snapshot never changes): a position seen once is drawn again without a
 forward pass or a PNG encoding, so a slider move costs the charts' JSON and a few small images.
+The GIF is made once per run and digit for the server (the newest GIFS kept), and counts to the
+session's share of expensive work (`demo.costs`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 
 import numpy as np
 import streamlit as st
 
-from demo import inspect_charts, train_charts
+from demo import costs, inspect_charts, train_charts
 from demo.charts import probability_figure
 from demo.screen import chart
 from demo.state import mnist
@@ -25,6 +29,8 @@ from demo.views.train_timeline_runs import Curves, TimelineRun
 from lenet.metrics import confusion_matrix, predict_logits
 from lenet.model import LeNet5, ModelConfig
 from lenet.timeline import Timeline
+
+GIFS = 8  # GIFs the server keeps (1-4 MB each)
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
@@ -137,20 +143,46 @@ def mistake_summary(matrix: np.ndarray) -> str:
     return line
 
 
+@st.cache_resource(show_spinner=False)
+def _gifs() -> tuple[threading.Lock, OrderedDict]:
+    """The server's GIFs, by (run, its snapshots, digit): made once, the newest GIFS kept."""
+    return threading.Lock(), OrderedDict()
+
+
+def _gif(args: tuple, timeline: Timeline, config, digit, source: str, times) -> bytes:
+    lock, made = _gifs()
+    with lock:
+        if args in made:
+            made.move_to_end(args)
+            return made[args]
+    from lenet.timeline_gif import timeline_gif
+
+    costs.charge("GIF", times)  # this session's share (demo.costs)
+    data = timeline_gif(timeline, config, digit, source)
+    with lock:
+        made[args] = data
+        while len(made) > GIFS:
+            made.popitem(last=False)
+    return data
+
+
 def gif_button(choice: TimelineRun, timeline: Timeline, digit: np.ndarray, source: str) -> None:
-    """The whole timeline as an animated GIF, made only when clicked."""
-
-    def make() -> bytes:
-        from lenet.timeline_gif import timeline_gif
-
-        return timeline_gif(timeline, choice.model, digit, source)
-
+    """The whole timeline as an animated GIF, made only when clicked, once per run and digit
+    for the whole server; a session that made its share of new ones this minute waits."""
+    args = (choice.key, len(timeline.snapshots), digit.tobytes(), source)
+    times = costs.ledger()
+    lock, made = _gifs()
+    with lock:
+        wait = 0 if args in made else costs.wait_s(times)
+    if wait:
+        st.caption(costs.busy_line("GIF", wait))
     st.download_button(
         "Download the timeline as a GIF",
-        data=make,
+        data=lambda: _gif(args, timeline, choice.model, digit, source, times),
         file_name=f"lenet5_{choice.key}_timeline.gif",
         mime="image/gif",
         on_click="ignore",
+        disabled=bool(wait),
         icon=":material/animated_images:",
         key="timeline_gif",
         help="One frame per saved moment of the training: the filters, the digit's maps and "
