@@ -131,7 +131,10 @@ class RayTrainingJob(TrainingJob):
     def _visit(self, ray, join: bool = False) -> int:
         """Renew the run's place in line, taking one again if the line lost it (its actor was
         made anew); the place (0: not known). The line is a courtesy: it never fails a run."""
-        label = f"#{self.recorder.run_id}" if self.recorder is not None else ""
+        if self.recorder is not None:  # its row is made on the store's thread: wait briefly
+            self.recorder.created.wait(5)
+        run_id = self.recorder.run_id if self.recorder is not None else None
+        label = f"#{run_id}" if run_id is not None else ""
         try:
             line = board()
             place, waiting = ray.get(line.seen.remote(self.token), timeout=10)
