@@ -30,6 +30,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.serving import timed  # noqa: E402
 from demo import embedding_chart, models  # noqa: E402
 from demo.preload import warm_shipped  # noqa: E402
 from demo.views.inspect_embedding import embedding  # noqa: E402
@@ -51,13 +52,6 @@ def page_wait(model_key: str, model, data) -> float:
     )
     plotly.io.to_json(figure, validate=False)
     return time.perf_counter() - began
-
-
-def timed(call) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of this process) of call()."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    call()
-    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def measure(repeats: int) -> dict:

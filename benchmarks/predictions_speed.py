@@ -19,7 +19,6 @@ import argparse
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.serving import timed  # noqa: E402
 from demo import models  # noqa: E402
 from lenet.checkpoint import DEFAULT_CHECKPOINT  # noqa: E402
 from lenet.data import load_mnist  # noqa: E402
@@ -40,13 +40,6 @@ def pick_wrong(model_key: str, model, data) -> int:
     probabilities = models.test_probabilities(model_key, model, data)
     wrong = (probabilities.argmax(1) != data.test.labels).nonzero().flatten().tolist()
     return int(np.random.default_rng(0).choice(wrong))
-
-
-def timed(call) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of this process) of call()."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    call()
-    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def measure(repeats: int) -> dict:
