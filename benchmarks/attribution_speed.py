@@ -2,9 +2,9 @@
 
     python benchmarks/attribution_speed.py [--repeats 20] [--threads 1]
 
-`lenet.attributions.Explainer.explain` for one MNIST test digit and its label, shipped model, CPU
-(Integrated Gradients: 64 steps; Occlusion: a 4x4 window moved 2 pixels, 225 windows in one
-batch), after one warm-up call; a different test digit each repeat. Also the first call on a
+`lenet.explain.attributions.Explainer.explain` for one MNIST test digit and its label, shipped
+model, CPU (Integrated Gradients: 64 steps; Occlusion: a 4x4 window moved 2 pixels, 225 windows in
+one batch), after one warm-up call; a different test digit each repeat. Also the first call on a
 fresh explainer (its private copy included). Prints JSON.
 Target: all four for one digit in 1 s or less on 2 cores.
 """
@@ -23,9 +23,9 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lenet.attributions import Explainer  # noqa: E402
-from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint  # noqa: E402
-from lenet.data import load_mnist  # noqa: E402
+from lenet.data.mnist import load_mnist  # noqa: E402
+from lenet.explain.attributions import Explainer  # noqa: E402
+from lenet.files.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint  # noqa: E402
 
 TARGET_S = 1.0
 

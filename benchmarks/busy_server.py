@@ -10,7 +10,7 @@ light students draw on the Draw page: runs finished per minute, first click to l
 
 The old policy ("baseline"): one run per two cores, each with every core's thread, fixed
 (`--threads CORES`; the app with LENET_MAX_JOBS=cores/2, LENET_TRAIN_THREADS=cores/(cores/2)).
-The new one: `lenet.threads` (one run per core; threads = the cores other work leaves free,
+The new one: `lenet.training.threads` (one run per core; threads = the cores other work leaves free,
 re-checked every second). The two alternate run by run, so drift on the machine hits both.
 """
 
@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from serving import running_app  # noqa: E402
 
-from lenet.threads import usable_cores  # noqa: E402
+from lenet.training.threads import usable_cores  # noqa: E402
 
 CORES = usable_cores()
 OLD_RUNS_AT_ONCE = max(1, CORES // 2)

@@ -34,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import page_speed  # noqa: E402
 from benchmarks.serving import CHROMIUM, CHROMIUM_FLAGS, running_app  # noqa: E402
-from lenet.presets import PRESETS  # noqa: E402
-from lenet.store import RunStore, open_store  # noqa: E402
+from lenet.store.runs import RunStore, open_store  # noqa: E402
+from lenet.training.presets import PRESETS  # noqa: E402
 
 WEIGHTS_BYTES = 250_000
 EVALUATIONS = 20
@@ -45,7 +45,7 @@ NAMES = [
     for letter in "ABCDE"
 ]
 BEST_LR = {"sgd": 0.1, "adam": 1e-3, "adamw": 3e-3}
-# the leaderboard is drawn: its table (demo/class_table.py) shows rows
+# the leaderboard is drawn: its table (demo/figures/class_table.py) shows rows
 page_speed.USEFUL["class"] = f"""() => [...document.querySelectorAll(
     '.st-key-class_leaderboard tbody tr')].some(r => ({page_speed._VISIBLE})(r))"""
 

@@ -36,9 +36,9 @@ def checkpoint_with_timeline(folder: Path) -> Path:
     """The shipped model with a 40-snapshot timeline (as tests/browser/test_e2e.py makes it)."""
     import numpy as np
 
-    from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint, save_checkpoint
-    from lenet.timeline import Snapshot, Timeline, flat_weights
-    from lenet.timeline_file import timeline_payload
+    from lenet.files.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint, save_checkpoint
+    from lenet.timeline.file import timeline_payload
+    from lenet.timeline.snapshots import Snapshot, Timeline, flat_weights
 
     model, _ = load_checkpoint(DEFAULT_CHECKPOINT)
     final = flat_weights(model)

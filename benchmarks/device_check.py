@@ -25,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from epoch_speed import seconds_to_99  # noqa: E402
 
-from lenet.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
-from lenet.data import default_data_dir, load_mnist  # noqa: E402
-from lenet.metrics import predict_logits  # noqa: E402
-from lenet.presets import PRESETS  # noqa: E402
-from lenet.train import Trainer, resolve_device  # noqa: E402
+from lenet.data.mnist import default_data_dir, load_mnist  # noqa: E402
+from lenet.files.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
+from lenet.training.metrics import predict_logits  # noqa: E402
+from lenet.training.presets import PRESETS  # noqa: E402
+from lenet.training.trainer import Trainer, resolve_device  # noqa: E402
 
 
 def main() -> int:

@@ -2,8 +2,8 @@
 
     python benchmarks/device_jobs.py [--data FOLDER]
 
-The worker server (the forkserver with MNIST preloaded on the CPU, `demo.worker`) never touches
-CUDA; each run forked from it initialises CUDA itself. Measures, for the `fast` preset with
+The worker server (the forkserver with MNIST preloaded on the CPU, `demo.training.worker`) never
+touches CUDA; each run forked from it initialises CUDA itself. Measures, for the `fast` preset with
 `device="auto"`: seconds from `start()` to the first batch (first run, then a second), the
 device each run reports, its test accuracy and time; then two runs at once (two slots). No
 Streamlit needed. Prints one JSON object.
@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from demo.jobs import TrainingJob  # noqa: E402
-from demo.slots import JobSlots  # noqa: E402
-from demo.worker import DataSource, start_worker_server  # noqa: E402
-from lenet.presets import PRESETS  # noqa: E402
+from demo.training.jobs import TrainingJob  # noqa: E402
+from demo.training.slots import JobSlots  # noqa: E402
+from demo.training.worker import DataSource, start_worker_server  # noqa: E402
+from lenet.training.presets import PRESETS  # noqa: E402
 
 
 def timed_runs(config, source: DataSource, slots: JobSlots, count: int) -> list[dict]:

@@ -2,7 +2,7 @@
 
     python benchmarks/draw_speed.py [--json] [--strokes 12]
 
-1. Preprocessing (`lenet.preprocess`) plus the forward pass of one 280x280 canvas drawing with
+1. Preprocessing (`lenet.data.preprocess`) plus the forward pass of one 280x280 canvas drawing with
    the shipped model, on the CPU: median of 300 calls. Target: 5 ms or less.
 2. In headless Chromium against `streamlit run`: the mouse draws a digit on the Draw page's
    canvas; the time from releasing the button to the Prediction metric showing the reading.
@@ -26,9 +26,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from serving import CHROMIUM, CHROMIUM_FLAGS, running_app  # noqa: E402
 
-from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint  # noqa: E402
-from lenet.data import raw_dir, read_idx  # noqa: E402
-from lenet.predict import classify  # noqa: E402
+from lenet.data.mnist import raw_dir, read_idx  # noqa: E402
+from lenet.files.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint  # noqa: E402
+from lenet.reading import classify  # noqa: E402
 
 # strokes in canvas pixels (280x280): a 1, a 7 and a 0
 SHAPES = {

@@ -2,7 +2,7 @@
 
     python benchmarks/dream_speed.py [--repeats 3] [--threads 1]
 
-`lenet.dreams.dreams` with its default settings (Adam steps on each channel's centre cell,
+`lenet.explain.dreams.dreams` with its default settings (Adam steps on each channel's centre cell,
 L2 + total variation, only the cell's receptive field) for the shipped model on CPU, from
 scratch each repeat (the app computes it once per model and caches it). Also checks that each
 repeat gives the same images. Prints JSON.
@@ -23,8 +23,8 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint  # noqa: E402
-from lenet.dreams import DreamConfig, dreams  # noqa: E402
+from lenet.explain.dreams import DreamConfig, dreams  # noqa: E402
+from lenet.files.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint  # noqa: E402
 
 TARGET_S = 10.0
 

@@ -31,12 +31,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.serving import timed  # noqa: E402
-from demo import embedding_chart, models  # noqa: E402
+from demo.figures import embedding_chart  # noqa: E402
+from demo.models import choices as models  # noqa: E402
 from demo.preload import warm_shipped  # noqa: E402
-from demo.views.inspect_embedding import embedding  # noqa: E402
-from lenet.checkpoint import DEFAULT_CHECKPOINT  # noqa: E402
-from lenet.data import load_mnist  # noqa: E402
-from lenet.embedding import DIGITS, STEPS, fc2_features, place  # noqa: E402
+from demo.views.inspect.embedding import embedding  # noqa: E402
+from lenet.data.mnist import load_mnist  # noqa: E402
+from lenet.explain.embedding import DIGITS, STEPS, fc2_features, place  # noqa: E402
+from lenet.files.checkpoint import DEFAULT_CHECKPOINT  # noqa: E402
 
 TARGET_S = 3.0
 
@@ -56,7 +57,7 @@ def page_wait(model_key: str, model, data) -> float:
 
 def measure(repeats: int) -> dict:
     """Cold (a new model key each repeat), the server's warm-up, then warm (the shipped model)."""
-    torch.set_num_threads(1)  # as the app serves (demo.slots.SERVING_THREADS)
+    torch.set_num_threads(1)  # as the app serves (demo.training.slots.SERVING_THREADS)
     data = load_mnist(fetch=False)
     model, _ = models.model_file(DEFAULT_CHECKPOINT)
     page_wait("warming torch", model, data)  # first-call costs that the server pays at start

@@ -26,11 +26,11 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lenet import data as lenet_data  # noqa: E402
-from lenet.metrics import evaluate_split  # noqa: E402
+from lenet.data import mnist as lenet_data
 from lenet.model import LeNet5  # noqa: E402
-from lenet.presets import PRESETS  # noqa: E402
-from lenet.train import BatchEnd, Evaluation, Trainer, build_model  # noqa: E402
+from lenet.training.metrics import evaluate_split  # noqa: E402
+from lenet.training.presets import PRESETS  # noqa: E402
+from lenet.training.trainer import BatchEnd, Evaluation, Trainer, build_model  # noqa: E402
 
 TRAIN_SIZE = 54_000
 

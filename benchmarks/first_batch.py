@@ -35,13 +35,13 @@ except ImportError:
     warm_up = None
 if warm_up is not None:
     warm_up()
-    from demo.worker import DataSource
+    from demo.training.worker import DataSource
     source = DataSource(verified=True)
 else:
-    from demo.jobs import DataSource
+    from demo.training.jobs import DataSource
     source = DataSource()
-from demo.jobs import JobSlots, TrainingJob
-from lenet.presets import PRESETS
+from demo.training.jobs import JobSlots, TrainingJob
+from lenet.training.presets import PRESETS
 time.sleep(5)
 firsts, totals = [], []
 for _ in range({runs}):

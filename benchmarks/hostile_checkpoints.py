@@ -2,13 +2,14 @@
 
     python benchmarks/hostile_checkpoints.py [--root DIR ...] [--json]
 
-Each file is loaded by `lenet.checkpoint.load_checkpoint` in a fresh Python process (the checkout
-at ROOT first on sys.path), which then reports its peak RSS (`ru_maxrss`) and the outcome. Kinds:
-a 31-byte pickle of `bytearray(1.9e9)`, a ~1 MB zip bomb declaring 1 GB of zeros, model_config
-`in_channels=2e6` and `num_classes=3e6` (LeNet-5's weights otherwise), and an fc1.weight of
-120 x 2,000,000 (deflated zeros: ~1 MB on disk, 960 MB declared). "import" is the process with
-lenet.checkpoint imported and nothing loaded. `--root` may be given several times (e.g. this
-checkout and today's main in another folder) to measure them side by side with the same files.
+Each file is loaded by `lenet.files.checkpoint.load_checkpoint` in a fresh Python process (the
+checkout at ROOT first on sys.path), which then reports its peak RSS (`ru_maxrss`) and the outcome.
+Kinds: a 31-byte pickle of `bytearray(1.9e9)`, a ~1 MB zip bomb declaring 1 GB of zeros,
+model_config `in_channels=2e6` and `num_classes=3e6` (LeNet-5's weights otherwise), and an
+fc1.weight of 120 x 2,000,000 (deflated zeros: ~1 MB on disk, 960 MB declared). "import" is the
+process with lenet.files.checkpoint imported and nothing loaded. `--root` may be given several times
+(e.g. this checkout and today's main in another folder) to measure them side by side with the same
+files.
 """
 
 from __future__ import annotations
@@ -23,14 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lenet.checkpoint import checkpoint_payload  # noqa: E402
+from lenet.files.checkpoint import checkpoint_payload  # noqa: E402
 from lenet.model import LeNet5  # noqa: E402
-from tests.test_hostile_checkpoints import hostile_files, saved  # noqa: E402
+from tests.lenet.files.test_hostile_checkpoints import hostile_files, saved  # noqa: E402
 
 LOAD = """
 import resource, sys
 sys.path.insert(0, sys.argv[1])
-from lenet.checkpoint import load_checkpoint
+from lenet.files.checkpoint import load_checkpoint
 from lenet.errors import CheckpointError
 outcome = "imported"
 if len(sys.argv) > 2:

@@ -2,7 +2,8 @@
 
     python benchmarks/inspect_speed.py [--json] [--inputs 8]
 
-1. All feature maps of one input (`lenet.features.feature_maps`), shipped model, CPU: median of
+1. All feature maps of one input (`lenet.explain.features.feature_maps`), shipped model, CPU: median
+of
    300. Target: 10 ms or less.
 2. Confusion matrix of the shipped model on the 10,000 test images, computed from scratch.
    Target: 2 s or less (the app computes it once per model).
@@ -28,10 +29,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from serving import CHROMIUM, CHROMIUM_FLAGS, running_app, show_part  # noqa: E402
 
-from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint  # noqa: E402
-from lenet.data import load_mnist  # noqa: E402
-from lenet.features import feature_maps  # noqa: E402
-from lenet.metrics import confusion_matrix, predict_logits  # noqa: E402
+from lenet.data.mnist import load_mnist  # noqa: E402
+from lenet.explain.features import feature_maps  # noqa: E402
+from lenet.files.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint  # noqa: E402
+from lenet.training.metrics import confusion_matrix, predict_logits  # noqa: E402
 
 RENDERED = """(index) => {
   const named = [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]

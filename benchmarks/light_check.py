@@ -38,8 +38,8 @@ from serving import CHROMIUM, CHROMIUM_FLAGS, running_app  # noqa: E402
 from st_client import LightSession  # noqa: E402
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 
-from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint  # noqa: E402
-from lenet.predict import classify  # noqa: E402
+from lenet.files.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint  # noqa: E402
+from lenet.reading import classify  # noqa: E402
 
 VALUES = "[...document.querySelectorAll('[data-testid=stMetricValue]')].map(e => e.innerText)"
 

@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 SIZE = 280
-PEN_WIDTH = 20  # the Draw page's "Pen width" slider default (demo/views/draw.py)
+PEN_WIDTH = 20  # the Draw page's "Pen width" slider default (demo/views/draw/page.py)
 SUPERSAMPLE = 4
 STEPS = 7  # mouse moves per segment, as benchmarks/draw_speed.draw makes them
 # what the canvas reports once its black background image is loaded

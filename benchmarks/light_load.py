@@ -60,7 +60,8 @@ async def outcome(session: LightSession, result: dict):
 
 
 async def open_tab(session: LightSession) -> LightSession:
-    """A new tab: the first run, then the tab's token answered, as demo/tab.py's script does."""
+    """A new tab: the first run, then the tab's token answered, as demo/training/tab.py's script
+    does."""
     await session.connect()
     fresh = session.component_data("lenet.tab").get("fresh")
     if fresh:

@@ -1,6 +1,7 @@
 """How long a training run's processes outlive an app killed with `kill -9`, this tree against
 another (`--root`): the app starts the worker server and a run exactly as the app does
-(tests/test_orphans.py), is killed mid-run, and the seconds until its last child ended are timed.
+(tests/demo/training/test_orphans.py), is killed mid-run, and the seconds until its last child ended
+are timed.
 
     .venv/bin/python benchmarks/orphans.py --root /tmp/base --kills 5 [--json]
 """

@@ -36,8 +36,9 @@ TIMER = """
 import json, sys, time
 from pathlib import Path
 sys.path.insert(0, ".")
-from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
-from lenet.predict import classify, read_image
+from lenet.files.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
+from lenet.reading import classify
+from lenet.cli.predict import read_image
 model, _ = load_checkpoint(DEFAULT_CHECKPOINT)
 paths, repeats = json.loads(sys.argv[1]), int(sys.argv[2])
 classify(model, read_image(Path(paths[0])))  # warm-up

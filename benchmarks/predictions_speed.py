@@ -4,12 +4,12 @@ shipped one after the server's warm-up (warm).
 
     python benchmarks/predictions_speed.py [--repeats 5]
 
-`demo.models.test_probabilities` then a misread digit picked as Draw's button does. First: the
-shipped model's first call in a fresh process (its file read, then the whole test set), what the
+`demo.models.choices.test_probabilities` then a misread digit picked as Draw's button does. First:
+the shipped model's first call in a fresh process (its file read, then the whole test set), what the
 first student waited for before the server's warm-up did it. Cold: a model with no cache (the
 live or an uploaded one; a run's or a saved file's costs the same once). Warm: the shipped model
-after `demo.models.test_probabilities` ran once, as `demo.preload.warm_shipped` does. One torch
-thread, as the app serves; CPU seconds beside the wall time, for a machine shared with other
+after `demo.models.choices.test_probabilities` ran once, as `demo.preload.warm_shipped` does. One
+torch thread, as the app serves; CPU seconds beside the wall time, for a machine shared with other
 work. Target: 1 s or less cold, on 2 cores. Prints JSON.
 """
 
@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.serving import timed  # noqa: E402
-from demo import models  # noqa: E402
-from lenet.checkpoint import DEFAULT_CHECKPOINT  # noqa: E402
-from lenet.data import load_mnist  # noqa: E402
+from demo.models import choices as models  # noqa: E402
+from lenet.data.mnist import load_mnist  # noqa: E402
+from lenet.files.checkpoint import DEFAULT_CHECKPOINT  # noqa: E402
 
 TARGET_S = 1.0
 
@@ -44,7 +44,7 @@ def pick_wrong(model_key: str, model, data) -> int:
 
 def measure(repeats: int) -> dict:
     """The shipped model's first call, then cold (no cache) and warm (the shipped model)."""
-    torch.set_num_threads(1)  # as the app serves (demo.slots.SERVING_THREADS)
+    torch.set_num_threads(1)  # as the app serves (demo.training.slots.SERVING_THREADS)
     data = load_mnist(fetch=False)
     first = timed(
         lambda: pick_wrong(models.SHIPPED, models.model_file(DEFAULT_CHECKPOINT)[0], data)

@@ -4,10 +4,10 @@ machine: start latency, event latency, and the throughput of a queue of Quick-de
     python benchmarks/ray_speed.py [--repeats 10] [--queue 6] [--cpus 2]
 
 Both backends as the app runs them, on the full MNIST set (the Quick demo preset: 10,000 images,
-one epoch): the local pool is `demo.jobs.TrainingJob` with the worker server started first
-(`demo.worker.start_worker_server`: MNIST preloaded, as `make demo` does) and `--cpus` slots;
-Ray is `demo.ray_jobs.RayTrainingJob` through Ray Client to a `ray start --head` with `--cpus`
-CPUs (`scripts/cluster_demo.start_head`, the deployment's own path), one CPU a run.
+one epoch): the local pool is `demo.training.jobs.TrainingJob` with the worker server started first
+(`demo.training.worker.start_worker_server`: MNIST preloaded, as `make demo` does) and `--cpus`
+slots; Ray is `demo.training.cluster.jobs.RayTrainingJob` through Ray Client to a `ray start --head`
+with `--cpus` CPUs (`scripts/cluster_demo.start_head`, the deployment's own path), one CPU a run.
 
 1. Start latency: `start()` -> the first batch filed by the app (`snapshot().batches`), one run
    at a time, alternating local and Ray; and start -> done.
@@ -88,10 +88,10 @@ def main() -> None:
 
     import dataclasses
 
-    from demo.jobs import TrainingJob
-    from demo.slots import JobSlots
-    from demo.worker import DataSource, start_worker_server
-    from lenet.presets import PRESETS
+    from demo.training.jobs import TrainingJob
+    from demo.training.slots import JobSlots
+    from demo.training.worker import DataSource, start_worker_server
+    from lenet.training.presets import PRESETS
 
     config = dataclasses.replace(PRESETS["quick"].config, device="cpu")
     source = DataSource(verified=True)
@@ -101,8 +101,8 @@ def main() -> None:
     try:
         os.environ.update({k: v for k, v in cluster_env().items() if k.startswith("RAY")})
         os.environ["LENET_RAY_ADDRESS"] = head.address
-        from demo.ray_cluster import connect
-        from demo.ray_jobs import RaySlots, RayTrainingJob
+        from demo.training.cluster.connection import connect
+        from demo.training.cluster.jobs import RaySlots, RayTrainingJob
 
         began = time.perf_counter()
         connect()

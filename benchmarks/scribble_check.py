@@ -1,14 +1,15 @@
-"""How often the "doesn't look like a digit" signal (lenet.familiar) fires, on digits and scribbles.
+"""How often the "doesn't look like a digit" signal (lenet.explain.familiar) fires, on digits and
+scribbles.
 
     python benchmarks/scribble_check.py [--checkpoint PATH] [--seed 1] [--per-kind 100]
 
 Prints JSON for one model (the shipped one by default), statistics fitted as the app fits them:
 - share flagged of the 10,000 MNIST test digits (target: 2% or less);
 - share flagged of a generated scribble set (zigzags, hashes, blobs, letters, random strokes
-  drawn on a 280x280 canvas and read through lenet.preprocess like a drawing; target: 80% or
+  drawn on a 280x280 canvas and read through lenet.data.preprocess like a drawing; target: 80% or
   more), overall, per kind and per letter;
 - for honesty, the same for digits drawn with the same strokes, and for the first 2,000 MNIST
-  test digits redrawn on a canvas and read through lenet.preprocess like a drawing;
+  test digits redrawn on a canvas and read through lenet.data.preprocess like a drawing;
 - the time to fit the statistics (median and best of 3) and the threshold;
 - before: the share the page's older "not sure" (top probability under 70%) marks.
 The layers and the combination were chosen looking at scribbles of seed 0; report another seed.
@@ -30,12 +31,12 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint  # noqa: E402
-from lenet.data import load_mnist  # noqa: E402
-from lenet.familiar import Familiarity, fit_familiarity, scores  # noqa: E402
-from lenet.predict import probabilities  # noqa: E402
-from lenet.preprocess import digit_to_input, mnist_style  # noqa: E402
-from lenet.scribbles import SIZE, Drawing, drawn_digits, scribbles  # noqa: E402
+from lenet.data.mnist import load_mnist  # noqa: E402
+from lenet.data.preprocess import digit_to_input, mnist_style  # noqa: E402
+from lenet.data.scribbles import SIZE, Drawing, drawn_digits, scribbles  # noqa: E402
+from lenet.explain.familiar import Familiarity, fit_familiarity, scores  # noqa: E402
+from lenet.files.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint  # noqa: E402
+from lenet.reading import probabilities  # noqa: E402
 
 REDRAWN = 2000  # MNIST test digits read again as drawings (about 3 ms each)
 NOT_SURE = 0.7  # the Draw page's default "not sure" threshold, for comparison

@@ -87,7 +87,7 @@ def running_app(
 def show_part(tab, part: str) -> None:
     """On the Inspect page: press the question that holds `part` (its name as shown, e.g.
     "Feature maps"), then the part, and wait until it is the one shown."""
-    from demo.views.inspect import PARTS, question_of
+    from demo.views.inspect.page import PARTS, question_of
 
     name = next(slug for slug, shown in PARTS.items() if shown == part)
     question = tab.get_by_role("radio", name=question_of(name), exact=True)

@@ -3,7 +3,8 @@
     python benchmarks/snapshot_overhead.py [--repeats 5] [--presets quick,fast] [--json]
 
 Two paths, each alternating on/off runs of the same preset and seed in this one process:
-1. `library`: `lenet.train.Trainer` on the full MNIST (snapshots taken on the training thread).
+1. `library`: `lenet.training.trainer.Trainer` on the full MNIST (snapshots taken on the training
+thread).
 2. `app`: the app's `TrainingJob` (its own process, forked from the preloaded worker server),
    recorded into a fresh SQLite run store: the snapshots cross the process boundary and are
    written to the store while the run trains, as in the app.
@@ -28,9 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lenet.data import load_mnist  # noqa: E402
-from lenet.presets import PRESETS  # noqa: E402
-from lenet.train import Trainer  # noqa: E402
+from lenet.data.mnist import load_mnist  # noqa: E402
+from lenet.training.presets import PRESETS  # noqa: E402
+from lenet.training.trainer import Trainer  # noqa: E402
 
 TAKEN: list[float] = []  # seconds spent keeping snapshots, per library run with them on
 
@@ -55,9 +56,9 @@ def library_run(config, data, snapshots: bool) -> tuple[float, int]:
 
 
 def app_run(config, source, writer, snapshots: bool) -> tuple[float, int]:
-    from demo.jobs import TrainingJob
-    from demo.slots import JobSlots
-    from lenet.recorder import RunRecorder
+    from demo.training.jobs import TrainingJob
+    from demo.training.slots import JobSlots
+    from lenet.store.recorder import RunRecorder
 
     recorder = RunRecorder(writer, "bench", config, None, "app", "bench") if writer else None
     job = TrainingJob(config, source, JobSlots(1), threads=os.cpu_count() or 1,
@@ -111,9 +112,9 @@ def main() -> int:
                                 f"{os.cpu_count()} cores", "repeats": args.repeats}  # fmt: skip
     paths = args.paths.split(",")
     if "app" in paths:
-        from demo.worker import DataSource, start_worker_server
-        from lenet.recorder import StoreWriter as Writer
-        from lenet.store import open_store
+        from demo.training.worker import DataSource, start_worker_server
+        from lenet.store.recorder import StoreWriter as Writer
+        from lenet.store.runs import open_store
 
         source = DataSource(verified=True)
         start_worker_server(source)

@@ -33,11 +33,11 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lenet.checkpoint import checkpoint_bytes, load_checkpoint_bytes  # noqa: E402
+from lenet.files.checkpoint import checkpoint_bytes, load_checkpoint_bytes  # noqa: E402
 from lenet.model import LeNet5  # noqa: E402
-from lenet.presets import PRESETS  # noqa: E402
-from lenet.store import RunStore, open_store  # noqa: E402
-from lenet.store_engine import parse_url  # noqa: E402
+from lenet.store.engine import parse_url  # noqa: E402
+from lenet.store.runs import RunStore, open_store  # noqa: E402
+from lenet.training.presets import PRESETS  # noqa: E402
 
 EVALUATIONS = 20
 CURVE_RUNS = 50

@@ -15,8 +15,13 @@ if ROOT not in sys.path:  # once: this script runs again on every rerun
 
 import demo.preload  # noqa: E402, F401, I001  (first: every heavy import, in one thread)
 import streamlit as st  # noqa: E402, I001
-from demo import screen, tab  # noqa: E402
-from demo.views import class_page, draw, inspect, train, train_settings  # noqa: E402
+from demo.ui import screen  # noqa: E402
+from demo.training import tab  # noqa: E402
+from demo.views.class_page import page as class_page  # noqa: E402
+from demo.views.draw import page as draw  # noqa: E402
+from demo.views.inspect import page as inspect  # noqa: E402
+from demo.views.train import page as train  # noqa: E402
+from demo.views.train import settings as train_settings  # noqa: E402
 
 screen.init_view()
 screen.page_setup()

@@ -25,22 +25,22 @@ import plotly.graph_objects as go
 import plotly.io
 import torch
 
-import demo.familiar
-import demo.state
-import demo.store_state
-import demo.views.class_page  # noqa: F401
-import demo.views.draw  # noqa: F401
-import demo.views.inspect  # noqa: F401
-import demo.views.train  # noqa: F401
-from demo import models
-from demo.ray_cluster import ray_address
-from demo.slots import SERVING_THREADS
-from demo.views.inspect_dreams import cached_dreams
-from demo.views.inspect_embedding import embedding
-from demo.worker import DataSource, start_worker_server
-from lenet.checkpoint import DEFAULT_CHECKPOINT
-from lenet.data import MNIST
+import demo.models.familiar
+import demo.session.store_state
+import demo.training.state
+import demo.views.class_page.page  # noqa: F401
+import demo.views.draw.page  # noqa: F401
+import demo.views.inspect.page  # noqa: F401
+import demo.views.train.page  # noqa: F401
+from demo.models import choices as models
+from demo.training.cluster.connection import ray_address
+from demo.training.slots import SERVING_THREADS
+from demo.training.worker import DataSource, start_worker_server
+from demo.views.inspect.dreams import cached_dreams
+from demo.views.inspect.embedding import embedding
+from lenet.data.mnist import MNIST
 from lenet.errors import DataError, LenetError
+from lenet.files.checkpoint import DEFAULT_CHECKPOINT
 from lenet.model import weights_digest
 
 
@@ -49,18 +49,19 @@ def warm_up() -> None:
     connection (with `LENET_RAY_ADDRESS`), Plotly's lazy imports, the pages' MNIST in memory
     (when present), the worker server and the shipped model's work (`warm_shipped`), now."""
     # one torch thread for the app's own work from the start, not only once the Train page set it
-    # (`demo.state.job_slots`): with one per core, the warm-up beside the worker server's start
-    # took 10x longer (17.7 s for the statistics alone, on 2 cores)
+    # (`demo.training.state.job_slots`): with one per core, the warm-up beside the worker server's
+    # start took 10x longer (17.7 s for the statistics alone, on 2 cores)
     torch.set_num_threads(SERVING_THREADS)
-    print(demo.store_state.store_line(), file=sys.stderr, flush=True)
+    print(demo.session.store_state.store_line(), file=sys.stderr, flush=True)
     if ray_address():  # connect to the cluster now, on the watcher's thread: the first student
         # to press Start would otherwise wait for it (2 s, more when Ray's client server is slow)
-        from demo.ray_queue import watch
+        from demo.training.cluster.line import watch
 
         watch.latest()
     plotly.io.to_json(go.Figure(go.Heatmap(z=[[0.0]])), validate=False)
     try:
-        data = demo.state._verified_mnist()  # the pages' own copy, loaded once for the server
+        # the pages' own copy, loaded once for the server
+        data = demo.training.state._verified_mnist()
     except DataError:
         return  # not fetched yet: the first page fetches it, with its progress shown
     start_worker_server(DataSource(verified=True))
@@ -74,7 +75,7 @@ def warm_shipped(data: MNIST) -> None:
     gets wrong", Mistakes, Confusion matrix, Edit a filter: ~0.5 s), its embedding (~1.7 s)
     and what its filters look for (~0.2 s, after torch's 1.8 s import on an optimiser's first
     use). Raises OSError or a LenetError when the shipped model cannot be read."""
-    demo.familiar.file_familiarity(DEFAULT_CHECKPOINT, data)
+    demo.models.familiar.file_familiarity(DEFAULT_CHECKPOINT, data)
     model, _ = models.model_file(DEFAULT_CHECKPOINT)
     models.test_probabilities(models.SHIPPED, model, data)
     embedding(models.SHIPPED, model, data)

@@ -5,7 +5,8 @@ need before the first connection is accepted (no student meets a cold import, an
 arriving together cannot race on one), then warms the rest up beside the first visits
 (`demo.preload.warm_up`): MNIST, the training worker server, the shipped model's statistics.
 At start-up it says on stderr how many runs train at once, the class's fair-share limits, and,
-in one line each, any `LENET_*` setting it cannot use. Uploads go through `demo.upload_guard`.
+in one line each, any `LENET_*` setting it cannot use. Uploads go through
+`demo.session.upload_guard`.
 """
 
 import contextlib
@@ -24,9 +25,9 @@ async def warm_up(_app):
     # The imports, before the first connection: sessions never race on them. The slower rest
     # (MNIST, the worker server, the shipped model's statistics) runs beside the first visits;
     # a page that needs a piece first waits for it rather than doing it again.
-    from demo.fair_share import limits_line
     from demo.preload import warm_up
-    from demo.slots import capacity_line, environment_problems
+    from demo.training.fair_share import limits_line
+    from demo.training.slots import capacity_line, environment_problems
 
     for problem in environment_problems():  # the server still serves, with the defaults
         print(problem, file=sys.stderr, flush=True)
@@ -37,10 +38,10 @@ async def warm_up(_app):
 
 
 def middleware() -> list:
-    """Uploads bounded per session and for the server (`demo.upload_guard`)."""
+    """Uploads bounded per session and for the server (`demo.session.upload_guard`)."""
     from starlette.middleware import Middleware
 
-    from demo.upload_guard import UploadGuard
+    from demo.session.upload_guard import UploadGuard
 
     return [Middleware(UploadGuard)]
 

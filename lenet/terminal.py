@@ -4,7 +4,7 @@ cannot retitle, clear or colour the terminal that lists it, and a right-to-left 
 turn the rest of a line around.
 
 `escaped` does one text; `EscapingWriter` does everything a command-line tool prints
-(`lenet.cli.run_cli` puts it in front of stdout and of its one-line errors).
+(`lenet.cli.common.run_cli` puts it in front of stdout and of its one-line errors).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lenet.data import RAW_FILES, ensure_mnist, read_idx
+from lenet.data.mnist import RAW_FILES, ensure_mnist, read_idx
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "mnist-small"
 

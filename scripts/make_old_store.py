@@ -5,7 +5,7 @@
 Writes a SQLite file at schema 0001 only (`alembic upgrade 0001`) holding three runs as that
 release stored them: one done with a real LeNet-5 checkpoint as its weights, one failed, one
 stopped; nicknames in mixed case, one not ASCII ("Zoë"). The tests copy it and open it with
-today's `lenet.store.open_store`, which must migrate it without losing a thing.
+today's `lenet.store.runs.open_store`, which must migrate it without losing a thing.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 
-from lenet.checkpoint import checkpoint_bytes
+from lenet.files.checkpoint import checkpoint_bytes
 from lenet.model import LeNet5
-from lenet.store_engine import MIGRATIONS, create_engine, parse_url, schema_connection
+from lenet.store.engine import MIGRATIONS, create_engine, parse_url, schema_connection
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "runs_v1.db"
 FIRST = "0001"

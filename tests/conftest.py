@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks.store_speed import postgres_schema
-from lenet.data import MNIST, file_problems, load_mnist, load_raw_folder, raw_dir
+from lenet.data.mnist import MNIST, file_problems, load_mnist, load_raw_folder, raw_dir
 from lenet.model import ModelConfig
-from lenet.train import TrainConfig, Trainer
+from lenet.training.trainer import TrainConfig, Trainer
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "mnist-small"
 IN_CI = os.environ.get("CI") == "true"
@@ -24,10 +24,10 @@ def pytest_configure(config) -> None:
     session's own, never to runs/lenet.db of the checkout."""
     folder = Path(tempfile.mkdtemp(prefix="lenet-test-store-"))
     os.environ["LENET_DATABASE_URL"] = f"sqlite:///{folder / 'lenet.db'}"
-    # The class's fair-share limits (demo/fair_share.py) are tested on their own
-    # (tests/test_fair_share.py); elsewhere every AppTest is one session id ("test session id")
-    # and one test's runs may outlive it, so a start gap or a per-nickname limit shared by the
-    # whole test session would make tests wait on each other.
+    # The class's fair-share limits (demo/training/fair_share.py) are tested on their own
+    # (tests/demo/training/test_fair_share.py); elsewhere every AppTest is one session id ("test
+    # session id") and one test's runs may outlive it, so a start gap or a per-nickname limit shared
+    # by the whole test session would make tests wait on each other.
     os.environ.setdefault("LENET_START_GAP_S", "0")
     os.environ.setdefault("LENET_RUNS_PER_NICKNAME", "50")
 
@@ -103,7 +103,7 @@ def store_url(request, tmp_path) -> Iterator[str]:
 @pytest.fixture
 def store(store_url):
     """An open, empty, migrated run store on each backend."""
-    from lenet.store import open_store
+    from lenet.store.runs import open_store
 
     opened = open_store(store_url)
     yield opened

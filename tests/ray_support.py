@@ -9,7 +9,7 @@ import time
 
 import ray
 
-from demo.worker import DataSource
+from demo.training.worker import DataSource
 from tests.conftest import FIXTURE_DIR, FIXTURE_RECIPE
 
 FIXTURE = DataSource(folder=str(FIXTURE_DIR), val_size=1000)

@@ -1,5 +1,5 @@
 """The Draw page alone, for AppTest (the app's navigation picks pages by URL)."""
 
-from demo.views import draw
+from demo.views.draw import page as draw
 
 draw.render()

@@ -1,5 +1,5 @@
 """The Inspect page alone, for AppTest."""
 
-from demo.views import inspect
+from demo.views.inspect import page as inspect
 
 inspect.render()

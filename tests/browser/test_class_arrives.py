@@ -41,9 +41,9 @@ def test_students_arriving_together_on_a_fresh_server_see_no_error(browser, tmp_
 
 
 def test_the_first_student_on_a_fresh_server_keeps_the_links_settings(browser, tmp_path):
-    """The tab's report (demo/tab.py) reruns the script; when it cut a first script run short,
-    the Train settings fell to their minimums (epochs 1). Seen with a just-launched browser (its
-    first page is slow to paint) on a server that had warmed up."""
+    """The tab's report (demo/training/tab.py) reruns the script; when it cut a first script run
+    short, the Train settings fell to their minimums (epochs 1). Seen with a just-launched browser
+    (its first page is slow to paint) on a server that had warmed up."""
     with running_app({"LENET_CHECKPOINT_DIR": str(tmp_path)}) as (url, _):
         time.sleep(12)  # the warm-up thread has finished: the first script run is a quick one
         fresh = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -138,7 +138,7 @@ def test_an_earlier_run_stays_savable_after_a_new_one(page, app_url, tmp_path):
     assert download.value.suggested_filename == f"lenet5_adamw_run{numbers[0]}.pt"
     saved = tmp_path / "run1.pt"
     download.value.save_as(saved)
-    from lenet.checkpoint import load_checkpoint
+    from lenet.files.checkpoint import load_checkpoint
 
     _, meta = load_checkpoint(saved)
     assert meta["train_config"]["train_size"] == 2000

@@ -12,9 +12,9 @@ import time
 import pytest
 
 from benchmarks.serving import running_app
-from lenet.store import open_store
+from lenet.store.runs import open_store
 from tests.browser.conftest import ARTIFACTS, save_screenshot
-from tests.test_class_page import KEY, add_run
+from tests.demo.views.test_class_page import KEY, add_run
 
 BOARD = ".st-key-class_leaderboard"
 DRAWN = f"() => document.querySelectorAll('{BOARD} tbody tr').length > 0"

@@ -11,7 +11,7 @@ from tests.browser.test_inspect_class import PHONE, open_part, settle
 
 pytestmark = pytest.mark.browser
 
-CELL_SHOWN = 12  # demo.views.inspect_mistakes.CELL_SHOWN
+CELL_SHOWN = 12  # demo.views.inspect.mistakes.CELL_SHOWN
 # the page position of a cell's centre and its count, from the drawn Plotly figure itself
 CELL = """([t, p]) => {
   const gd = [...document.querySelectorAll('.js-plotly-plot')]

@@ -136,9 +136,9 @@ def test_a_model_with_its_timeline_uploads(page, app_url, tmp_path):
     """A downloaded model keeps its timeline (~10 MB for a Quick demo run): the upload takes it."""
     import numpy as np
 
-    from lenet.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint, save_checkpoint
-    from lenet.timeline import Snapshot, Timeline, flat_weights
-    from lenet.timeline_file import timeline_payload
+    from lenet.files.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint, save_checkpoint
+    from lenet.timeline.file import timeline_payload
+    from lenet.timeline.snapshots import Snapshot, Timeline, flat_weights
 
     model, _ = load_checkpoint(DEFAULT_CHECKPOINT)
     final = flat_weights(model)

@@ -46,7 +46,7 @@ def in_viewport(locator, tab) -> bool:
 
 def part_names(tab) -> list[str]:
     """The names of the Inspect page's parts, as it shows them."""
-    from demo.views.inspect import PARTS
+    from demo.views.inspect.page import PARTS
 
     return list(PARTS.values())
 
@@ -98,7 +98,7 @@ def test_every_part_is_near_the_top_at_phone_size(page, app_url):
 
 @pytest.mark.parametrize("path", ["inspect", "draw"])
 def test_no_plotly_toolbar_covers_a_chart_title_at_phone_size(page, app_url, path):
-    """No chart has Plotly's toolbar: on a phone it covered the titles (demo.screen.chart)."""
+    """No chart has Plotly's toolbar: on a phone it covered the titles (demo.ui.screen.chart)."""
     page.set_viewport_size(PHONE)
     page.goto(f"{app_url}/{path}")
     page.locator('[data-testid="stMetric"]', has_text="Prediction").wait_for(timeout=60_000)

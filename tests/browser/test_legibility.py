@@ -192,7 +192,7 @@ def test_on_a_phone_the_sidebar_folds_after_a_page_is_chosen(browser, app_url):
     try:
         tab.goto(f"{app_url}/?preset=quick")
         tab.get_by_role("button", name="Start training").wait_for(timeout=60_000)
-        # the page's scripts mount last in its first run (demo.screen.finish_page)
+        # the page's scripts mount last in its first run (demo.ui.screen.finish_page)
         tab.wait_for_function("() => window.__lenetFoldsSidebar === true", timeout=30_000)
         unfold = tab.get_by_test_id("stExpandSidebarButton")
         unfold.tap()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from lenet.checkpoint import load_checkpoint
+from lenet.files.checkpoint import load_checkpoint
 from tests.browser.conftest import save_screenshot
 
 NAME = "race_model"

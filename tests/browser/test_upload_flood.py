@@ -5,7 +5,7 @@ session's own XSRF token were all accepted and held (server memory +867 MB). Her
 uploads a real checkpoint (so the test learns its session, id, cookie and token as an attacker
 would), then sends the flood: ids never issued are refused (403) before their bodies are read,
 the issued one may be replaced a few times a minute, and the server's memory grows less than the
-bound stated in demo/upload_guard.py (FLOOD_BOUND_MB; measured +162 MB, +867 MB on main)."""
+bound stated in demo/session/upload_guard.py (FLOOD_BOUND_MB; measured +162 MB, +867 MB on main)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from demo.upload_guard import FLOOD_BOUND_MB, UPLOADS_A_MINUTE
-from lenet.checkpoint import DEFAULT_CHECKPOINT
+from demo.session.upload_guard import FLOOD_BOUND_MB, UPLOADS_A_MINUTE
+from lenet.files.checkpoint import DEFAULT_CHECKPOINT
 from tests.browser.conftest import SERVER_PIDS
 
 FLOOD, SIZE = 40, 20 * 2**20

@@ -1,0 +1,97 @@
+"""Evaluate a model on a split; `python -m lenet.evaluate CHECKPOINT [--json]`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+
+from torch import nn
+
+from lenet.cli.common import OneLineParser, run_cli
+from lenet.data.mnist import Split, load_mnist
+from lenet.files.checkpoint import load_checkpoint
+from lenet.training.metrics import (
+    Mistake,
+    class_accuracy,
+    confusion_matrix,
+    misclassified,
+    predict_logits,
+)
+
+
+@dataclass(frozen=True)
+class Report:
+    accuracy: float
+    per_class_accuracy: list[float]
+    confusion: list[list[int]]  # row = true class, column = predicted class
+    mistakes: list[Mistake]  # most confident first
+
+
+def evaluate(model: nn.Module, split: Split) -> Report:
+    """Accuracy, per-class accuracy, confusion matrix and mistakes of a model on a split."""
+    logits = predict_logits(model, split.images)
+    labels = split.labels.cpu()
+    predicted = logits.argmax(1)
+    matrix = confusion_matrix(predicted, labels, logits.shape[1])
+    per_class = class_accuracy(matrix)
+    return Report(
+        matrix.diag().sum().item() / max(len(labels), 1),
+        per_class,
+        matrix.tolist(),
+        misclassified(logits, labels),
+    )
+
+
+def format_report(report: Report) -> str:
+    lines = [
+        f"Test accuracy {report.accuracy:.2%} "
+        f"({len(report.mistakes):,} of {sum(map(sum, report.confusion)):,} wrong)",
+        "",
+        "Per-class accuracy:",
+    ]
+    lines += [f"  {digit}: {acc:.2%}" for digit, acc in enumerate(report.per_class_accuracy)]
+    lines += [
+        "",
+        "Confusion matrix (rows: true digit, columns: predicted):",
+        "      " + "".join(f"{d:>6}" for d in range(len(report.confusion))),
+    ]
+    lines += [f"{t:>6}" + "".join(f"{n:>6}" for n in row) for t, row in enumerate(report.confusion)]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = OneLineParser(
+        prog="python -m lenet.evaluate",
+        description="Test accuracy, per-class accuracy and confusion matrix.",
+    )
+    parser.add_argument("checkpoint", help="a .pt file written by lenet.train or the app")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="end with one JSON line: test_accuracy, per_class_accuracy, confusion",
+    )
+    parser.add_argument("--data-dir", help="MNIST root (default: $LENET_DATA_DIR or ./data)")
+    args = parser.parse_args(argv)
+
+    def body() -> int:
+        model, _ = load_checkpoint(args.checkpoint)
+        data = load_mnist(args.data_dir, log=lambda message: print(message, file=sys.stderr))
+        report = evaluate(model, data.test)
+        print(format_report(report))
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "checkpoint": str(args.checkpoint),
+                        "test_accuracy": report.accuracy,
+                        "per_class_accuracy": report.per_class_accuracy,
+                        "confusion_matrix": report.confusion,
+                        "mistakes": len(report.mistakes),
+                    },
+                    allow_nan=False,  # counts and their ratios only: never NaN (that is not JSON)
+                )
+            )
+        return 0
+
+    return run_cli(body)
