@@ -6,10 +6,26 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test demo classroom cluster-demo lint format data benchmark fixture screenshots clean-venv
+.PHONY: test test-fast demo classroom cluster-demo lint format data benchmark fixture screenshots \
+	clean-venv
+
+# The whole suite (what CI runs), its time printed at the end. TEST_WORKERS pytest workers (default:
+# half the cores; 1 = no workers): a test file runs whole on one worker, the Ray tests all on one
+# (tests/conftest.py). On 2 cores the suite is CPU-bound and 2 workers gained nothing (issue 26).
+TEST_WORKERS ?= $(shell n=$$(nproc); echo $$(( n / 2 > 1 ? n / 2 : 1 )))
+PARALLEL = $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
+FAST_WORKERS ?= $(shell nproc)
+START := $(shell date +%s)
 
 test: $(STAMP) data lint
-	$(PY) -m pytest
+	@$(PY) -m pytest $(PARALLEL); status=$$?; \
+		echo "make test: $$(( $$(date +%s) - $(START) )) s (lint, data check and pytest)"; \
+		exit $$status
+
+# The edit-run loop: lint and the unit tests (no browser, no `slow` training), a worker a core.
+test-fast: $(STAMP) data lint
+	@$(PY) -m pytest -n $(FAST_WORKERS) --dist loadgroup -m "not slow" --ignore=tests/browser -q; \
+		status=$$?; echo "make test-fast: $$(( $$(date +%s) - $(START) )) s"; exit $$status
 
 demo: $(STAMP) data
 	$(VENV)/bin/streamlit run demo/serve.py
@@ -36,7 +52,7 @@ CLIENT_PORT ?= 10001
 
 # README's screenshots come from the browser tests
 screenshots: $(STAMP) data
-	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser -q
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser -q $(PARALLEL)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -19,6 +19,19 @@ IN_CI = os.environ.get("CI") == "true"
 POSTGRES_ENV = "LENET_TEST_POSTGRES_URL"  # e.g. postgresql://lenet:lenet@localhost/lenet_test
 
 
+RAY_FILES = ("test_ray_cluster.py", "test_ray_jobs.py", "test_ray_queue.py", "test_cluster.py")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """For `pytest -n N --dist loadgroup` (`make test`): a test file runs whole on one worker
+    (its module fixtures are made once; a browser file shares its worker's server), and every
+    test that starts a Ray head runs on the same worker, one head at a time."""
+    for item in items:
+        name = item.path.name
+        group = "ray" if name in RAY_FILES else str(item.path.relative_to(config.rootpath))
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 def pytest_configure(config) -> None:
     """Every run the tests train (CLI and app servers included) goes to a run store of the test
     session's own, never to runs/lenet.db of the checkout."""

@@ -72,7 +72,7 @@ export default function ({ data, parentElement }) {
   fresh.forEach((r) => { done[r.anchor] = r.token; });
   const request = fresh[fresh.length - 1];  // the latest action's result
   if (!request) return;
-  let tries = 40;
+  let tries = 150;  // 15 s: a busy class server draws the result late
   const look = () => {
     const anchor = document.querySelector(`.st-key-${request.anchor}`);
     const shown = document.querySelector(`.st-key-${request.visible}`);

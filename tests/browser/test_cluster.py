@@ -67,7 +67,9 @@ def test_two_servers_share_one_queue_and_class_page_and_survive_the_cluster(brow
         time.sleep(1.0)  # the charts below finish drawing
         save_screenshot_of(teacher, "cluster-class")
 
-        ada.get_by_role("button", name="Stop").click()  # Bob's run starts by itself
+        ada.get_by_test_id("stMainBlockContainer").get_by_role(
+            "button", name="Stop"
+        ).click()  # Bob's run starts by itself
         wait_until(lambda: "stopped" in status(ada), timeout=30)
         bob.get_by_text("images a second").first.wait_for(timeout=90_000)
         assert "running" in status(bob)

@@ -56,7 +56,7 @@ def test_training_runs_live_and_obeys_pause_resume_stop(page, app_url):
     page.get_by_role("button", name="Resume").click()
     wait_until(lambda: "running" in status(page))
     wait_until(lambda: step(page) > frozen + 20)
-    page.get_by_role("button", name="Stop").click()
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click()
     wait_until(lambda: "stopped" in status(page))
     page.get_by_text("Test accuracy").first.wait_for()
 
@@ -229,7 +229,7 @@ def test_two_tabs_are_two_sessions_sharing_the_queue(browser, app_url):
         second.get_by_role("button", name="Start training").click()
         wait_until(lambda: "queued (position 1)" in status(second), timeout=30)
         save_screenshot(second, "queued")
-        first.get_by_role("button", name="Stop").click()
+        first.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click()
         wait_until(lambda: "stopped" in status(first), timeout=30)
         second.get_by_text("Training time").wait_for(timeout=120_000)  # it began by itself
         assert "finished" in status(second) and "stopped" in status(first)

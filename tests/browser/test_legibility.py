@@ -181,7 +181,7 @@ def test_start_pressed_as_the_page_appears_trains_the_links_settings(app_url, br
         progress = tab.get_by_text(re.compile(r"Epoch [\d.]+ of \d+")).first
         progress.wait_for(timeout=120_000)
         assert " of 2 " in progress.inner_text(), (wait, progress.inner_text())
-        tab.get_by_role("button", name="Stop").click()
+        tab.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click()
         tab.get_by_text(re.compile(r"stopped|finished")).first.wait_for(timeout=30_000)
         context.close()
 

@@ -152,7 +152,9 @@ def test_a_reload_shows_the_same_run_going_on_then_in_the_runs_table(tab, server
     assert tab.get_by_text("No run yet").count() == 0
     assert "running" in status(tab) or "finished" in status(tab)
     assert tab.get_by_role("button", name="Start training").is_disabled()  # its controls too
-    assert tab.get_by_role("button", name="Stop").is_enabled() or "finished" in status(tab)
+    assert tab.get_by_test_id("stMainBlockContainer").get_by_role(
+        "button", name="Stop"
+    ).is_enabled() or "finished" in status(tab)
     save_screenshot(tab, "reload-running")
     tab.set_viewport_size({"width": 390, "height": 844})  # the same tab on a phone, reloaded
     tab.reload()
@@ -184,7 +186,7 @@ def test_a_duplicated_tab_is_a_session_of_its_own(browser, server):
         mine = copy.evaluate("sessionStorage.getItem('lenet.tab')")
         assert token and mine and mine != token
         assert "running" in status(first)
-        first.get_by_role("button", name="Stop").click()
+        first.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click()
         wait_until(lambda: "stopped" in status(first), timeout=30)
     finally:
         context.close()
