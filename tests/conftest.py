@@ -13,8 +13,9 @@ from benchmarks.store_speed import postgres_schema
 from lenet.data.mnist import MNIST, file_problems, load_mnist, load_raw_folder, raw_dir
 from lenet.model import ModelConfig
 from lenet.training.trainer import TrainConfig, Trainer
+from tests.paths import FIXTURES
 
-FIXTURE_DIR = Path(__file__).parent / "fixtures" / "mnist-small"
+FIXTURE_DIR = FIXTURES / "mnist-small"
 IN_CI = os.environ.get("CI") == "true"
 POSTGRES_ENV = "LENET_TEST_POSTGRES_URL"  # e.g. postgresql://lenet:lenet@localhost/lenet_test
 

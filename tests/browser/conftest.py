@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.serving import CHROMIUM, CHROMIUM_FLAGS, running_app
+from tests.paths import ARTIFACTS, ROOT  # ARTIFACTS: imported from here by the browser tests
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "tests" / "artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
