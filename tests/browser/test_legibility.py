@@ -42,6 +42,9 @@ ON_SCREEN = """(element) => {
     const box = element.getBoundingClientRect();
     return box.top >= 0 && box.top + Math.min(box.height, 200) <= window.innerHeight;
 }"""
+# no script run going on, nothing shown greyed out as stale
+SETTLED = """() => !document.querySelector('[data-testid="stStatusWidget"]')
+    && !document.querySelector('[data-stale="true"]')"""
 # a row of choices no wider than it shows, and no choice whose words are cut
 NOT_CUT = """(row) => [row, ...row.querySelectorAll('button')]
     .filter((e) => e.scrollWidth > e.clientWidth + 1)
@@ -142,11 +145,15 @@ def test_draw_and_class_pass_axe_and_a_test_digit_is_chosen_by_keyboard(sized, a
     if size == "desktop":
         draw(tab, surface.bounding_box(), SHAPES["7"])
         tab.get_by_text("Read by").first.wait_for(timeout=30_000)
+    # the drawing's last script run has ended: on a busy machine a rerun arriving while the
+    # keys are pressed redrew the box and the keys went nowhere
+    tab.wait_for_function(SETTLED, timeout=60_000)
     # the keyboard alone: to the digit box, open it, pick 3
     chooser = tab.get_by_role("combobox", name="Or show it a test digit of")
     chooser.focus()
     tab.keyboard.press("Enter")
     tab.keyboard.type("3")
+    tab.get_by_role("option", name="3", exact=True).wait_for(timeout=10_000)  # offered
     tab.keyboard.press("Enter")
     tab.get_by_text(re.compile(r"Reading: test image #\d+ \(a 3\)")).wait_for(timeout=30_000)
     assert serious_problems(tab) == []
