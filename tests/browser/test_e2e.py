@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from benchmarks.draw_speed import SHAPES, draw
 from benchmarks.serving import show_part
 from tests.browser.conftest import SERVER_PIDS, save_screenshot
+from tests.browser.test_draw_class import clear
 
 pytestmark = pytest.mark.browser
 
@@ -76,18 +77,13 @@ def test_digits_drawn_with_the_mouse_are_read_right(page, app_url):
     """Every shape in one tab, cleared between them (a page load costs the machine 3-4 core-s,
     issue 26): each must be read as its digit."""
     page.goto(f"{app_url}/draw")
-    surface = page.locator("canvas.upper-canvas").first
-    surface.wait_for(timeout=60_000)
+    page.locator("canvas.upper-canvas").first.wait_for(timeout=60_000)
     time.sleep(0.5)
     read = {}
     for number, shape in enumerate(SHAPES):
         if number:
-            page.get_by_role("button", name="Clear").click()
-            wait_until(lambda: prediction(page) == "–", timeout=30)
-            surface = page.locator("canvas.upper-canvas").first
-            surface.wait_for()
-            time.sleep(0.3)
-        draw(page, surface.bounding_box(), SHAPES[shape])
+            clear(page)
+        draw(page, page.locator("canvas.upper-canvas").first.bounding_box(), SHAPES[shape])
         wait_until(lambda: prediction(page)[:1].isdigit(), timeout=30)
         read[shape] = prediction(page)
         if shape.startswith("7, small"):

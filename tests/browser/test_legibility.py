@@ -22,6 +22,7 @@ import pytest
 
 from benchmarks.draw_speed import SHAPES, draw
 from tests.browser.conftest import ARTIFACTS, SCREENSHOTS
+from tests.browser.test_inspect_class import SETTLED  # no script run, nothing stale
 
 pytestmark = pytest.mark.browser
 
@@ -42,9 +43,6 @@ ON_SCREEN = """(element) => {
     const box = element.getBoundingClientRect();
     return box.top >= 0 && box.top + Math.min(box.height, 200) <= window.innerHeight;
 }"""
-# no script run going on, nothing shown greyed out as stale
-SETTLED = """() => !document.querySelector('[data-testid="stStatusWidget"]')
-    && !document.querySelector('[data-stale="true"]')"""
 # a row of choices no wider than it shows, and no choice whose words are cut
 NOT_CUT = """(row) => [row, ...row.querySelectorAll('button')]
     .filter((e) => e.scrollWidth > e.clientWidth + 1)
