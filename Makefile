@@ -10,10 +10,10 @@ STAMP := $(VENV)/.installed-stamp
 	clean-venv
 
 # The whole suite (what CI runs), its time printed at the end. TEST_WORKERS pytest workers (default:
-# half the cores, at most 4; 1 = no workers): a test file runs whole on one worker, the Ray tests
-# all on one (tests/conftest.py). TEST_WORKERS=2 on 2 cores took 1,092-1,142 s against 1,395 s
-# for one, but its load shows a Draw page bug (issue 26's note), so one worker is the default here.
-TEST_WORKERS ?= $(shell n=$$(nproc); echo $$(( n / 2 > 4 ? 4 : n / 2 > 1 ? n / 2 : 1 )))
+# one a core, at most 4; 1 = no workers): a test file runs whole on one worker, the Ray tests all
+# on one (tests/conftest.py). On 2 cores two workers took 1,092-1,142 s against 1,395 s for one
+# (benchmarks/README.md, "The test suite's time").
+TEST_WORKERS ?= $(shell n=$$(nproc); echo $$(( n > 4 ? 4 : n > 1 ? n : 1 )))
 PARALLEL = $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
 FAST_WORKERS ?= $(shell nproc)
 START := $(shell date +%s)

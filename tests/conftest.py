@@ -18,6 +18,9 @@ from tests.paths import FIXTURES
 FIXTURE_DIR = FIXTURES / "mnist-small"
 IN_CI = os.environ.get("CI") == "true"
 POSTGRES_ENV = "LENET_TEST_POSTGRES_URL"  # e.g. postgresql://lenet:lenet@localhost/lenet_test
+# A call to Ray with no head fails, as in the app (demo/training/cluster/connection.py), before any
+# test imports Ray: Ray's default starts a cluster of its own in the test process
+os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")
 
 
 RAY_FILES = ("test_ray_cluster.py", "test_ray_jobs.py", "test_ray_queue.py", "test_cluster.py")

@@ -142,7 +142,9 @@ def test_draw_and_class_pass_axe_and_a_test_digit_is_chosen_by_keyboard(sized, a
     time.sleep(0.5)
     if size == "desktop":
         draw(tab, surface.bounding_box(), SHAPES["7"])
-        tab.get_by_text("Read by").first.wait_for(timeout=30_000)
+        # read ("Read by" is there before any drawing): on a busy machine the stroke's report
+        # reached the server only with the keys below, in one rerun
+        tab.get_by_text("Reading with these probes").first.wait_for(timeout=30_000)
     # the drawing's last script run has ended: on a busy machine a rerun arriving while the
     # keys are pressed redrew the box and the keys went nowhere
     tab.wait_for_function(SETTLED, timeout=60_000)
@@ -154,6 +156,7 @@ def test_draw_and_class_pass_axe_and_a_test_digit_is_chosen_by_keyboard(sized, a
     tab.get_by_role("option", name="3", exact=True).wait_for(timeout=10_000)  # offered
     tab.keyboard.press("Enter")
     tab.get_by_text(re.compile(r"Reading: test image #\d+ \(a 3\)")).wait_for(timeout=30_000)
+    tab.wait_for_function(SETTLED, timeout=60_000)  # a run's stale parts are faded: low contrast
     assert serious_problems(tab) == []
     shot(tab, f"draw-{size}")
     tab.goto(f"{app_url}/class?{VIEW[size]}")

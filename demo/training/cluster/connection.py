@@ -39,6 +39,10 @@ _generation = 0  # bumped by each new connection
 _client: str | None = None  # the address this process is a Ray client of (None: not a client)
 _stale = False  # that client's cluster has been found gone: connect again before the next call
 _failed: tuple[str, float, str] | None = None  # (address, when, why) of the last failed connect
+# A call to Ray without a connection fails: by default Ray would start a cluster of its own inside
+# the app server (a run's thread calling Ray after its connection was dropped). Read by Ray when it
+# is imported, which is only after this module.
+os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")
 
 
 class ClusterError(LenetError):

@@ -25,7 +25,7 @@ import uuid
 
 from demo.training.cluster.actor import RunActor, code_version
 from demo.training.cluster.connection import ClusterError, cluster_gone, connect, ray_address
-from demo.training.cluster.line import board, forget_board
+from demo.training.cluster.line import STALE_S, board, forget_board
 from demo.training.cluster.slots import ENV_CPUS, RaySlots
 from demo.training.jobs import TrainingJob
 from demo.ui.text import shorten
@@ -67,6 +67,7 @@ class RayTrainingJob(TrainingJob):
         self._actor = None  # the run's actor, once asked for
         self._in_line = False  # has a place in the class's line
         self._since = time.time()  # when it asked: its place in the line
+        self._heard = (0, 0, float("-inf"))  # (place, how many wait, when) the line last said
 
     def _send(self, message) -> None:
         """Pause/resume/stop to the actor, from a thread of its own: called under the job's
@@ -143,9 +144,14 @@ class RayTrainingJob(TrainingJob):
                 place, waiting = ray.get(
                     line.join.remote(self.token, label, self._since), timeout=10
                 )
+            self._heard = (place, waiting, time.monotonic())
         except Exception:  # noqa: BLE001 - the line's actor died or moved: go on without it
             forget_board()
-            place, waiting = 0, 0
+            # a busy cluster's slow answer keeps the place last heard (place 0 would start the
+            # run when a CPU frees, ahead of those before it); a line long gone is not waited for
+            place, waiting, heard = self._heard
+            if time.monotonic() - heard > STALE_S:
+                place, waiting = 0, 0
         self._in_line = self._in_line or place > 0
         self.slots.placed(self, place, waiting)
         return place

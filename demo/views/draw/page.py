@@ -9,6 +9,8 @@ digit in session state for the Inspect page.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import streamlit as st
 
@@ -37,6 +39,11 @@ THRESHOLD_HELP = (
 )
 
 
+def canvas_key() -> str:
+    """The current canvas's key: a new one (`new_canvas`) mounts an empty canvas."""
+    return f"canvas_{st.session_state.get('canvas_round', 0)}"
+
+
 def new_canvas() -> None:
     """Remount the canvas empty (a new key) and forget its strokes."""
     st.session_state["canvas_round"] = st.session_state.get("canvas_round", 0) + 1
@@ -58,9 +65,12 @@ def undo_stroke() -> None:
     )
 
 
-def drawing_is_input() -> None:
-    """A new stroke makes the drawing the input again."""
-    st.session_state["draw_source"] = "canvas"
+def drawing_is_input(key: str | None = None) -> None:
+    """A new stroke makes the drawing the input again; not one that the canvas `key` reports
+    after it was replaced. On a busy machine a stroke's report can arrive with a later choice of a
+    test digit, in one rerun: the choice, the later of the two, stays the input."""
+    if key is None or key == canvas_key():
+        st.session_state["draw_source"] = "canvas"
 
 
 def pick_test_digit(wrong: bool) -> None:
@@ -113,12 +123,13 @@ def drawing_input(stroke: int) -> canvas.Drawing:
     background = None
     if st.session_state.get("draw_source") == "test":
         background = mnist().test_digits[st.session_state["test_index"]].tobytes()
+    key = canvas_key()
     drawing = canvas.draw_canvas(
         stroke,
-        key=f"canvas_{st.session_state.get('canvas_round', 0)}",
+        key=key,
         background=canvas.background_png(background),
         initial=st.session_state.get("canvas_initial"),
-        on_stroke=drawing_is_input,
+        on_stroke=functools.partial(drawing_is_input, key),
     )
     st.session_state["canvas_strokes"] = drawing.strokes
     if drawing.strokes and st.session_state.get("draw_source") == "test":
