@@ -132,9 +132,14 @@ def test_an_earlier_run_stays_savable_after_a_new_one(page, app_url, tmp_path):
     expect(rows.first).to_contain_text(f"#{numbers[1]}")  # newest first
     first = rows.filter(has=page.get_by_text(f"#{numbers[0]}", exact=True))
     first.get_by_role("button", name="Save or download").click()
-    with page.expect_download() as download:
-        popover = page.get_by_test_id("stPopoverBody")
-        popover.get_by_role("button", name="Download the model (.pt)").click()
+    download_button = page.get_by_test_id("stPopoverBody").get_by_role(
+        "button", name="Download the model (.pt)"
+    )
+    expect(download_button).to_be_enabled(timeout=30_000)
+    # the checkpoint is made when asked (Streamlit's deferred download): on a busy machine the
+    # file had not come after 30 s once
+    with page.expect_download(timeout=90_000) as download:
+        download_button.click()
     assert download.value.suggested_filename == f"lenet5_adamw_run{numbers[0]}.pt"
     saved = tmp_path / "run1.pt"
     download.value.save_as(saved)

@@ -30,7 +30,7 @@ ENV_ADDRESS = "LENET_RAY_ADDRESS"  # ray://HOST:10001, or auto (a `ray start --h
 ENV_CLIENT_PORT = "LENET_RAY_CLIENT_PORT"  # the client server's port for `auto` (10001)
 NAMESPACE = "lenet"
 REACH_S = 3.0  # the TCP check before connecting
-TRIES = 3  # connecting to the cluster
+TRIES = 5  # connecting to the cluster, 0.5, 1, 2 and 4 s apart
 GRACE_S = 5  # how long Ray's client tries to reconnect to a cluster that stopped answering
 FAILED_S = 30.0  # a failed connect is the answer for this long
 _lock = threading.Lock()
@@ -145,15 +145,16 @@ def connect():
                 break
             except Exception as error:  # noqa: BLE001 - anything at all: one line for the page
                 # measured: now and then the client server's process for a new client dies as
-                # it starts ("Initialization failure from server"); the next try works. A
-                # timeout (something that is not Ray answers there) is not tried again.
+                # it starts ("Initialization failure from server"); a later try works (on a
+                # busy machine three tries 0.5 s apart all failed once). A timeout (something
+                # that is not Ray answers there) is not tried again.
                 logger.warning("connecting to the Ray cluster at %s: %s", address, error)
                 with contextlib.suppress(Exception):
                     ray.shutdown()
                 if attempt == TRIES or "timeout" in str(error).lower():
                     why = str(error) or type(error).__name__
                     raise _remember(unavailable(address, why), address) from error
-                time.sleep(0.5)
+                time.sleep(0.5 * 2 ** (attempt - 1))
         global _generation
         _client, _stale, _failed, _generation = address, False, None, _generation + 1
         logger.info(

@@ -63,8 +63,10 @@ def test_grad_cam_is_never_negative(found):
 
 
 def test_occlusion_of_a_blank_area_is_zero(found):
-    # MNIST digits leave their corners blank: blanking a blank window changes nothing
-    assert found.occlusion[:4, :4].abs().max() == 0
+    # MNIST digits leave their corners blank: blanking a blank window changes nothing, but for
+    # float rounding (the windows' batch and the lone digit may be summed in another order, by
+    # torch's threads): 1.9e-6 measured, against 2.1 at the digit's strongest window
+    assert found.occlusion[:4, :4].abs().max() <= 1e-5
     assert found.occlusion.abs().max() > 0
 
 
