@@ -123,6 +123,26 @@ def test_no_app_page_imports_ray_without_the_variable():
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
 
 
+def test_a_ray_call_without_a_connection_fails_and_starts_no_cluster():
+    """Ray's default starts a cluster of its own in a process that calls it unconnected (a run's
+    thread after the connection was dropped; measured: a 2-CPU head inside pytest). In the app
+    the call fails."""
+    code = (
+        "import os\n"
+        "os.environ.pop('RAY_ENABLE_AUTO_CONNECT', None)\n"
+        "import demo.training.cluster.connection, ray\n"
+        "try:\n"
+        "    ray.put(1)\n"
+        "except Exception as error:\n"
+        "    print(type(error).__name__)\n"
+        "print('started' if ray.is_initialized() else 'none')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.stdout.split() == ["RaySystemError", "none"], done.stdout + done.stderr[-2000:]
+
+
 def test_auto_without_a_cluster_here_is_one_line(monkeypatch):
     monkeypatch.setenv("LENET_RAY_ADDRESS", "auto")
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
