@@ -11,9 +11,9 @@ STAMP := $(VENV)/.installed-stamp
 
 # The whole suite (what CI runs), its time printed at the end. TEST_WORKERS pytest workers (default:
 # one a core, at most 4; 1 = no workers): a test file runs whole on one worker, the Ray tests all
-# on one (tests/conftest.py). On 2 cores, `.ci/run` with two workers took 0.78-0.83 of the time
+# on one (tests/conftest.py). On 2 cores, `.ci/run` with two workers took 0.78-0.87 of the time
 # of one process on the tree before issue 26 (benchmarks/README.md, "The test suite's time").
-TEST_WORKERS ?= $(shell n=$$(nproc); echo $$(( n > 4 ? 4 : n > 1 ? n : 1 )))
+TEST_WORKERS ?= $(shell n=$$(nproc); echo $$(( n > 4 ? 4 : n )))
 PARALLEL = $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
 FAST_WORKERS ?= $(shell nproc)
 START := $(shell date +%s)
