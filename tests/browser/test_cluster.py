@@ -29,7 +29,7 @@ LONG = "?preset=quick&epochs=30&train_size=20000"  # long enough to watch, stopp
 def deployment(app_url):  # app_url: skipped or failed as every browser test when no browser
     with contextlib.ExitStack() as stack:
         database = stack.enter_context(postgres_schema(postgres_url()))
-        head = start_head(cpus=1, client_port=free_port())
+        head = start_head(cpus=1, client_port=free_port(), niceness=0)  # see start_head
         stack.callback(stop_head, head)
         env = server_env(head, database)
         one, _ = stack.enter_context(running_app(env))

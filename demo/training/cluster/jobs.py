@@ -33,6 +33,10 @@ from demo.ui.text import shorten
 POLL_WAIT_S = 0.25  # the longest a poll waits for a run to say something
 ANSWER_S = 30.0  # a call not answered in this long: the cluster is taken to be gone
 VISIT_S = 1.0  # a waiting run renews its place in line this often
+# a line made anew (its actor died) fills again as the waiting runs visit, not in their order:
+# for this long a run keeps the place it had before (a run ahead that has not come back yet would
+# leave it first in line for a moment, and first in line asks Ray for its CPU)
+REJOIN_S = 5.0
 SERVER = uuid.uuid4().hex[:12]  # this app server, in the queue's tokens
 
 
@@ -68,6 +72,7 @@ class RayTrainingJob(TrainingJob):
         self._in_line = False  # has a place in the class's line
         self._since = time.time()  # when it asked: its place in the line
         self._heard = (0, 0, float("-inf"))  # (place, how many wait, when) the line last said
+        self._rejoined = float("-inf")  # when it took its place again in a line made anew
 
     def _send(self, message) -> None:
         """Pause/resume/stop to the actor, from a thread of its own: called under the job's
@@ -144,6 +149,10 @@ class RayTrainingJob(TrainingJob):
                 place, waiting = ray.get(
                     line.join.remote(self.token, label, self._since), timeout=10
                 )
+                if self._in_line:  # the line was lost and is made anew
+                    self._rejoined = time.monotonic()
+            if time.monotonic() - self._rejoined < REJOIN_S:
+                place = max(place, self._heard[0])
             self._heard = (place, waiting, time.monotonic())
         except Exception:  # noqa: BLE001 - the line's actor died or moved: go on without it
             forget_board()

@@ -35,7 +35,9 @@ STEP = "timeline_step"  # the step shown, kept across reruns and run growth
 FOLLOW = "timeline_follow"  # at the latest snapshot (until the student moves the slider)
 PLAYING, TICK, MOVED = "timeline_playing", "timeline_tick", "timeline_moved"
 SHOWN_STEPS = "timeline_shown_steps"  # (step, time) the slider was put at lately
-ECHO_S = 1.0  # a "move" back to where the page put the slider this recently is an echo
+# a "move" back to where the page put the slider this recently is an echo (1 s was too short on
+# a busy server: a late echo stopped the timeline following its run)
+ECHO_S = 3.0
 SHOWN = "timeline_shown"  # the run key shown last: another run starts at its end
 
 

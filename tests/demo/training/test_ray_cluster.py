@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+import demo.training.cluster.jobs as jobs
 import demo.training.cluster.line as queue
 from demo.training.cluster.connection import ClusterError, address_problem, connect
 from demo.training.cluster.jobs import RaySlots, RayTrainingJob, died_reason
@@ -36,6 +37,39 @@ def test_the_line_keeps_the_order_runs_asked_in_and_drops_runs_nobody_renews(mon
     assert line.seen("a:3") == (2, 2)
     now[0] += 2  # b:2's server stopped visiting: it leaves the line, a:3 moves up
     assert line.seen("a:3") == (1, 1) and line.labels() == [""]
+
+
+class _Handle:
+    """A `QueueBoard` as the app reaches it (`line.seen.remote(...)`), without Ray."""
+
+    def __init__(self, line: QueueBoard) -> None:
+        for name in ("seen", "join", "leave"):
+            setattr(self, name, type("Method", (), {"remote": staticmethod(getattr(line, name))}))
+
+
+class _Ray:
+    @staticmethod
+    def get(answer, timeout=None):
+        return answer
+
+
+def test_a_line_made_anew_keeps_each_run_behind_those_that_asked_before_it(monkeypatch):
+    # first in line asks Ray for its CPU: a run that came back to a new line before the runs ahead
+    # of it must not be first for that moment (a CI run saw the third run start before the second)
+    old, new = QueueBoard(), QueueBoard()
+    ahead, behind = (
+        RayTrainingJob(LONG, FIXTURE, RaySlots(1)),
+        RayTrainingJob(LONG, FIXTURE, RaySlots(1)),
+    )
+    behind._since = ahead._since + 1
+    monkeypatch.setattr(jobs, "board", lambda: _Handle(old))
+    assert (ahead._visit(_Ray, join=True), behind._visit(_Ray, join=True)) == (1, 2)
+    monkeypatch.setattr(jobs, "board", lambda: _Handle(new))  # the line's actor died
+    assert behind._visit(_Ray) == 2  # alone in the new line, but the run ahead is coming back
+    assert ahead._visit(_Ray) == 1 and behind._visit(_Ray) == 2
+    new.leave(ahead.token)  # the run ahead starts; once the new line has filled, places are its
+    behind._rejoined -= jobs.REJOIN_S
+    assert behind._visit(_Ray) == 1
 
 
 @pytest.mark.parametrize(
