@@ -3,7 +3,8 @@
 No Streamlit and no `demo` here; importing any module runs nothing. The rooms, lowest first (a room
 imports only from rooms below it):
 
-- `errors`, `model`, `terminal`: the exceptions, LeNet-5 itself, text made safe for a terminal.
+- `errors`, `config`, `model`, `terminal`: the exceptions, the settings of a model and a run
+  (plain data, no torch), LeNet-5 itself, text made safe for a terminal.
 - `data/`: MNIST fetched, verified and split; any picture made MNIST-like.
 - `files/`: checkpoints, written atomically and read without running code.
 - `explain/`: looks inside a trained model: activations, cells, attributions, dreams, probes.

@@ -4,33 +4,16 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from lenet.errors import ConfigError
+from lenet.config import ACTIVATIONS as ACTIVATION_NAMES
+from lenet.config import POOLINGS as POOLING_NAMES
+from lenet.config import ModelConfig  # noqa: F401 - its home was here: callers import it from here
 
-ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
-POOLINGS = {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    activation: str = "tanh"  # tanh | relu
-    pooling: str = "max"  # max | avg
-    in_channels: int = 1  # 3 for colour data
-    num_classes: int = 10
-
-    def __post_init__(self) -> None:
-        if self.activation not in ACTIVATIONS:
-            raise ConfigError(
-                f"activation must be one of {', '.join(ACTIVATIONS)}, not {self.activation!r}"
-            )
-        if self.pooling not in POOLINGS:
-            raise ConfigError(f"pooling must be one of {', '.join(POOLINGS)}, not {self.pooling!r}")
-        if self.in_channels < 1 or self.num_classes < 2:
-            raise ConfigError("in_channels must be at least 1 and num_classes at least 2")
+ACTIVATIONS = dict(zip(ACTIVATION_NAMES, (nn.Tanh, nn.ReLU), strict=True))
+POOLINGS = dict(zip(POOLING_NAMES, (nn.MaxPool2d, nn.AvgPool2d), strict=True))
 
 
 class LeNet5(nn.Module):

@@ -15,7 +15,8 @@ OURS = ("lenet", "demo")
 TOP = {  # modules directly in lenet/ and demo/, each its own room, and what it may import
     "lenet.errors": set(),
     "lenet.terminal": set(),
-    "lenet.model": {"lenet.errors"},
+    "lenet.config": {"lenet.errors"},
+    "lenet.model": {"lenet.errors", "lenet.config"},
     "lenet.reading": {"lenet.data", "lenet.model"},
     # `python -m lenet.X`: thin entries, nothing imports them
     "lenet.train": {"lenet.cli"},

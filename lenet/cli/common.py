@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import getpass
 import os
 import sys
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from lenet.terminal import EscapingWriter, escaped
 
 EXIT_USAGE = 2
 EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a command killed by SIGPIPE (`yes | head -1`)
+FALLBACK_NAME = "cli"  # the nickname of a run when the login name cannot be one
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -48,6 +50,27 @@ def non_negative_float(text: str) -> float:
     if not 0 <= value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
     return value
+
+
+def nickname(text: str) -> str:
+    """--name: a nickname as the run store keeps it (the store's modules are imported here, when
+    a name is given: `--help` and a refused flag answer without them)."""
+    from lenet.store.rows import StoreError, check_name
+
+    try:
+        return check_name(text)
+    except StoreError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def default_name() -> str:
+    """The login name as a nickname, else "cli"."""
+    from lenet.store.rows import StoreError, check_name
+
+    try:
+        return check_name(getpass.getuser())
+    except (OSError, KeyError, StoreError):  # no login name (a container), or not a nickname
+        return FALLBACK_NAME
 
 
 for _type, _name in (

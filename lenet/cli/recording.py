@@ -7,35 +7,16 @@ checkpoint, unrecorded.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import getpass
 import sys
 import threading
 
+from lenet.config import TrainConfig
 from lenet.model import LeNet5
 from lenet.store.recorder import RunRecorder, StoreWriter
-from lenet.store.runs import HEARTBEAT_S, StoreError, check_name, open_store, process_owner
-from lenet.training.trainer import TrainConfig
+from lenet.store.runs import HEARTBEAT_S, StoreError, open_store, process_owner
 
-FALLBACK_NAME = "cli"  # the nickname of a run when the login name cannot be one
 FLUSH_S = 30.0  # how long the end of a run waits for a store that cannot take its writes
-
-
-def nickname(text: str) -> str:
-    """--name: a nickname as the run store keeps it."""
-    try:
-        return check_name(text)
-    except StoreError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def default_name() -> str:
-    """The login name as a nickname, else "cli"."""
-    try:
-        return check_name(getpass.getuser())
-    except (OSError, KeyError, StoreError):  # no login name (a container), or not a nickname
-        return FALLBACK_NAME
 
 
 class Recording:

@@ -16,8 +16,7 @@ import argparse
 import json
 from pathlib import Path
 
-from lenet.cli.common import OneLineParser, positive_int, run_cli
-from lenet.cli.recording import nickname
+from lenet.cli.common import OneLineParser, nickname, positive_int, run_cli
 from lenet.errors import LenetError
 from lenet.files.checkpoint import checkpoint_bytes, load_checkpoint_bytes, write_file
 from lenet.store.runs import RunRow, RunStore, open_store

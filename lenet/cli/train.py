@@ -13,32 +13,23 @@ from pathlib import Path
 from tqdm import tqdm
 
 from lenet.cli.common import (
+    FALLBACK_NAME,
     OneLineParser,
+    default_name,
     fraction,
+    nickname,
     non_negative_float,
     positive_float,
     positive_int,
     run_cli,
 )
-from lenet.cli.recording import FALLBACK_NAME, Recording, default_name, nickname
-from lenet.data.mnist import load_mnist
-from lenet.files.checkpoint import CHECKPOINT_DIR, save_checkpoint, write_file
-from lenet.model import ACTIVATIONS, POOLINGS
-from lenet.store.recorder import metrics_of
-from lenet.timeline.file import timeline_payload
+from lenet.config import ACTIVATIONS, DEVICES, OPTIMIZERS, POOLINGS, SCHEDULERS, TrainConfig
+from lenet.training.events import BatchEnd, Evaluation, Finished, Started, event_to_dict
 from lenet.training.presets import PRESETS
-from lenet.training.schedule import OPTIMIZERS, SCHEDULERS
 from lenet.training.threads import ThreadGovernor, most_fixed_threads
-from lenet.training.trainer import (
-    DEVICES,
-    BatchEnd,
-    Evaluation,
-    Finished,
-    Started,
-    TrainConfig,
-    Trainer,
-    event_to_dict,
-)
+
+# Everything above is plain Python: the flags are read, and a bad one refused, before PyTorch
+# (about 2 s) is imported by `train`.
 
 MODEL_FLAGS = ("activation", "pooling")
 
@@ -151,6 +142,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def train(args) -> int:
+    # imported here, not above: `--help` and a refused flag answer without PyTorch
+    from lenet.cli.recording import Recording
+    from lenet.data.mnist import load_mnist
+    from lenet.training.trainer import Trainer
+
     config = config_from_args(args)
     governor = ThreadGovernor(limit=args.threads, fixed=args.threads is not None)
     data = load_mnist(args.data_dir, log=lambda message: print(message, file=sys.stderr))
@@ -182,9 +178,13 @@ def train(args) -> int:
         recording.close()
 
 
-def save_outputs(args, config, governor, report, finished, trainer: Trainer) -> int:
+def save_outputs(args, config, governor, report, finished, trainer) -> int:
     """The summary, the checkpoint (with the run's timeline) and the history file of a finished
     run; its exit status."""
+    from lenet.files.checkpoint import CHECKPOINT_DIR, save_checkpoint
+    from lenet.store.recorder import metrics_of
+    from lenet.timeline.file import timeline_payload
+
     if finished.outcome == "diverged":
         print(finished.message, file=sys.stderr)
         return 1
@@ -214,4 +214,6 @@ def save_outputs(args, config, governor, report, finished, trainer: Trainer) -> 
 
 def write_json(path: Path, payload: dict) -> None:
     """Write JSON whole or not at all (`lenet.files.checkpoint.write_file`)."""
+    from lenet.files.checkpoint import write_file
+
     write_file(path, json.dumps(payload).encode(), overwrite=True, verb="write")

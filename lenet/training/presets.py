@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lenet.model import ModelConfig
-from lenet.training.trainer import TrainConfig
+from lenet.config import ModelConfig, TrainConfig
 
 
 @dataclass(frozen=True)

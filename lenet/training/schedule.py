@@ -15,8 +15,7 @@ from torch import nn
 if TYPE_CHECKING:
     from lenet.training.trainer import TrainConfig
 
-OPTIMIZERS = ("sgd", "adam", "adamw")
-SCHEDULERS = ("none", "step", "cosine", "onecycle", "plateau")
+from lenet.config import OPTIMIZERS, SCHEDULERS  # noqa: F401 - callers import them from here
 
 
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:

@@ -12,14 +12,14 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
 
 import torch
 import torch.nn.functional as F
 
+from lenet.config import DEVICES, TrainConfig  # noqa: F401 - callers import them from here
 from lenet.data.mnist import MNIST
 from lenet.errors import ConfigError
-from lenet.model import LeNet5, ModelConfig
+from lenet.model import LeNet5
 from lenet.timeline.snapshots import SnapshotLog, eval_steps, snapshot_steps
 from lenet.training.advice import advise
 from lenet.training.events import (  # re-exported: callers import the events from here too
@@ -31,56 +31,10 @@ from lenet.training.events import (  # re-exported: callers import the events fr
     event_to_dict,  # noqa: F401
 )
 from lenet.training.metrics import evaluate_split, per_class_accuracy, predict_logits
-from lenet.training.schedule import OPTIMIZERS, SCHEDULERS, make_optimizer, make_scheduler
+from lenet.training.schedule import make_optimizer, make_scheduler
 
-DEVICES = ("auto", "cpu", "cuda")
 DIVERGED_LOSS = 100.0  # cross-entropy this high means logits blown up, not a hard batch
 _INIT_LOCK = threading.Lock()  # torch.manual_seed is process-wide: seed + init as one step
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    epochs: int = 15
-    batch_size: int = 256
-    optimizer: str = "sgd"  # sgd | adam | adamw
-    lr: float = 0.1
-    momentum: float = 0.9  # sgd only
-    nesterov: bool = False  # sgd only
-    weight_decay: float = 0.0
-    scheduler: str = "none"  # none | step | cosine | onecycle | plateau
-    seed: int = 0
-    device: str = "auto"  # auto | cpu | cuda
-    train_size: int | None = None  # first N training images; None = all 54,000
-    evals_per_epoch: int = 1
-    model: ModelConfig = field(default_factory=ModelConfig)
-
-    def __post_init__(self) -> None:
-        checks = [
-            (self.epochs >= 1, "epochs must be at least 1"),
-            (self.batch_size >= 1, "batch size must be at least 1"),
-            (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
-            (self.scheduler in SCHEDULERS, f"scheduler must be one of {', '.join(SCHEDULERS)}"),
-            (self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}"),
-            (math.isfinite(self.lr) and self.lr > 0, "learning rate must be a positive number"),
-            (0 <= self.momentum < 1, "momentum must be in [0, 1)"),
-            (self.weight_decay >= 0, "weight decay must be 0 or more"),
-            (self.train_size is None or self.train_size >= 1, "train size must be at least 1"),
-            (self.evals_per_epoch >= 1, "evaluations per epoch must be at least 1"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise ConfigError(message)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict) -> TrainConfig:
-        """Inverse of `to_dict`; unknown keys are ignored (checkpoints from newer versions)."""
-        known = {f.name for f in fields(cls)}
-        kwargs = {k: v for k, v in values.items() if k in known and k != "model"}
-        model = ModelConfig(**values.get("model", {}))
-        return cls(**kwargs, model=model)
 
 
 def resolve_device(name: str) -> torch.device:

@@ -104,6 +104,26 @@ def test_train_bad_flags_one_line_exit_2(flags, fragment):
     assert fragment in line
 
 
+def test_help_and_a_refused_flag_answer_before_torch_is_imported():
+    # PyTorch takes ~2 s to import: the flags are read first, in plain Python (lenet.config)
+    code = """import sys
+from lenet.cli.train import main
+for argv in (["--help"], ["--epochs", "0"], ["--name", "ada", "--optimizer", "rmsprop"]):
+    try:
+        main(argv)
+    except SystemExit as done:
+        print("exit", done.code, file=sys.stderr)
+print(sorted(m for m in ("torch", "sqlalchemy", "numpy") if m in sys.modules), file=sys.stderr)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    lines = done.stderr.strip().splitlines()
+    assert "usage: python -m lenet.train" in done.stdout and "--preset" in done.stdout
+    assert [line for line in lines if line.startswith("exit")] == ["exit 0", "exit 2", "exit 2"]
+    assert lines[-1] == "['sqlalchemy']"  # --name checked the nickname as the store keeps it
+
+
 def test_train_batch_larger_than_subset(full_mnist):
     line = assert_one_line_error(run("lenet.train", "--train-size", "100", "--batch-size", "256"))
     assert "batch size 256 is larger than the training set (100 images)" in line

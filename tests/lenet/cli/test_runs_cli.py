@@ -64,7 +64,8 @@ def trained(tmp_path_factory) -> tuple[str, Path, Path]:
 def in_process(monkeypatch, small_mnist, tmp_path):
     """`lenet.train`'s main() in this process on the small fixture, with a store of its own;
     torch's thread count as it was afterwards."""
-    monkeypatch.setattr(train_cli, "load_mnist", lambda *args, **kwargs: small_mnist)
+    # `train` imports it when called (after the flags are read): patched where it lives
+    monkeypatch.setattr("lenet.data.mnist.load_mnist", lambda *args, **kwargs: small_mnist)
     monkeypatch.setenv("LENET_DATABASE_URL", f"sqlite:///{tmp_path / 'lenet.db'}")
     threads = torch.get_num_threads()
     yield lambda *args: train_cli.main([*TINY, "--out", str(tmp_path / "run.pt"), *args])
