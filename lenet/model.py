@@ -10,8 +10,9 @@ from torch import nn
 
 from lenet.config import ACTIVATIONS as ACTIVATION_NAMES
 from lenet.config import POOLINGS as POOLING_NAMES
-from lenet.config import ModelConfig  # noqa: F401 - its home was here: callers import it from here
+from lenet.config import ModelConfig
 
+# the layers each name of `lenet.config` stands for
 ACTIVATIONS = dict(zip(ACTIVATION_NAMES, (nn.Tanh, nn.ReLU), strict=True))
 POOLINGS = dict(zip(POOLING_NAMES, (nn.MaxPool2d, nn.AvgPool2d), strict=True))
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks.store_speed import postgres_schema
+from lenet.config import ModelConfig, TrainConfig
 from lenet.data.mnist import MNIST, file_problems, load_mnist, load_raw_folder, raw_dir
-from lenet.model import ModelConfig
-from lenet.training.trainer import TrainConfig, Trainer
+from lenet.training.trainer import Trainer
 from tests.paths import FIXTURES
 
 FIXTURE_DIR = FIXTURES / "mnist-small"

@@ -3,6 +3,6 @@
 (`inside`, `timeline_images`) and HTML (`network_overview`, `class_table`). No Streamlit here, so
 each is tested as data.
 
-May import: demo.ui, demo.classroom, lenet.model, lenet.data, lenet.explain, lenet.timeline,
-lenet.training.
+May import: demo.ui, demo.classroom, lenet.config, lenet.model, lenet.data, lenet.explain,
+lenet.timeline, lenet.training.
 """

@@ -14,9 +14,10 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from demo.figures.inside import DIVERGING, grid_png, to_rgb
+from lenet.config import ModelConfig
 from lenet.data.preprocess import digit_to_input
 from lenet.explain.features import feature_maps
-from lenet.model import LeNet5, ModelConfig
+from lenet.model import LeNet5
 from lenet.timeline.snapshots import Timeline, state_dict_of
 
 

@@ -4,5 +4,6 @@
 "does this look like a digit" per model (`familiar`).
 
 May import: streamlit, demo.ui, demo.session, demo.training, demo.classroom, lenet.errors,
-lenet.model, lenet.data, lenet.files, lenet.explain, lenet.timeline, lenet.training, lenet.store.
+lenet.config, lenet.model, lenet.data, lenet.files, lenet.explain, lenet.timeline, lenet.training,
+lenet.store.
 """

@@ -17,9 +17,10 @@ import torch
 from demo.models.stored import RUN, stored_checkpoint
 from demo.models.timelines import stored_timeline
 from demo.ui.text import plain
+from lenet.config import ModelConfig
 from lenet.data.mnist import MNIST
 from lenet.errors import CheckpointError
-from lenet.model import LeNet5, ModelConfig
+from lenet.model import LeNet5
 from lenet.store.runs import StoreError
 from lenet.timeline.snapshots import Timeline
 from lenet.training.metrics import predict_logits

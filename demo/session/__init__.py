@@ -3,5 +3,6 @@
 the app opens it (`store_state`), the teacher key (`teacher_key`), a session's share of the
 expensive work (`costs`) and of uploads (`upload_guard`).
 
-May import: streamlit, demo.ui, lenet.errors, lenet.model, lenet.training, lenet.store.
+May import: streamlit, demo.ui, lenet.errors, lenet.config, lenet.model, lenet.training,
+lenet.store.
 """

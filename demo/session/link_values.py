@@ -12,7 +12,7 @@ import re
 import torch
 
 from demo.ui.text import code, shorten
-from lenet.training.trainer import DEVICES
+from lenet.config import DEVICES
 
 WHOLE = re.compile(r"-?[0-9]{1,9}")
 DECIMAL = re.compile(r"(?:[0-9]{1,12}(?:\.[0-9]{0,12})?|\.[0-9]{1,12})(?:[eE][+-]?[0-9]{1,3})?")

@@ -19,11 +19,10 @@ from demo.session.link_values import (
     same_float,
     whole_number,
 )
+from lenet.config import ModelConfig, TrainConfig
 from lenet.errors import ConfigError
-from lenet.model import ModelConfig
 from lenet.store.table import settings_in_words
 from lenet.training.presets import PRESETS
-from lenet.training.trainer import TrainConfig
 
 LEARNING_RATES = (
     1e-4,

@@ -4,6 +4,6 @@
 line (`slots`), fair shares (`fair_share`) and the server-wide resources (`state`). `cluster/` is
 the same interface on a Ray cluster. No module here draws a page.
 
-May import: streamlit, demo.ui, demo.session, lenet.errors, lenet.model, lenet.data,
+May import: streamlit, demo.ui, demo.session, lenet.errors, lenet.config, lenet.model, lenet.data,
 lenet.timeline, lenet.training, lenet.store.
 """

@@ -20,10 +20,11 @@ from demo.training.job_process import ProcessRun
 from demo.training.slots import JobSlots
 from demo.training.snapshot import ACTIVE, JobSnapshot
 from demo.training.worker import DataSource
+from lenet.config import TrainConfig
 from lenet.model import LeNet5
 from lenet.store.recorder import RunRecorder
 from lenet.timeline.snapshots import Snapshot, Timeline, flat_weights, sound
-from lenet.training.trainer import BatchEnd, Evaluation, Finished, Started, TrainConfig
+from lenet.training.trainer import BatchEnd, Evaluation, Finished, Started
 
 __all__ = ["ACTIVE", "DataSource", "JobSnapshot", "TrainingJob"]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lenet.training.trainer import BatchEnd, Evaluation, Finished, Started, TrainConfig
+from lenet.config import TrainConfig
+from lenet.training.trainer import BatchEnd, Evaluation, Finished, Started
 
 # "pausing": asked to pause, batches may still arrive; "paused": the run said no more will;
 # "stopping": asked to stop, the run ends after its batch and its test-set evaluation

@@ -28,12 +28,13 @@ import torch
 import torch.nn.functional as F
 
 from demo.training.worker_control import ENV_APP, Gate, obey
+from lenet.config import ModelConfig, TrainConfig
 from lenet.data.mnist import MNIST, VAL_SIZE, load_mnist, load_raw_folder, raw_dir
 from lenet.errors import LenetError
-from lenet.model import LeNet5, ModelConfig
+from lenet.model import LeNet5
 from lenet.training.schedule import make_optimizer
 from lenet.training.threads import ThreadGovernor
-from lenet.training.trainer import BatchEnd, Evaluation, TrainConfig, Trainer, build_model
+from lenet.training.trainer import BatchEnd, Evaluation, Trainer, build_model
 
 SEND_EVERY_S = 0.25  # how often a training process sends its batch events
 ENV_DATA = "LENET_WORKER_DATA"  # the DataSource the forkserver preloads (JSON)

@@ -3,5 +3,5 @@ attributions (`attributions`), what a filter wants to see (`dreams`), the fc2 em
 (`embedding`), "does this look like a digit" (`familiar`), filter surgery (`surgery`) and
 robustness probes (`probes`). Each works on a model it is given and never trains.
 
-May import: lenet.errors, lenet.model, lenet.data.
+May import: lenet.errors, lenet.config, lenet.model, lenet.data.
 """

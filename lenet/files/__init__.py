@@ -2,5 +2,5 @@
 that checks the archive's sizes first (`safe_load`) and an unpickler that knows only what a
 checkpoint holds (`safe_unpickle`), then checked as an MNIST LeNet-5 (`guard`).
 
-May import: lenet, lenet.errors, lenet.model, lenet.data.
+May import: lenet, lenet.errors, lenet.config, lenet.model, lenet.data.
 """

@@ -11,8 +11,8 @@ from dataclasses import fields
 
 import torch
 
+from lenet.config import ModelConfig
 from lenet.errors import CheckpointError, ConfigError
-from lenet.model import ModelConfig
 
 MNIST_SETTINGS = {"in_channels": 1, "num_classes": 10}
 FLOATS = (torch.float32, torch.float64, torch.float16, torch.bfloat16)

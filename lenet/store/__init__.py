@@ -3,5 +3,6 @@ connection and migrations (`engine`, `migrations/`), rows as Python (`rows`), ti
 (`timelines`), staying its size (`space`), nicknames that look alike (`lookalike`), runs as text
 and CSV (`table`), and the recorder that writes a run while it trains (`recorder`).
 
-May import: lenet.errors, lenet.model, lenet.terminal, lenet.files, lenet.timeline, lenet.training.
+May import: lenet.errors, lenet.config, lenet.model, lenet.terminal, lenet.files, lenet.timeline,
+lenet.training.
 """

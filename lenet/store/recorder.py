@@ -18,19 +18,13 @@ import threading
 import time
 from collections.abc import Callable
 
+from lenet.config import TrainConfig
 from lenet.files.checkpoint import checkpoint_bytes
 from lenet.model import LeNet5
 from lenet.store.runs import RunStore, StoreError, check_name
 from lenet.timeline.snapshots import Snapshot
 from lenet.training.batch_curve import BatchCurve, to_json
-from lenet.training.trainer import (
-    BatchEnd,
-    Evaluation,
-    Finished,
-    Started,
-    TrainConfig,
-    event_to_dict,
-)
+from lenet.training.trainer import BatchEnd, Evaluation, Finished, Started, event_to_dict
 
 logger = logging.getLogger(__name__)
 SNAPSHOTS_A_WRITE = 41  # a long run's timeline is written in two parts (~10 MB each)

@@ -14,9 +14,9 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import fields
 
+from lenet.config import TrainConfig
 from lenet.store.runs import RunRow
 from lenet.terminal import escaped
-from lenet.training.trainer import TrainConfig
 
 SETTING_KEYS = [f.name for f in fields(TrainConfig) if f.name != "model"] + [
     "activation",

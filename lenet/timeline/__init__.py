@@ -2,5 +2,5 @@
 kept in a checkpoint (`file`) and drawn as a GIF for slides (`gif`). `python -m lenet.timeline`
 shows and exports one.
 
-May import: lenet.errors, lenet.model, lenet.data, lenet.files, lenet.explain.
+May import: lenet.errors, lenet.config, lenet.model, lenet.data, lenet.files, lenet.explain.
 """

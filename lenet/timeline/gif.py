@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from lenet.config import ModelConfig
 from lenet.data.preprocess import digit_to_input
 from lenet.explain.features import feature_maps
-from lenet.model import ModelConfig
 from lenet.timeline.snapshots import Timeline
 
 WIDTH, HEIGHT = 1280, 720  # a 16:9 slide

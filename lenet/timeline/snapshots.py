@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from lenet.config import ModelConfig
 from lenet.files.guard import MAX_WEIGHT
-from lenet.model import LeNet5, ModelConfig
+from lenet.model import LeNet5
 
 MIN_SNAPSHOTS = 40
 MAX_TOTAL_STEPS = 10**9  # far beyond any run (Classic: 3,165); a file claiming more is damaged

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from lenet.data.mnist import VAL_SIZE
 
 if TYPE_CHECKING:
-    from lenet.training.trainer import TrainConfig
+    from lenet.config import TrainConfig
 
 ADAM_RATE = 0.005  # Quick demo's rate
 ADAM_LONG_RATE = 0.003  # Fast's rate, for runs of LONG_RUN steps and more

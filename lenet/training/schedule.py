@@ -13,9 +13,7 @@ import torch
 from torch import nn
 
 if TYPE_CHECKING:
-    from lenet.training.trainer import TrainConfig
-
-from lenet.config import OPTIMIZERS, SCHEDULERS  # noqa: F401 - callers import them from here
+    from lenet.config import TrainConfig
 
 
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:

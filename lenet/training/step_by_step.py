@@ -29,10 +29,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from lenet.config import TrainConfig
 from lenet.data.mnist import MNIST, NORM_MEAN, NORM_STD
 from lenet.errors import ConfigError
 from lenet.training.schedule import make_optimizer
-from lenet.training.trainer import TrainConfig, build_model
+from lenet.training.trainer import build_model
 
 
 def step_rate(config: TrainConfig, step: int) -> float:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from lenet.config import DEVICES, TrainConfig  # noqa: F401 - callers import them from here
+from lenet.config import TrainConfig
 from lenet.data.mnist import MNIST
 from lenet.errors import ConfigError
 from lenet.model import LeNet5

@@ -279,7 +279,7 @@ def test_stopping_early_says_what_happened_without_blaming_the_settings(app):
 def test_learned_nothing_advice_fits_the_settings():
     import dataclasses
 
-    from lenet.model import ModelConfig
+    from lenet.config import ModelConfig
     from lenet.training.advice import advise
     from lenet.training.presets import PRESETS
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
+from lenet.config import ModelConfig
 from lenet.errors import ConfigError
 from lenet.explain.features import feature_maps
-from lenet.model import LeNet5, ModelConfig, count_parameters
+from lenet.model import LeNet5, count_parameters
 
 
 def test_default_is_the_lecture_model_with_61706_parameters():

@@ -2,5 +2,6 @@
 the test digits (its four questions).
 
 May import: streamlit, demo.ui, demo.session, demo.training, demo.models, demo.figures,
-demo.views.draw, demo.views.train, lenet.model, lenet.data, lenet.explain, lenet.training.
+demo.views.draw, demo.views.train, lenet.config, lenet.model, lenet.data, lenet.explain,
+lenet.training.
 """

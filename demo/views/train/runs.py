@@ -23,11 +23,11 @@ from demo.session.store_state import run_store
 from demo.ui.screen import chart
 from demo.ui.text import plain
 from demo.views.train.results import savable, save_controls
+from lenet.config import ModelConfig, TrainConfig
 from lenet.errors import ConfigError
-from lenet.model import ModelConfig
 from lenet.store.runs import RunRow, StoreError
 from lenet.store.table import settings_in_words
-from lenet.training.trainer import Evaluation, TrainConfig
+from lenet.training.trainer import Evaluation
 
 EVALUATION_FIELDS = tuple(Evaluation.__dataclass_fields__)
 

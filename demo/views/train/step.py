@@ -21,10 +21,11 @@ from demo.session.settings import config_from_settings
 from demo.training.state import mnist
 from demo.ui.screen import scroll_into_view
 from demo.views.train.settings import current_settings
+from lenet.config import TrainConfig
 from lenet.errors import ConfigError
 from lenet.training.advice import advise
 from lenet.training.step_by_step import StepByStep, StepResult, as_pixels, step_rate
-from lenet.training.trainer import DIVERGED_LOSS, TrainConfig
+from lenet.training.trainer import DIVERGED_LOSS
 
 KEY = "step_by_step"  # the tab's StepByStep
 SHOWN = 16  # images of the minibatch shown

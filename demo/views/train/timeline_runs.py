@@ -14,7 +14,7 @@ from demo.models.timelines import run_timeline, stored_batches
 from demo.session.store_state import run_store
 from demo.training.jobs import TrainingJob
 from demo.training.snapshot import JobSnapshot
-from lenet.model import ModelConfig
+from lenet.config import ModelConfig
 from lenet.store.runs import StoreError
 from lenet.timeline.snapshots import Timeline
 from lenet.training.events import BatchEnd, Evaluation

@@ -27,7 +27,8 @@ from demo.training.state import mnist
 from demo.ui.screen import chart
 from demo.views.train.live import pinned_digit
 from demo.views.train.timeline_runs import Curves, TimelineRun
-from lenet.model import LeNet5, ModelConfig
+from lenet.config import ModelConfig
+from lenet.model import LeNet5
 from lenet.timeline.snapshots import Timeline
 from lenet.training.metrics import confusion_matrix, predict_logits
 

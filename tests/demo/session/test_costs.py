@@ -35,7 +35,7 @@ def test_a_tab_may_start_per_minute_then_waits_in_one_line(monkeypatch):
 
 def test_a_gif_is_made_once_per_run_and_digit_for_every_session(timeline, monkeypatch):  # noqa: F811
     import lenet.timeline.gif
-    from lenet.model import ModelConfig
+    from lenet.config import ModelConfig
 
     made, real = [], lenet.timeline.gif.timeline_gif
     monkeypatch.setattr(lenet.timeline.gif, "timeline_gif", lambda *a: made.append(a) or real(*a))

@@ -20,7 +20,8 @@ from demo.figures import train_charts
 from demo.figures.timeline_images import filters_png, step_views, weight_limits
 from demo.views.train import timeline_views as train_timeline_views
 from demo.views.train.timeline_runs import OLD_RUN_NOTE, has_timeline, run_key, stored_curves
-from lenet.model import LeNet5, ModelConfig
+from lenet.config import ModelConfig
+from lenet.model import LeNet5
 from lenet.store.runs import open_store
 from lenet.timeline.snapshots import Snapshot, Timeline, flat_weights
 from lenet.training.batch_curve import BatchPoint, to_json
@@ -209,7 +210,8 @@ def player_app(snapshots: int) -> None:
 
     from demo.views.train.timeline import player, run_every
     from demo.views.train.timeline_runs import TimelineRun
-    from lenet.model import LeNet5, ModelConfig
+    from lenet.config import ModelConfig
+    from lenet.model import LeNet5
     from lenet.timeline.snapshots import Snapshot, Timeline, flat_weights
 
     if "run" not in st.session_state:

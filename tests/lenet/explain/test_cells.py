@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 import torch
 
+from lenet.config import ModelConfig
 from lenet.explain.cells import conv2_cell, conv_cell, layer_input, receptive_field
 from lenet.explain.features import feature_maps
 from lenet.files.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
-from lenet.model import LeNet5, ModelConfig
+from lenet.model import LeNet5
 
 
 @pytest.fixture(scope="module")

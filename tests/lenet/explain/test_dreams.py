@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from demo.figures.inspect_charts import dreams_figure
+from lenet.config import ModelConfig
 from lenet.explain.dreams import (
     CENTRE,
     FIELD,
@@ -22,7 +23,7 @@ from lenet.explain.dreams import (
     start_images,
 )
 from lenet.files.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
-from lenet.model import LeNet5, ModelConfig
+from lenet.model import LeNet5
 
 SEED = 3
 

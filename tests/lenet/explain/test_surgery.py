@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 import torch
 
+from lenet.config import ModelConfig
 from lenet.errors import ConfigError
 from lenet.explain.features import feature_maps
 from lenet.explain.surgery import EDGE_KERNELS, Edit, edited_copy
 from lenet.files.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
-from lenet.model import LeNet5, ModelConfig
+from lenet.model import LeNet5
 from lenet.training.metrics import predict_logits
 
 

@@ -9,11 +9,11 @@ import zipfile
 import pytest
 import torch
 
+from lenet.config import ModelConfig, TrainConfig
 from lenet.errors import CheckpointError
 from lenet.files import checkpoint
 from lenet.files.checkpoint import FORMAT_VERSION, load_checkpoint, save_checkpoint
-from lenet.model import LeNet5, ModelConfig
-from lenet.training.trainer import TrainConfig
+from lenet.model import LeNet5
 
 
 def one_line_naming(error: pytest.ExceptionInfo, name: str) -> str:

@@ -25,9 +25,10 @@ from streamlit.testing.v1 import AppTest
 import demo.training.state
 import demo.ui.canvas
 from lenet.cli import evaluate, predict
+from lenet.config import ModelConfig
 from lenet.errors import CheckpointError
 from lenet.files.checkpoint import checkpoint_payload, load_checkpoint
-from lenet.model import LeNet5, ModelConfig
+from lenet.model import LeNet5
 from tests.paths import ROOT
 
 # BUILTINS bytearray(0x70000000): a 1.9 GB allocation that torch's weights_only unpickler allows

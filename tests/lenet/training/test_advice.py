@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from lenet.model import ModelConfig
+from lenet.config import ModelConfig, TrainConfig
 from lenet.training.advice import FEW_STEPS, advise, good_rate, round_down, run_steps
 from lenet.training.presets import PRESETS
-from lenet.training.trainer import Finished, TrainConfig, Trainer
+from lenet.training.trainer import Finished, Trainer
 
 QUICK = dataclasses.replace(PRESETS["quick"].config, device="cpu")
 LEARNED_NOTHING = 0.2  # the page shows the advice below this test accuracy

@@ -8,10 +8,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from lenet.config import TrainConfig
 from lenet.errors import ConfigError
 from lenet.training.presets import PRESETS
 from lenet.training.step_by_step import StepByStep, as_pixels, step_rate
-from lenet.training.trainer import BatchEnd, TrainConfig, Trainer, build_model
+from lenet.training.trainer import BatchEnd, Trainer, build_model
 
 CLASSIC = dataclasses.replace(PRESETS["classic"].config, train_size=1000, device="cpu")
 

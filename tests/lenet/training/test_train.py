@@ -8,16 +8,14 @@ import time
 
 import pytest
 
+from lenet.config import SCHEDULERS, ModelConfig, TrainConfig
 from lenet.errors import ConfigError
-from lenet.model import ModelConfig
 from lenet.training.presets import PRESETS
-from lenet.training.schedule import SCHEDULERS
 from lenet.training.trainer import (
     BatchEnd,
     Evaluation,
     Finished,
     Started,
-    TrainConfig,
     Trainer,
     eval_steps,
     event_to_dict,
