@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from demo.training.jobs import TrainingJob
 from demo.views.train import timeline_views as views
@@ -34,10 +35,16 @@ SLIDER = "timeline_slider"
 STEP = "timeline_step"  # the step shown, kept across reruns and run growth
 FOLLOW = "timeline_follow"  # at the latest snapshot (until the student moves the slider)
 PLAYING, TICK, MOVED = "timeline_playing", "timeline_tick", "timeline_moved"
-SHOWN_STEPS = "timeline_shown_steps"  # (step, time) the slider was put at lately
-# a "move" back to where the page put the slider this recently is an echo (1 s was too short on
-# a busy server: a late echo stopped the timeline following its run)
-ECHO_S = 3.0
+# (place, time) of the places the browser may still send back (see `put`): a "move" to one of
+# them is an echo. A time limit alone was not enough: on a busy server an echo came more than
+# 3 s late and stopped the timeline following its run. Whole-page runs confirm nothing, so after
+# the last run of the fragment the places are forgotten after UNHEARD_S: a student who picks
+# one of them (the page's last places before a run ended) is not ignored for longer
+UNHEARD = "timeline_unheard"
+UNHEARD_S = 15.0
+ECHOED = "timeline_echoed"  # this run's place from the browser was an echo
+UNHEARD_MAX = 64
+PUT = "timeline_put"  # where the page put the slider last
 SHOWN = "timeline_shown"  # the run key shown last: another run starts at its end
 
 
@@ -63,26 +70,34 @@ def run_every(choice: TimelineRun) -> float | None:
 
 def on_move() -> None:
     """The slider moved: by the student, or by a rerun the browser asked for (the other
-    fragment's poll, a Play tick) with the place it had before it heard of the page's last move:
+    fragment's poll, a Play tick) with a place from before it heard of the page's last move:
     that echo would stop the timeline following the run, or send Play back a step."""
-    state = st.session_state
-    now = time.monotonic()
-    if state.get(SLIDER) not in [
-        step for step, at in state.get(SHOWN_STEPS, ()) if now - at < ECHO_S
-    ]:
+    state, now = st.session_state, time.monotonic()
+    if state.get(SLIDER) in [step for step, at in state.get(UNHEARD, ()) if now - at < UNHEARD_S]:
+        state[ECHOED] = True
+    else:
         state[MOVED] = True
+        # the student moved it from the place the browser showed last, so it had heard every
+        # place; an echo sent before the move reached the server before it
+        state[UNHEARD] = []
 
 
 def on_play(first: int, last: int) -> None:
-    """Play from here (from the start when at the end); Pause keeps the position."""
+    """Play from here (from the start when at the end)."""
     state = st.session_state
     if state.get(PLAYING):
-        state[PLAYING] = state[FOLLOW] = False
-        state[SHOWN_STEPS] = []  # a step back just after Pause is the student's
-        return
+        return  # the same click, delivered again
     if state.get(FOLLOW, True) or state.get(STEP) == last:
         state[STEP] = first
     state[PLAYING], state[FOLLOW], state[TICK] = True, False, time.monotonic()
+
+
+def on_pause() -> None:
+    """Pause where it is: a second delivery of the click changes nothing."""
+    state = st.session_state
+    if state.get(PLAYING):
+        state[PLAYING] = state[FOLLOW] = False
+        state[UNHEARD] = []  # a step back just after Pause is the student's
 
 
 def position(timeline: Timeline) -> int:
@@ -106,12 +121,25 @@ def position(timeline: Timeline) -> int:
 
 
 def put(step: int) -> None:
-    """Put the slider at `step`, remembering where it was put lately (see `on_move`)."""
+    """Put the slider at `step`, remembering the places the browser may still send back before
+    it hears of this one (see `on_move`): the one it sent, and the page's earlier one. A run
+    of the fragment that brought back the page's own place shows it heard them all."""
     state, now = st.session_state, time.monotonic()
-    if state.get(SLIDER) != step:
-        recent = [(s, at) for s, at in state.get(SHOWN_STEPS, ()) if now - at < ECHO_S]
-        state[SHOWN_STEPS] = [*recent, (state.get(SLIDER), now)]
-    state[SLIDER] = step
+    heard = not state.pop(ECHOED, False) and browser_asked()
+    unheard = [] if heard else [(s, at) for s, at in state.get(UNHEARD, ()) if now - at < UNHEARD_S]
+    if state.get(SLIDER) != step:  # a place already there keeps its time: echoes end
+        known = {place for place, _ in unheard}
+        new = {state.get(SLIDER), state.get(PUT)} - known
+        unheard = [*unheard[-UNHEARD_MAX:], *((place, now) for place in new)]
+    state[UNHEARD], state[PUT], state[SLIDER] = unheard, step, step
+
+
+def browser_asked() -> bool:
+    """Whether this is a run of the timeline's fragment (a tick or poll that the browser asked
+    for, carrying the slider's place there). The page's own reruns (`st.rerun`) run the whole
+    page with the places the server last knew, which tell nothing of what the browser heard."""
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
 
 
 def controls(timeline: Timeline, index: int, epochs: float, training: bool) -> None:
@@ -122,17 +150,26 @@ def controls(timeline: Timeline, index: int, epochs: float, training: bool) -> N
         put(snapshot.step)
         # the button as wide as its word (a narrow column cut it to "▷ P" on a projector)
         row = st.container(horizontal=True, vertical_alignment="center", gap="medium")
-        row.button(
-            "Pause" if playing else "Play",
-            icon=":material/pause:" if playing else ":material/play_arrow:",
-            key="timeline_play",
-            on_click=on_play,
-            args=(steps[0], steps[-1]),
-            help="Pause where it is."
-            if playing
-            else f"Move through the training, one saved moment every {PLAY_S} s. At the end it "
-            "starts again from the beginning.",
-        )
+        # two buttons, each with its own key: a click the server gets twice (or late) names
+        # the button the student saw, so it cannot undo itself
+        if playing:
+            row.button(
+                "Pause",
+                icon=":material/pause:",
+                key="timeline_pause",
+                on_click=on_pause,
+                help="Pause where it is.",
+            )
+        else:
+            row.button(
+                "Play",
+                icon=":material/play_arrow:",
+                key="timeline_play",
+                on_click=on_play,
+                args=(steps[0], steps[-1]),
+                help=f"Move through the training, one saved moment every {PLAY_S} s. At the end "
+                "it starts again from the beginning.",
+            )
         row.select_slider(
             TITLE,
             options=steps,

@@ -9,6 +9,7 @@ import io
 import json
 import re
 import time
+import types
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from demo.figures import train_charts
 from demo.figures.timeline_images import filters_png, step_views, weight_limits
+from demo.views.train import timeline as train_timeline
 from demo.views.train import timeline_views as train_timeline_views
 from demo.views.train.timeline_runs import OLD_RUN_NOTE, has_timeline, run_key, stored_curves
 from lenet.config import ModelConfig
@@ -282,14 +284,87 @@ def test_a_stale_slider_value_does_not_stop_play_but_a_step_back_after_pause_cou
     at.run()
     ticked = step_number(at)
     # a rerun the browser asked for before it heard of the tick: the slider where it was; on a
-    # busy server that echo can come more than a second late (a CI run's timeline stopped there)
-    time.sleep(1.5)
+    # busy server that echo came more than 3 s late (a CI run's timeline stopped there), so no
+    # time limit tells an echo: it is any place the browser has not yet been seen to hear of
+    time.sleep(0.5)
+    at.run()  # another tick (an AppTest run is the whole page's: it confirms nothing)
+    assert step_number(at) == ticked + 1
     at.select_slider(key="timeline_slider").set_value(ticked - 1).run()
-    assert step_number(at) >= ticked and at.session_state["timeline_playing"]
+    assert step_number(at) >= ticked + 1 and at.session_state["timeline_playing"]
     button(at, "Pause").click().run()
     paused = step_number(at)
     at.select_slider(key="timeline_slider").set_value(paused - 1).run()
     assert step_number(at) == paused - 1
+
+
+@pytest.fixture
+def page_state(monkeypatch):
+    """The timeline's callbacks on a plain dict, in runs of its fragment (as the browser asks
+    for them) unless the test says a run is the whole page's."""
+    state: dict = {}
+    fragment = types.SimpleNamespace(fragment_ids_this_run=["timeline"])
+    monkeypatch.setattr(train_timeline, "st", types.SimpleNamespace(session_state=state))
+    monkeypatch.setattr(train_timeline, "get_script_run_ctx", lambda: fragment)
+    return state, fragment
+
+
+def browser_run(state: dict, sent: int | None, put: int) -> bool:
+    """One run: the browser sends the slider's place `sent`, the page puts it at `put`. Whether
+    the run took the place as the student's move."""
+    if sent != state.get(train_timeline.SLIDER):
+        state[train_timeline.SLIDER] = sent
+        train_timeline.on_move()
+    moved = state.pop(train_timeline.MOVED, False)
+    train_timeline.put(put)
+    return moved
+
+
+def test_a_place_the_browser_has_not_heard_of_is_an_echo_however_late(page_state):
+    state, _ = page_state
+    browser_run(state, None, 10)
+    # the browser lags: each poll brings the place from before the page's last one
+    assert not browser_run(state, None, 20)
+    assert not browser_run(state, 10, 30)
+    assert not browser_run(state, 20, 40)
+    time.sleep(0.01)  # no clock: an echo seconds late is still an echo
+    assert not browser_run(state, 10, 40)
+    assert not browser_run(state, 40, 40)  # the browser now shows 40: it heard every place
+    assert state[train_timeline.UNHEARD] == []
+    assert browser_run(state, 20, 20)  # so 20 is the student's
+    assert browser_run(state, 40, 40)  # and so is 40, the page's place before the move
+
+
+def test_places_nothing_confirmed_are_forgotten_in_time(page_state, monkeypatch):
+    state, fragment = page_state
+    fragment.fragment_ids_this_run = None  # whole-page runs (the run ended): nothing confirmed
+    browser_run(state, None, 10)
+    browser_run(state, 10, 20)
+    now = time.monotonic()
+    monkeypatch.setattr(train_timeline.time, "monotonic", lambda: now + 1)
+    assert not browser_run(state, 10, 20)  # an echo
+    monkeypatch.setattr(train_timeline.time, "monotonic", lambda: now + train_timeline.UNHEARD_S)
+    assert browser_run(state, 10, 10)  # the student, going back one place
+
+
+def test_the_pages_own_rerun_does_not_count_as_the_browser_hearing(page_state):
+    state, fragment = page_state
+    browser_run(state, None, 10)
+    browser_run(state, 10, 20)
+    fragment.fragment_ids_this_run = None  # st.rerun(): the server's places, not the browser's
+    assert not browser_run(state, 20, 30)
+    fragment.fragment_ids_this_run = ["timeline"]
+    assert not browser_run(state, 10, 30)  # the browser had not heard of 20 yet
+
+
+def test_a_pause_or_play_click_delivered_twice_does_not_undo_itself(page_state):
+    state, _ = page_state
+    state.update({train_timeline.FOLLOW: False, train_timeline.STEP: 5})
+    train_timeline.on_play(0, 9)
+    train_timeline.on_play(0, 9)
+    assert state[train_timeline.PLAYING] and state[train_timeline.STEP] == 5
+    train_timeline.on_pause()
+    train_timeline.on_pause()
+    assert not state[train_timeline.PLAYING] and state[train_timeline.STEP] == 5
 
 
 def test_the_train_page_replays_its_run_with_a_confusion_matrix_on_demand(app):
