@@ -71,9 +71,14 @@ async def open_tab(session: LightSession) -> LightSession:
 
 
 async def new_canvas(session: LightSession) -> None:
-    """A freshly mounted canvas reports its background's fit: one more rerun, as in Chromium."""
-    session.set_component(CANVAS, {"backgroundFit": BACKGROUND_FIT})
-    await session.request()
+    """What the canvas sends after Clear, as in Chromium: one more rerun. A canvas mounted anew
+    (a new key) reports its background's fit; one emptied in place reports its empty drawing."""
+    canvas, fragment_id = session.find("bidi_component", CANVAS)
+    emptied = canvas.id in session.widgets
+    session.set_component(
+        CANVAS, canvas_state([]) if emptied else {"backgroundFit": BACKGROUND_FIT}
+    )
+    await session.request(fragment_id)
 
 
 async def draw_and_read(session: LightSession, digit: str, think: float) -> tuple:
@@ -83,21 +88,29 @@ async def draw_and_read(session: LightSession, digit: str, think: float) -> tupl
     await asyncio.sleep(DEBOUNCE_S)
     session.set_component(CANVAS, canvas_state(SHAPES[digit]))
     sent = time.monotonic()
-    run = await session.request()
+    run = await session.request(session.find("bidi_component", CANVAS)[1])
     now = time.monotonic()
     return now - lifted, now - sent, run.metric("Prediction") or ""
 
 
 async def student(
-    url: str, seconds: float, offset: int, think: float, stop: asyncio.Event | None = None
+    url: str,
+    seconds: float,
+    offset: int,
+    think: float,
+    stop: asyncio.Event | None = None,
+    ready: asyncio.Barrier | None = None,
 ) -> dict:
     """Clear, draw, read, for `seconds` (or until `stop` is set); each reading must be this
-    student's own digit."""
+    student's own digit. With `ready`, it waits there once its tab is open (so that a round's
+    figures leave out the tabs opening)."""
     result = {"latencies": [], "server": [], "right": 0, "wrong": 0, "errors": 0, "timeouts": 0}
     session = LightSession(url, "draw")
     async with outcome(session, result):
         await open_tab(session)
         await new_canvas(session)
+        if ready is not None:
+            await ready.wait()
         ends, n = time.monotonic() + seconds, offset
         while time.monotonic() < ends and not session.closed and not (stop and stop.is_set()):
             digit = DIGITS[n % len(DIGITS)]
@@ -159,6 +172,11 @@ def quantile(values: list[float], q: float) -> float | None:
 
 async def round_of(url: str, server_pid: int | None, args, students: int) -> dict:
     """One round: `students` drawing and `args.trainers` training at once."""
+    ready = asyncio.Barrier(students + 1)  # every tab open: the round's clock starts
+    jobs = [student(url, args.seconds, i, args.think, ready=ready) for i in range(students)]
+    jobs += [trainer(url, args.train_limit) for _ in range(args.trainers)]
+    running = asyncio.gather(*jobs)
+    await ready.wait()
     rss0, cpu0 = usage(server_pid) if server_pid else (0.0, 0.0)
     peak, workers, wall0, mine0 = [rss0], [0], time.monotonic(), own_cpu()
 
@@ -169,9 +187,7 @@ async def round_of(url: str, server_pid: int | None, args, students: int) -> dic
             await asyncio.sleep(0.2)
 
     sampler = asyncio.create_task(sample())
-    jobs = [student(url, args.seconds, i, args.think) for i in range(students)]
-    jobs += [trainer(url, args.train_limit) for _ in range(args.trainers)]
-    results = await asyncio.gather(*jobs)
+    results = await running
     sampler.cancel()
     wall, mine = time.monotonic() - wall0, own_cpu() - mine0
     rss1, cpu1 = usage(server_pid) if server_pid else (0.0, 0.0)
@@ -193,6 +209,10 @@ async def round_of(url: str, server_pid: int | None, args, students: int) -> dic
         "sent_to_prediction_median_s": round(statistics.median(server), 3) if server else None,
         "sent_to_prediction_p95_s": quantile(server, 0.95),
         "server_cpu_percent": round(100 * (cpu1 - cpu0) / wall, 1) if server_pid else None,
+        # the serving process tree's CPU per reading (with no trainers: the cost of a reading)
+        "server_cpu_ms_per_reading": round(1000 * (cpu1 - cpu0) / len(latencies), 1)
+        if server_pid and latencies
+        else None,
         "server_rss_mb_peak": round(max(peak)) if server_pid else None,
         "runs_at_once_max": max(workers) if server_pid else None,
         "queued_seen": any(s.startswith("queued") for r in logs for s in r["statuses"]),

@@ -130,6 +130,12 @@ def finish_page() -> None:
     st.components.v2.component("lenet.fold_sidebar", js=FOLD_JS, isolate_styles=False)(
         key="fold_sidebar"
     )
+    scroll_now()
+
+
+def scroll_now() -> None:
+    """The scrolls asked for so far in this run (`scroll_into_view`): at the end of a page, or
+    of a fragment, whose run does not reach the page's end."""
     if requests := st.session_state.pop(SCROLL, None):
         st.components.v2.component("lenet.scroll", js=SCROLL_JS, isolate_styles=False)(
             key="scroll", data={"requests": requests}

@@ -36,11 +36,13 @@ async def draw_digits(url: str) -> dict:
             "query": session.query,
             "canvas": session.find("bidi_component", CANVAS),
             "before": session.metric("Prediction"),
+            "first_full_elements": session.last_full.elements,
         }
         seen["drawn"] = []
         for digit in "701":  # a server that always answered "7" would fail the 0 and the 1
             await new_canvas(session)
             seen["drawn"].append((await draw_and_read(session, digit, 0))[2])
+            seen.setdefault("reading_runs", []).append(session.runs[-1])
             seen["cleared"] = (await session.click("Clear")).metric("Prediction")
         seen["new_canvas"] = session.find("bidi_component", CANVAS)
         seen["exceptions"] = session.exceptions
@@ -67,8 +69,19 @@ def test_a_light_session_reads_its_drawn_digits(app_url):
     assert seen["before"] == "–"
     assert [shown[:3] for shown in seen["drawn"]] == ["7 (", "0 (", "1 ("], seen["drawn"]
     assert seen["cleared"] == "–"
+    # a stroke reruns the Draw page's fragment, not the page: no title, sidebar or navigation
+    page = seen["first_full_elements"]
+    for run in seen["reading_runs"]:
+        assert run.fragment and run.metric("Prediction") and len(run.elements) < len(page) / 2
+        assert not any(is_title(kind, proto) for kind, proto, _ in run.elements)
+    assert any(is_title(kind, proto) for kind, proto, _ in page)
     assert seen["new_canvas"][0].id.endswith("-canvas_3")
     assert seen["exceptions"] == []
+
+
+def is_title(kind: str, proto) -> bool:
+    """The page's title, "Draw a digit" (its subheaders are in the fragment)."""
+    return kind == "heading" and proto.tag == "h1" and proto.body == "Draw a digit"
 
 
 def test_light_sessions_only_talk_to_loopback():

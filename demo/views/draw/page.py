@@ -18,7 +18,7 @@ from demo.models import choices as models
 from demo.models import familiar
 from demo.training.state import mnist
 from demo.ui import canvas
-from demo.ui.screen import header, projector, scroll_into_view
+from demo.ui.screen import header, projector, scroll_into_view, scroll_now
 from demo.ui.text import plain
 from demo.views.draw.parts import (
     prediction_panel,
@@ -221,6 +221,12 @@ def render() -> None:
         )
     if picked is None:
         return
+    st.fragment(reader)(picked, threshold)
+
+
+def reader(picked: models.Choice, threshold: float) -> None:
+    """Everything a stroke, a button or a probe changes: a fragment, so that they rerun it alone
+    (not the page's title, sidebar and navigation: a reading costs the server less)."""
     model_key, model = picked.key, picked.model
     find_a_wrong_digit(model_key, model)  # before the box: it may put a test digit there
     # fixed widths that wrap: the box never scrolls sideways, and on a narrow screen the
@@ -263,3 +269,4 @@ def render() -> None:
         seen_panel(shown, probe.changes_digit)
     if shown is not None:
         sweep_strip(model, digit)
+    scroll_now()  # a fragment's run does not reach the page's end, which scrolls
