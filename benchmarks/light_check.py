@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from classroom_load import parent_of, tree, usage  # noqa: E402
 from draw_speed import SHAPES, draw  # noqa: E402
 from light_drawing import canvas_state, decode_png  # noqa: E402
-from light_load import DIGITS, draw_and_read, new_canvas, open_tab, own_cpu  # noqa: E402
+from light_load import DIGITS, clear, draw_and_read, new_canvas, open_tab, own_cpu  # noqa: E402
 from serving import CHROMIUM, CHROMIUM_FLAGS, running_app  # noqa: E402
 from st_client import LightSession  # noqa: E402
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
@@ -103,8 +103,7 @@ async def light_side(url: str, repeats: int) -> tuple[list[dict], float]:
         await new_canvas(session)
         cpu0, wall0, out = own_cpu(), time.monotonic(), []
         for digit in DIGITS * repeats:
-            await session.click("Clear")
-            await new_canvas(session)
+            await clear(session)
             seconds, _, shown = await draw_and_read(session, digit, 0.3)
             png = decode_png(canvas_state(SHAPES[digit])["drawing"]["data"])
             out.append({"digit": digit, "shown": shown, "s": seconds, "png": png})

@@ -5,9 +5,9 @@
                                     [--json]
 
 Each student is a `st_client.LightSession` on the Draw page, sending what Chromium sends: it
-presses Clear, reports the new canvas's background (as the canvas does once mounted), waits
-`--think` seconds (the pen moving), then 200 ms (the canvas's debounce) after the pen lifts it
-sends the drawing of a 1, 7 or 0 (`benchmarks.draw_speed.SHAPES`, rasterised as the canvas does,
+presses Clear (as the page's canvas does it in the browser: `clear`), waits `--think` seconds
+(the pen moving), then 200 ms (the canvas's debounce) after the pen lifts it sends the drawing
+of a 1, 7 or 0 (`benchmarks.draw_speed.SHAPES`, rasterised as the canvas does,
 `benchmarks/light_drawing.py`) and times it until the rerun's Prediction; the reading must name
 the digit drawn. K more sessions open the Train page with `?preset=quick`, press Start training
 and send the fragment reruns the browser's timer sends (`auto_rerun`) until the run ends.
@@ -36,7 +36,7 @@ from classroom_load import training_workers, usage  # noqa: E402
 from draw_speed import SHAPES  # noqa: E402
 from light_drawing import BACKGROUND_FIT, canvas_state  # noqa: E402
 from serving import running_app  # noqa: E402
-from st_client import LOOPBACK, LightSession  # noqa: E402
+from st_client import LOOPBACK, LightSession, Run  # noqa: E402
 
 DIGITS = ["1", "7", "0"]
 CANVAS = "streamlit-drawable-canvas.streamlit_drawable_canvas"
@@ -71,14 +71,23 @@ async def open_tab(session: LightSession) -> LightSession:
 
 
 async def new_canvas(session: LightSession) -> None:
-    """What the canvas sends after Clear, as in Chromium: one more rerun. A canvas mounted anew
-    (a new key) reports its background's fit; one emptied in place reports its empty drawing."""
-    canvas, fragment_id = session.find("bidi_component", CANVAS)
-    emptied = canvas.id in session.widgets
-    session.set_component(
-        CANVAS, canvas_state([]) if emptied else {"backgroundFit": BACKGROUND_FIT}
-    )
-    await session.request(fragment_id)
+    """A freshly mounted canvas reports its background's fit: one more rerun, as in Chromium."""
+    session.set_component(CANVAS, {"backgroundFit": BACKGROUND_FIT})
+    await session.request(session.find("bidi_component", CANVAS)[1])
+
+
+async def clear(session: LightSession) -> Run:
+    """Clear as Chromium does it on this page: the run that shows the box empty. Where Clear is
+    keyed `draw_clear` the canvas empties itself in the browser and sends its empty drawing
+    (one run); an older page's Clear is Streamlit's button (its run), and the canvas mounted
+    anew then reports its background (a second)."""
+    found = session.find("button", "Clear")
+    if found is not None and found[0].id.endswith("-draw_clear"):
+        session.set_component(CANVAS, canvas_state([]))
+        return await session.request(session.find("bidi_component", CANVAS)[1])
+    run = await session.click("Clear")
+    await new_canvas(session)
+    return run
 
 
 async def draw_and_read(session: LightSession, digit: str, think: float) -> tuple:
@@ -116,9 +125,8 @@ async def student(
             digit = DIGITS[n % len(DIGITS)]
             n += 1
             try:
-                if (await session.click("Clear")).metric("Prediction") != "–":
+                if (await clear(session)).metric("Prediction") != "–":
                     result["errors"] += 1  # Clear must empty the reading
-                await new_canvas(session)
                 latency, server, shown = await draw_and_read(session, digit, think)
             except asyncio.TimeoutError:  # a reading that never came (TimeoutError on 3.11+)
                 result["errors"] += 1

@@ -5,6 +5,12 @@ inside the call. Its toolbar floats, invisible until hovered, over the top-right
 drawing surface: a stroke begun there by a finger, or by a mouse that did not hover first, hit
 the toolbar and was lost, and its "Edit" toggle silently stopped drawing. Version 0.13 has no
 option to hide it, so a tiny script of ours hides it; the page gives its own Clear and Undo.
+
+The same script does those two in the browser: a click on the page's button keyed
+`draw_clear` (or `draw_undo`) presses the hidden toolbar's own reset (or undo) instead of
+reaching Streamlit. The box empties at once, and the server gets one run (the canvas sending its
+new drawing) where a button's click and then the canvas's answer were two. Without a canvas
+on the page (or in AppTest, which runs no script) the click is Streamlit's as before.
 """
 
 from __future__ import annotations
@@ -31,7 +37,32 @@ const hide = (root) => {
     root.appendChild(style);
   }
 };
+// the page's button key -> the toolbar button it presses
+const TOOLS = { draw_clear: "Reset canvas & history", draw_undo: "Undo" };
+const tool = (label) => {
+  for (const el of document.querySelectorAll("*")) {
+    const found = el.shadowRoot?.querySelector(`button[aria-label="${label}"]`);
+    if (found) return found;
+  }
+  return null;
+};
+const pressTool = (event) => {
+  for (const [key, label] of Object.entries(TOOLS)) {
+    const button = event.target.closest?.(`.st-key-${key} button`);
+    const pressed = button && !button.disabled && tool(label);
+    if (pressed) {
+      event.stopImmediatePropagation();
+      event.preventDefault();
+      pressed.click();
+      return;
+    }
+  }
+};
 export default function ({ parentElement }) {
+  if (!window.__lenetCanvasTools) {
+    window.__lenetCanvasTools = true;
+    window.addEventListener("click", pressTool, true);  // before Streamlit's own handler
+  }
   const slot = parentElement.closest?.('[data-testid="stElementContainer"]');
   if (slot) slot.style.display = "none";  // takes no room on the page
   if (!window.__lenetHidesCanvasToolbar) {
@@ -79,18 +110,24 @@ def hide_toolbar() -> None:
     hider(key="hide_canvas_toolbar")
 
 
-def _when_it_has_strokes(key: str, callback: Callable[[], None]) -> Callable[[], None]:
-    """The canvas's change callback, passed on only for a drawing with strokes in it.
+def _on_drawing(
+    key: str, on_stroke: Callable[[], None] | None, on_empty: Callable[[], None] | None
+) -> Callable[[], None]:
+    """The canvas's change callback: `on_stroke` for a drawing with strokes in it, `on_empty`
+    for one the canvas emptied (its reset: the page's Clear, done in the browser).
 
     A freshly mounted canvas may report its empty default (when its background arrives): that
-    is not a student drawing.
+    is not a drawing, and it is neither.
     """
     import streamlit as st
 
     def changed() -> None:
         drawing = (st.session_state.get(key) or {}).get("drawing") or {}
         if (drawing.get("raw") or {}).get("objects"):
-            callback()
+            if on_stroke is not None:
+                on_stroke()
+        elif drawing.get("data") and on_empty is not None:  # a picture was sent: no default
+            on_empty()
 
     return changed
 
@@ -101,12 +138,14 @@ def draw_canvas(
     background: bytes,
     initial: dict | None = None,
     on_stroke: Callable[[], None] | None = None,
+    on_empty: Callable[[], None] | None = None,
 ) -> Drawing:
     """A 280x280 freehand canvas, white ink over a background PNG, with no toolbar.
 
     `initial` (fabric.js JSON) replaces the strokes whenever it changes, and the canvas then
     sends its new picture back; `on_stroke` runs before the rerun that a drawing with strokes
-    (a new stroke, or an undo that leaves some) causes.
+    (a new stroke, or an undo that leaves some) causes, `on_empty` before the one that an
+    emptied canvas causes.
     """
     from streamlit_drawable_canvas import st_canvas
 
@@ -121,7 +160,7 @@ def draw_canvas(
         initial_drawing=initial,
         return_image_data=True,
         key=key,
-        on_change=_when_it_has_strokes(key, on_stroke) if on_stroke else None,
+        on_change=_on_drawing(key, on_stroke, on_empty) if on_stroke or on_empty else None,
     )
     image = result.image_data
     strokes = list((result.json_data or {}).get("objects", []))

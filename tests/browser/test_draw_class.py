@@ -162,6 +162,48 @@ def test_undo_takes_back_the_last_stroke(open_tab, app_url, finger):
     assert tab.get_by_role("button", name="Undo last stroke").is_disabled()
 
 
+def reruns_sent(tab) -> list:
+    """The browser's rerun requests from now on (each frame it sends the server)."""
+    sent: list = []
+    tab.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
+    return sent
+
+
+@pytest.mark.parametrize("button", ["Clear", "Undo last stroke"])
+def test_clear_and_undo_are_done_by_the_canvas_in_the_browser(open_tab, app_url, button):
+    """The box empties (or loses its stroke) in the browser, without a new canvas, and the server
+    hears one rerun: the canvas's new drawing (a button click, then the canvas's answer, were
+    two)."""
+    sent = reruns_sent(tab := open_tab())
+    open_draw(tab, app_url)
+    stroke(tab, [ONE], False)
+    wait_until(lambda: prediction(tab).startswith("1"))
+    wait_until(lambda: idle(tab))
+    tab.locator("canvas.upper-canvas").first.evaluate("c => { c.dataset.lenetMark = 'kept' }")
+    time.sleep(1.0)
+    before = len(sent)
+    tab.get_by_role("button", name=button).click()
+    wait_until(lambda: prediction(tab) == "–")
+    wait_until(lambda: idle(tab))
+    time.sleep(1.5)  # a second rerun, if one came, has been sent by now
+    assert len(sent) - before == 1
+    assert max(ink(tab, "canvas.dc-canvas", ONE)) == 0
+    assert tab.locator("canvas.upper-canvas[data-lenet-mark=kept]").count() == 1
+
+
+def test_clear_after_a_test_digit_makes_the_empty_box_the_input(open_tab, app_url):
+    tab = open_tab()
+    open_draw(tab, app_url)
+    tab.get_by_role("button", name="Random test digit").click()
+    wait_until(lambda: "test image" in reading(tab))
+    wait_until(lambda: max(ink(tab, "canvas.dc-background-canvas", CROSS)) > 100)
+    tab.get_by_role("button", name="Clear").click()
+    wait_until(lambda: "your drawing" in reading(tab) and prediction(tab) == "–")
+    wait_until(lambda: max(ink(tab, "canvas.dc-background-canvas", CROSS)) == 0)
+    stroke(tab, [ONE], False)  # and the box takes strokes as before
+    wait_until(lambda: prediction(tab).startswith("1"))
+
+
 def sweep_image(tab, degrees: int) -> np.ndarray:
     src = tab.locator(f'img[alt="turned {degrees:+d} degrees"]').get_attribute("src")
     png = base64.b64decode(src.split(",", 1)[1])

@@ -73,6 +73,13 @@ def drawing_is_input(key: str | None = None) -> None:
         st.session_state["draw_source"] = "canvas"
 
 
+def drawing_emptied(key: str) -> None:
+    """The canvas `key` was emptied in the browser (Clear, done there): the drawing is the input
+    again, an empty one, also when a test digit was shown."""
+    if key == canvas_key():
+        st.session_state["draw_source"] = "canvas"
+
+
 def pick_test_digit(wrong: bool) -> None:
     """A button's callback: a random test image, or (`wrong`) ask the page for one the model
     misreads: that needs the model's answers on 10,000 digits, worked out under a spinner."""
@@ -130,6 +137,7 @@ def drawing_input(stroke: int) -> canvas.Drawing:
         background=canvas.background_png(background),
         initial=st.session_state.get("canvas_initial"),
         on_stroke=functools.partial(drawing_is_input, key),
+        on_empty=functools.partial(drawing_emptied, key),
     )
     st.session_state["canvas_strokes"] = drawing.strokes
     if drawing.strokes and st.session_state.get("draw_source") == "test":
@@ -165,9 +173,18 @@ def drawing_controls(model_key: str, model, strokes: int, notes):
     """Clear and Undo, a place for the reading's warnings (returned), the two test-digit
     buttons and the pen width."""
     a, b = st.columns(2)
-    a.button("Clear", on_click=clear_canvas, width="stretch", help="Wipe the box and start again.")
+    # keyed: in the browser the canvas does these two itself (demo/ui/canvas.py); the
+    # callbacks serve a client without the page's script
+    a.button(
+        "Clear",
+        key="draw_clear",
+        on_click=clear_canvas,
+        width="stretch",
+        help="Wipe the box and start again.",
+    )
     b.button(
         "Undo last stroke",
+        key="draw_undo",
         on_click=undo_stroke,
         width="stretch",
         disabled=strokes == 0 or st.session_state.get("draw_source") == "test",

@@ -42,8 +42,11 @@ class FakeCanvas:
         self.calls: list[dict] = []
         self._sent: np.ndarray | None = None
         self.late = None  # a callback that the next call runs first (a report arriving late)
+        self.emptied = False  # emptied in the browser (its reset): reports it on the next call
 
-    def __call__(self, stroke_width, key, background, initial=None, on_stroke=None) -> Drawing:
+    def __call__(
+        self, stroke_width, key, background, initial=None, on_stroke=None, on_empty=None
+    ) -> Drawing:
         if self.late is not None:
             self.late, late = None, self.late
             late()
@@ -54,6 +57,10 @@ class FakeCanvas:
         )
         if self.image is not None and self.image is not self._sent and on_stroke is not None:
             on_stroke()
+        if self.emptied:
+            self.emptied, self.image, self.strokes = False, None, []
+            if on_empty is not None:
+                on_empty()
         self._sent = self.image
         return Drawing(self.image, list(self.strokes))
 
@@ -272,6 +279,7 @@ def test_a_new_stroke_makes_the_drawing_the_input_again(page):
     shown, source = at.session_state["current_digit"]
     assert source == "your drawing" and prediction(at).startswith("7")
     at.run()  # the fake runs on_stroke during the run, the browser before it: one run later
+    at.run()  # (the fake reports during the run; the real canvas's callback runs before it)
     assert page.canvas.calls[-1]["background"] == demo.ui.canvas.background_png(None)
     assert any("Reading:** your drawing" in m.value for m in at.markdown)
 
@@ -328,3 +336,37 @@ def test_a_scribble_is_flagged_under_the_reading_and_a_digit_is_not(page):
     assert prediction(at).startswith("7")
     assert not any("doesn't look much like" in w.value for w in at.warning)
     assert any("Looks like a digit." in c.value for c in at.caption)
+
+
+def test_a_box_emptied_in_the_browser_reads_nothing_and_drops_the_test_digit(page):
+    """Clear is done by the canvas in the browser: the page only hears an empty drawing."""
+    page.canvas.image = canvas_image(0)
+    at = page.run()
+    assert prediction(at).startswith("7 (")
+    page.canvas.emptied = True
+    at.run()
+    assert prediction(at) == "–" and any("Reading:** your drawing" in m.value for m in at.markdown)
+    button(at, "Random test digit").click().run()
+    assert any("test image" in m.value for m in at.markdown)
+    page.canvas.emptied = True
+    at.run()
+    assert prediction(at) == "–" and any("Reading:** your drawing" in m.value for m in at.markdown)
+    at.run()  # (the fake reports during the run; the real canvas's callback runs before it)
+    assert page.canvas.calls[-1]["background"] == demo.ui.canvas.background_png(None)
+
+
+def test_the_canvas_callback_tells_a_stroke_from_an_emptied_box_and_a_default(monkeypatch):
+    state: dict = {}
+    monkeypatch.setattr("streamlit.session_state", state)
+    heard: list[str] = []
+    changed = demo.ui.canvas._on_drawing(
+        "box", lambda: heard.append("stroke"), lambda: heard.append("empty")
+    )
+    for drawing in (
+        {"raw": {"objects": [{"type": "path"}]}, "data": "data:image/png;base64,x"},
+        {"raw": {"objects": []}, "data": "data:image/png;base64,x"},  # the canvas's reset
+        {"raw": {"objects": []}, "data": None},  # the default of a canvas just mounted
+    ):
+        state["box"] = {"drawing": drawing}
+        changed()
+    assert heard == ["stroke", "empty"]
