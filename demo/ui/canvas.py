@@ -49,8 +49,10 @@ const tool = (label) => {
 const pressTool = (event) => {
   for (const [key, label] of Object.entries(TOOLS)) {
     const button = event.target.closest?.(`.st-key-${key} button`);
+    // a canvas with nothing to undo (one made anew, e.g. by the projector switch, while the
+    // page still holds the old strokes) leaves the click to Streamlit: the page's own Undo
     const pressed = button && !button.disabled && tool(label);
-    if (pressed) {
+    if (pressed && !pressed.disabled) {
       event.stopImmediatePropagation();
       event.preventDefault();
       pressed.click();

@@ -191,6 +191,31 @@ def test_clear_and_undo_are_done_by_the_canvas_in_the_browser(open_tab, app_url,
     assert tab.locator("canvas.upper-canvas[data-lenet-mark=kept]").count() == 1
 
 
+def test_undo_on_a_canvas_made_anew_is_the_pages_own(open_tab, app_url):
+    """The projector switch draws the canvas anew, with no strokes to undo in the browser,
+    while the page still reads them: Undo then goes to the page, which gives the canvas all
+    but the last stroke (the browser's Undo did nothing there: a helper's review)."""
+    tab = open_tab()
+    open_draw(tab, app_url)
+    stroke(tab, [ONE], False)
+    wait_until(lambda: prediction(tab).startswith("1"))
+    stroke(tab, [TOP_BAR], False)
+    wait_until(lambda: prediction(tab).startswith("7"))
+    tab.get_by_text("Projector view").click()
+    wait_until(lambda: tab.locator(".st-key-projector_switch input:checked").count() == 1)
+    wait_until(lambda: idle(tab))
+    undo = tab.get_by_role("button", name="Undo last stroke")
+    wait_until(lambda: undo.count() == 1, what=f"one Undo button, not {undo.count()}")
+    surface(tab)
+    undo.click()
+    # (the projector's layout moves the reading: while a run draws it, the page may hold two)
+    shown = tab.locator('[data-testid="stMetric"]', has_text="Prediction").locator(
+        '[data-testid="stMetricValue"]'
+    )
+    wait_until(lambda: [v.strip()[:3] for v in shown.all_inner_texts()] == ["1 ("])
+    wait_until(lambda: max(ink(tab, "canvas.dc-canvas", ONE)) > 0)
+
+
 def test_clear_after_a_test_digit_makes_the_empty_box_the_input(open_tab, app_url):
     tab = open_tab()
     open_draw(tab, app_url)
