@@ -73,13 +73,6 @@ def drawing_is_input(key: str | None = None) -> None:
         st.session_state["draw_source"] = "canvas"
 
 
-def drawing_emptied(key: str) -> None:
-    """The canvas `key` was emptied in the browser (Clear, done there): the drawing is the input
-    again, an empty one, also when a test digit was shown."""
-    if key == canvas_key():
-        st.session_state["draw_source"] = "canvas"
-
-
 def pick_test_digit(wrong: bool) -> None:
     """A button's callback: a random test image, or (`wrong`) ask the page for one the model
     misreads: that needs the model's answers on 10,000 digits, worked out under a spinner."""
@@ -137,7 +130,8 @@ def drawing_input(stroke: int) -> canvas.Drawing:
         background=canvas.background_png(background),
         initial=st.session_state.get("canvas_initial"),
         on_stroke=functools.partial(drawing_is_input, key),
-        on_empty=functools.partial(drawing_emptied, key),
+        # emptied in the browser (Clear done there): the empty drawing is the input again
+        on_empty=functools.partial(drawing_is_input, key),
     )
     st.session_state["canvas_strokes"] = drawing.strokes
     if drawing.strokes and st.session_state.get("draw_source") == "test":
