@@ -1,8 +1,7 @@
 """`python -m lenet.runs`: the run store from the command line (`lenet.cli.runs`)."""
 
-import sys
-
+from lenet.cli.common import leave
 from lenet.cli.runs import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    leave(main())

@@ -55,7 +55,7 @@ class DataSource:
         if self.folder:
             return load_raw_folder(self.folder, self.val_size)
         if self.verified:
-            return load_raw_folder(raw_dir(self.data_dir), self.val_size)
+            return load_raw_folder(raw_dir(self.data_dir), self.val_size, keep=True)
         return load_mnist(self.data_dir, fetch=False, val_size=self.val_size)
 
     def to_json(self) -> str:

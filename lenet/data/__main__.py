@@ -1,8 +1,7 @@
 """`python -m lenet.data`: fetch and verify MNIST (`lenet.cli.data`)."""
 
-import sys
-
+from lenet.cli.common import leave
 from lenet.cli.data import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    leave(main())
