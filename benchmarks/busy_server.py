@@ -92,7 +92,8 @@ def cli_rounds(runs: int, busy: bool) -> dict[str, list[dict]]:
 async def queue_round(env: dict, queue: int, students: int) -> dict:
     """Runs finished per minute for `queue` Quick-demo runs submitted at once while `students`
     light sessions draw, on a server started with `env` (the policy's settings)."""
-    from light_load import quantile, student, trainer
+    from light_load import quantile
+    from light_roles import FINISHED, student, trainer
 
     with running_app(env) as (url, _):
         await student(url, 3, 0, 0.5)  # warm: the page, the model and MNIST loaded once
@@ -108,7 +109,7 @@ async def queue_round(env: dict, queue: int, students: int) -> dict:
         runs = await asyncio.gather(*[timed() for _ in range(queue)])
         stop.set()
         drawn = await asyncio.gather(*drawing)
-    finished = [r for r in runs if r["statuses"] and "done" in r["statuses"][-1]]
+    finished = [r for r in runs if r["statuses"] and r["statuses"][-1] in FINISHED]
     last = max(r["ended_s"] for r in runs)
     latencies = [x for r in drawn for x in r["latencies"]]
     return {

@@ -192,7 +192,9 @@ async def round_of(browser, url, server_pid, students, trainers, seconds) -> dic
         "runs_at_once_max": max(workers),  # live training processes, sampled every 0.2 s
         "redrawn_strokes": sum(r["redrawn"] for r in drawn),
         "queued_seen": any(s.startswith("queued") for log in logs for _, s in log),
-        "runs_finished": sum(bool(log) and "done" in log[-1][1] for log in logs),
+        "runs_finished": sum(
+            bool(log) and any(w in log[-1][1] for w in ("finished", "done")) for log in logs
+        ),
     }
 
 

@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
-from light_load import round_of, student  # noqa: E402
+from light_load import round_of  # noqa: E402
+from light_roles import student  # noqa: E402
 from serving import CHROMIUM, CHROMIUM_FLAGS, running_app  # noqa: E402
 
 

@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from classroom_load import parent_of, tree, usage  # noqa: E402
 from draw_speed import SHAPES, draw  # noqa: E402
 from light_drawing import canvas_state, decode_png  # noqa: E402
-from light_load import DIGITS, clear, draw_and_read, new_canvas, open_tab, own_cpu  # noqa: E402
+from light_load import own_cpu  # noqa: E402
+from light_roles import DIGITS, clear, draw_and_read, new_canvas, open_tab  # noqa: E402
 from serving import CHROMIUM, CHROMIUM_FLAGS, running_app  # noqa: E402
 from st_client import LightSession  # noqa: E402
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402

@@ -2,7 +2,8 @@
 
 Not a browser test: one `streamlit run` started here, and one light session that speaks the
 websocket protocol the way Chromium's frontend does. It must see its runs finish, find the
-canvas, read its drawn 7, 0 and 1 as what they are and an empty canvas as "–".
+canvas, read its drawn 7, 0 and 1 as what they are and an empty canvas as "–"; a watcher must
+see its Quick demo run to the end, its live part's timed reruns answered.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import concurrent.futures
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from benchmarks.light_load import CANVAS, clear, draw_and_read, new_canvas, open_tab
+from benchmarks.light_roles import CANVAS, clear, draw_and_read, new_canvas, open_tab, watcher
 from benchmarks.serving import running_app
 from benchmarks.st_client import LightSession
 
@@ -87,6 +88,15 @@ def test_a_light_session_reads_its_drawn_digits(app_url):
 def is_title(kind: str, proto) -> bool:
     """The page's title, "Draw a digit" (its subheaders are in the fragment)."""
     return kind == "heading" and proto.tag == "h1" and proto.body == "Draw a digit"
+
+
+def test_a_watcher_sees_its_run_train_to_the_end(app_url):
+    seen = run_apart(watcher(app_url, seconds=90))
+    assert seen["errors"] == 0 and seen["exceptions"] == 0, seen
+    assert "running" in seen["statuses"] and seen["statuses"][-1] == "finished", seen["statuses"]
+    assert seen["ended"]
+    # the live part's timed reruns, each answered: at least the start and a chart while it ran
+    assert len(seen["updates"]) >= 2 and all(0 < s < 30 for s in seen["updates"]), seen
 
 
 def test_light_sessions_only_talk_to_loopback():
