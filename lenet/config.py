@@ -48,6 +48,8 @@ class TrainConfig:
     momentum: float = 0.9  # sgd only
     nesterov: bool = False  # sgd only
     weight_decay: float = 0.0
+    # a share of each image's target spread over the other digits: 0.1 trains Fast to 99% sooner
+    label_smoothing: float = 0.0
     scheduler: str = "none"  # none | step | cosine | onecycle | plateau
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda
@@ -65,6 +67,7 @@ class TrainConfig:
             (math.isfinite(self.lr) and self.lr > 0, "learning rate must be a positive number"),
             (0 <= self.momentum < 1, "momentum must be in [0, 1)"),
             (self.weight_decay >= 0, "weight decay must be 0 or more"),
+            (0 <= self.label_smoothing < 1, "label smoothing must be in [0, 1)"),
             (self.train_size is None or self.train_size >= 1, "train size must be at least 1"),
             (self.evals_per_epoch >= 1, "evaluations per epoch must be at least 1"),
         ]

@@ -262,4 +262,6 @@ def describe(values: Mapping, full: bool = False) -> str:
     """The page's settings in plain words (`lenet.store.table.settings_in_words`): 'AdamW,
     learning rate 0.005, 64 images a step, one pass over 10,000 images'."""
     model = {"activation": values.get("activation"), "pooling": values.get("pooling")}
-    return settings_in_words({**values, "model": model}, full=full)
+    preset = PRESETS.get(values.get("preset"))  # what no widget sets comes from the preset
+    smoothing = preset.config.label_smoothing if preset is not None else 0.0
+    return settings_in_words({**values, "model": model, "label_smoothing": smoothing}, full=full)

@@ -65,6 +65,11 @@ def build_parser() -> OneLineParser:
         "--nesterov", action=argparse.BooleanOptionalAction, help="Nesterov momentum (SGD)"
     )
     p.add_argument("--weight-decay", type=non_negative_float)
+    p.add_argument(
+        "--label-smoothing",
+        type=fraction,
+        help="share of each target spread over the other digits, in [0, 1) (Fast: 0.1)",
+    )
     p.add_argument("--scheduler", choices=SCHEDULERS)
     p.add_argument("--activation", choices=ACTIVATIONS)
     p.add_argument("--pooling", choices=POOLINGS)

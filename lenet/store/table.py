@@ -64,9 +64,10 @@ ALL_IMAGES = 54_000
 
 def settings_in_words(settings: Mapping, full: bool = False) -> str:
     """The settings a student changes most, in plain words: 'AdamW, learning rate 0.005, 64
-    images a step, one pass over 10,000 images'; `full` adds the activation, pooling, schedule
-    and seed. `settings` as stored (`TrainConfig.to_dict()`), read with defaults: a value of the
-    wrong kind (a run written by hand, or by another version) reads as '?'."""
+    images a step, one pass over 10,000 images'; `full` adds the activation, pooling, schedule,
+    label smoothing (when used) and seed. `settings` as stored (`TrainConfig.to_dict()`), read
+    with defaults: a value of the wrong kind (a run written by hand, or by another version) reads
+    as '?'."""
     model = settings.get("model") if isinstance(settings.get("model"), Mapping) else {}
     optimizer = settings.get("optimizer")
     name = OPTIMIZER_NAMES.get(optimizer, "?") if isinstance(optimizer, str) else "?"
@@ -88,6 +89,8 @@ def settings_in_words(settings: Mapping, full: bool = False) -> str:
     ]
     if schedule := SCHEDULE_WORDS.get(str(settings.get("scheduler", "none"))):
         extra.append(schedule)
+    if smoothing := _number(settings.get("label_smoothing")):
+        extra.append(f"label smoothing {smoothing:g}")
     extra.append(f"seed {_number(settings.get('seed')) or 0}")
     return f"{', '.join(parts)}; {', '.join(extra)}"
 

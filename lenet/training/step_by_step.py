@@ -8,10 +8,10 @@ step k trains on the batch the Trainer's step k trains on. It always runs on the
 Its steps are full size from the first click (`step_rate`), where a run's first steps are small
 (measured over three steps, real MNIST: the loss each step lowered its batch's by, and how many of
 the 16 shown predictions changed):
-- no schedule: a one-cycle run starts at a 25th of `config.lr` (Fast: 0.00012; 0.001 a step, no
-  prediction changed). Every step here uses `config.lr`, the top of every schedule in
-  `lenet.training.schedule` (Fast: 0.02-0.03 a step, 8 predictions changed; Quick demo: 0.05-0.06,
-  29);
+- no schedule: a one-cycle run starts at a 25th of `config.lr` (Fast's earlier recipe: 0.00012;
+  0.001 a step, no prediction changed). Every step here uses `config.lr`, the top of every
+  schedule in `lenet.training.schedule` (that Fast: 0.02-0.03 a step, 8 predictions changed;
+  Quick demo: 0.05-0.06, 29);
 - SGD's momentum sums past steps, so its steps grow ~1/(1 - momentum)-fold over the first tens of
   steps (Classic: 0.005-0.013 a step). Here the rate is divided by 1 - momentum**t at step t, the
   bias correction Adam applies to its own running mean: the first steps are as big as a run's
@@ -121,10 +121,11 @@ class StepByStep:
         lr = step_rate(self.config, self.steps + 1)
         self.optimizer.param_groups[0]["lr"] = lr
         logits = self.model(x)
-        loss = F.cross_entropy(logits, y)
+        learned = F.cross_entropy(logits, y, label_smoothing=self.config.label_smoothing)
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        learned.backward()
         self.optimizer.step()
+        loss = F.cross_entropy(logits.detach(), y)  # shown plain, as the loss after it
         with torch.no_grad():
             after = self.model(x)
         self.steps += 1

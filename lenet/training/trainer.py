@@ -172,12 +172,14 @@ class Trainer:
             self.snapshots.take(step, epoch, self.model, final)
 
     def _step(self, x: torch.Tensor, y: torch.Tensor, optimizer) -> tuple[float, int]:
-        """One minibatch of SGD; returns (loss, number classified right)."""
+        """One minibatch of SGD; returns (plain cross-entropy, number classified right)."""
         logits = self.model(x)
-        loss = F.cross_entropy(logits, y)
+        loss = F.cross_entropy(logits, y, label_smoothing=self.config.label_smoothing)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+        if self.config.label_smoothing:  # the loss shown is plain cross-entropy, as validation's
+            loss = F.cross_entropy(logits.detach(), y)
         return loss.item(), int((logits.argmax(1) == y).sum())
 
     def _evaluate(self, step: int, epoch: float, window: list) -> Evaluation:

@@ -53,7 +53,7 @@ def test_the_first_student_on_a_fresh_server_keeps_the_links_settings(browser, t
             epochs(tab).wait_for(timeout=90_000)
             tab.locator(IDLE).wait_for(timeout=60_000)
             tab.wait_for_timeout(1000)
-            assert epochs(tab).input_value() == "4" and tab.url.endswith("?preset=fast")
+            assert epochs(tab).input_value() == "2" and tab.url.endswith("?preset=fast")
         finally:
             fresh.close()
 
@@ -75,11 +75,11 @@ def epochs(tab):
 def test_settings_survive_switching_pages(page, app_url):
     page.goto(f"{app_url}/?preset=fast")
     epochs(page).wait_for(timeout=60_000)
-    assert epochs(page).input_value() == "4"
+    assert epochs(page).input_value() == "2"
     go_to(page, "Draw", "What the network sees")
     assert "preset=fast" in page.url
     go_to(page, "Train", "Start training")
-    assert epochs(page).input_value() == "4"  # not the minimum, 1
+    assert epochs(page).input_value() == "2"  # not the minimum, 1
     assert page.url.endswith("?preset=fast"), page.url  # only what the user chose
     assert page.get_by_text("Fast").first.is_visible()
     epochs(page).fill("5")  # a change of the student's, then away and back

@@ -146,7 +146,7 @@ def test_a_bad_link_parameter_shows_a_notice_not_an_exception(app):
     texts = [w.value for w in at.warning]
     assert "Ignored `epochs=999` from the link: it must be a whole number from 1 to 50." in texts
     assert "Ignored `colour=red` from the link: there is no setting of that name." in texts
-    assert widgets_by_key(at)["set_epochs"].value == 4  # the preset's
+    assert widgets_by_key(at)["set_epochs"].value == 2  # the preset's
 
 
 def test_a_locked_link_fixes_the_controls(app):
@@ -165,10 +165,10 @@ def test_a_diverging_rate_is_explained(app):
     run_until(at, lambda a: "diverged" in status_text(a))
     assert any("The loss blew up at step" in e.value for e in at.error)
     advice = next(w.value for w in at.warning if w.value.startswith("Diverged means"))
-    assert "try a learning rate of 0.005" in advice  # Fast's AdamW: lenet.training.advice
+    assert "try a learning rate of 0.01" in advice  # AdamW, 16 steps: lenet.training.advice
     at.button(key="use_advice").click().run()  # one click puts it in the settings
-    assert at.session_state["settings"]["lr"] == 0.005
-    assert at.select_slider(key="set_lr").value == 0.005
+    assert at.session_state["settings"]["lr"] == 0.01
+    assert at.select_slider(key="set_lr").value == 0.01
 
 
 def test_batch_larger_than_the_subset_is_refused_before_training(app):
@@ -293,7 +293,7 @@ def test_learned_nothing_advice_fits_the_settings():
     assert "far too high for SGD" in learned_nothing_advice(high)
     assert learned_nothing_advice(high).endswith("Try 0.1.")
     adamw = dataclasses.replace(high, optimizer="adamw", model=ModelConfig(activation="relu"))
-    assert learned_nothing_advice(adamw).endswith("Try 0.003.")  # 15 epochs: Fast's rate
+    assert learned_nothing_advice(adamw).endswith("Try 0.005.")  # 15 epochs: Fast's rate
     low = dataclasses.replace(classic, lr=1e-4)
     assert "so small" in learned_nothing_advice(low)
     assert "far too high" not in learned_nothing_advice(dataclasses.replace(classic, lr=0.1))

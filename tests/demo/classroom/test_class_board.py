@@ -137,7 +137,7 @@ def test_you_are_marked_with_names_hidden_and_runs_that_learned_nothing_say_so(s
     assert [(r["name"], r["you"]) for r in shown[:3]] == [
         ("Student 1 (you)", True), ("Student 1 (you)", True), ("Student 2", False),
     ]  # fmt: skip
-    assert board[0].settings.startswith("AdamW, learning rate 0.003, 128 images a step")
+    assert board[0].settings.startswith("AdamW, learning rate 0.003, 64 images a step")
     assert class_data.leaderboard(rows, names, UTC, TODAY)[0].you is False  # nobody: no mark
     assert [r.name for r in class_data.curve_runs(class_data.ranked(rows), 10)] == ["Maya"]
 
@@ -211,11 +211,11 @@ def test_the_delete_list_names_runs_as_the_table_shows_them(store):  # noqa: F81
     labels = teacher_tools.run_labels(rows, hide=False, me="maya", zone=UTC)
     started = class_data.when(rows[0].created_at, UTC, datetime.now(UTC).date())
     assert list(labels.values()) == [
-        f"Rank 1 · Ben · 99.00% · started {started} · AdamW, learning rate 0.003, 128 images a "
-        "step, four passes over all 54,000 images",
-        f"Rank 2 · Maya (you) · 98.12% · started {started} · AdamW, learning rate 0.003, 128 "
-        "images a step, four passes over all 54,000 images",
-        f"Running · Cy · started {started} · AdamW, learning rate 0.003, 128 images a step, four "
+        f"Rank 1 · Ben · 99.00% · started {started} · AdamW, learning rate 0.003, 64 images a "
+        "step, two passes over all 54,000 images",
+        f"Rank 2 · Maya (you) · 98.12% · started {started} · AdamW, learning rate 0.003, 64 "
+        "images a step, two passes over all 54,000 images",
+        f"Running · Cy · started {started} · AdamW, learning rate 0.003, 64 images a step, two "
         "passes over all 54,000 images",
     ]
     assert list(labels) == [r.id for r in rows]  # chosen by run id

@@ -144,13 +144,17 @@ def test_every_control_has_help_text():
 
 def test_describe_names_the_settings():
     text = describe(preset_settings("quick"))
-    assert text == "AdamW, learning rate 0.005, 64 images a step, one pass over 10,000 images"
+    assert text == "AdamW, learning rate 0.01, 64 images a step, one pass over 10,000 images"
+    assert describe(preset_settings("fast"), full=True) == (
+        "AdamW, learning rate 0.005, 64 images a step, two passes over all 54,000 images; ReLU, "
+        "max pooling, the rate warms up, then glides down, label smoothing 0.1, seed 0"
+    )
     assert describe(preset_settings("classic"), full=True) == (
         "SGD, learning rate 0.1, 256 images a step, 15 passes over all 54,000 images; tanh, "
         "max pooling, seed 0"
     )
     fast = describe(preset_settings("fast"), full=True)
-    assert "four passes over all 54,000 images" in fast and "warms up, then glides down" in fast
+    assert "two passes over all 54,000 images" in fast and "warms up, then glides down" in fast
 
 
 def test_a_number_written_another_way_gets_the_rule_not_pythons_words():

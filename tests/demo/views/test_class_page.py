@@ -182,7 +182,7 @@ def button(at: AppTest, label: str):
 
 def test_short_settings_names_what_students_change():
     text = class_data.short_settings(settings("sgd", 0.1, "tanh"))
-    assert text == "sgd lr 0.1 · 4 ep · batch 128 · tanh/max · onecycle"
+    assert text == "sgd lr 0.1 · 2 ep · batch 64 · tanh/max · onecycle"
     assert class_data.short_settings({}) == "lr ? · ? ep · batch ? · ?/?"
 
 
@@ -302,7 +302,7 @@ def test_leaderboard_lists_the_class_best_first(store, page):
     assert [row["status"] for row in board] == ["finished", "finished", "running", "diverged"]
     assert [row["rank"] for row in board] == ["1", "2", "–", "–"]
     assert board[0]["accuracy"] == "99.00%" and board[2]["accuracy"] == "– running"
-    assert board[1]["settings"].startswith("SGD, learning rate 0.05, 128 images a step")
+    assert board[1]["settings"].startswith("SGD, learning rate 0.05, 64 images a step")
     assert board[0]["time"] == "12.5 s" and board[3]["run"] == "#4"
     assert "4 runs** by 4 students, 1 in progress; best 99.00% by Ben" in summary(at)
     curves_drawn = figure_data(at, "Validation accuracy")
