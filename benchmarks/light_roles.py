@@ -161,7 +161,7 @@ async def watcher(
     sent to the rerun finished (the new chart or queue place on screen); the next is sent one
     interval after the last was sent, or at once when the update took longer (one in flight, as
     the browser's timer and Streamlit's one run per session allow)."""
-    result = {"updates": [], "statuses": [], "errors": 0, "ended": False}
+    result = {"updates": [], "statuses": [], "errors": 0, "ended": False, "intervals": {}}
     session = LightSession(url, "", "preset=quick")
     async with outcome(session, result):
         await open_tab(session)
@@ -178,6 +178,7 @@ async def watcher(
                 result["ended"] = ended(note(result["statuses"], status_of(session)))
                 break
             fragment_id, every = next(iter(session.auto_reruns.items()))
+            result["intervals"].setdefault(result["statuses"][-1], set()).add(every)  # its timer
             sent = time.monotonic()
             try:
                 await session.wait(await session.send(fragment_id, auto=True))

@@ -97,6 +97,25 @@ def test_a_watcher_sees_its_run_train_to_the_end(app_url):
     assert seen["ended"]
     # the live part's timed reruns, each answered: at least the start and a chart while it ran
     assert len(seen["updates"]) >= 2 and all(0 < s < 30 for s in seen["updates"]), seen
+    assert seen["intervals"]["running"] == {1.0}  # a training run's charts: every second
+
+
+def test_a_run_waiting_its_turn_is_asked_after_less_often(tmp_path):
+    """One run at a time: the second watcher's run waits in the queue, and its page's timer
+    asks every 3 s (demo.views.train.page.QUEUED_POLL_S); once it trains, every second."""
+    env = {"LENET_CHECKPOINT_DIR": str(tmp_path), "LENET_MAX_JOBS": "1"}
+    with running_app(env) as (url, _):
+
+        async def two() -> list[dict]:
+            first = asyncio.create_task(watcher(url, seconds=90))
+            await asyncio.sleep(3)  # the first run holds the one slot
+            return await asyncio.gather(first, watcher(url, seconds=90))
+
+        first, second = run_apart(two())
+    assert first["errors"] == second["errors"] == 0, (first, second)
+    assert second["statuses"][0].startswith("queued") and second["statuses"][-1] == "finished"
+    assert second["intervals"][second["statuses"][0]] == {3.0}, second
+    assert second["intervals"]["running"] == {1.0}
 
 
 def test_light_sessions_only_talk_to_loopback():

@@ -17,7 +17,7 @@ from demo.session.nickname import nickname, nickname_ui
 from demo.session.settings import FIELDS, describe, settings_to_query
 from demo.session.store_state import store_notice, store_problem
 from demo.training import tab
-from demo.training.jobs import TrainingJob
+from demo.training.jobs import JobSnapshot, TrainingJob
 from demo.training.state import mnist
 from demo.ui.screen import header, scroll_into_view
 from demo.views.train import results as train_results
@@ -37,6 +37,19 @@ from demo.views.train.settings import apply_settings, current_settings, settings
 from lenet.training.presets import PRESETS
 
 POLL_S = 1.0
+# A run waiting in the class's queue only shows its place: its page asks every 3 s, not every
+# second. With 30 students following their runs, 28 of them queued on 2 cores, the live part's
+# reruns were the server's main load (benchmarks/README.md, "Watching costs little").
+QUEUED_POLL_S = 3.0
+
+
+def poll_every(snap: JobSnapshot | None, pending: bool) -> float | None:
+    """How often the live part reruns: every second while a run trains (or while the tab's
+    answer is awaited), every QUEUED_POLL_S while it waits its turn, never with nothing to
+    follow. A queued run that starts reruns the whole page (`live_body`), which sets it anew."""
+    if pending or (snap is not None and snap.active and snap.status != "queued"):
+        return POLL_S
+    return QUEUED_POLL_S if snap is not None and snap.status == "queued" else None
 
 
 def live_body() -> None:
@@ -130,9 +143,10 @@ def render() -> None:
         settings_ui(disabled=locked or active)
     settings_summary(locked)
     control_buttons(job.snapshot() if job is not None else None)
-    polling = active or tab.pending()  # a run to follow, or the tab's answer to wait for
+    # a run to follow, or the tab's answer to wait for
+    every = poll_every(job.snapshot() if job is not None else None, tab.pending())
     with st.container(key="result_live"):
-        st.fragment(run_every=POLL_S if polling else None)(live_body)()
+        st.fragment(run_every=every)(live_body)()
         runs = train_runs.your_runs(nickname())  # one read of the store for both sections
         train_timeline.section(job, runs)
         train_results.per_digit(job)
