@@ -63,8 +63,12 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# MNIST fetched and verified, then its model input made and kept once (lenet.data.mnist.kept_inputs),
+# so that the first processes to train, a test session's servers included, do not all make it at once
 data: $(STAMP)
 	$(PY) -m lenet.data
+	@ls "$${LENET_DATA_DIR:-data}"/MNIST/model-input-*.pt >/dev/null 2>&1 || \
+		$(PY) -c "from lenet.data.mnist import load_mnist; load_mnist(fetch=False)"
 
 benchmark: $(STAMP) data
 	$(PY) benchmarks/epoch_speed.py

@@ -116,13 +116,13 @@ def test_inspect_follows_the_drawing(page, app_url):
 
 
 def test_a_locked_link_fixes_the_settings(page, app_url):
-    page.goto(f"{app_url}/?preset=quick&lr=0.01&lock=1")
+    page.goto(f"{app_url}/?preset=quick&lr=0.02&lock=1")
     page.get_by_text("Your teacher fixed these settings").wait_for(timeout=60_000)
     epochs = page.get_by_role("spinbutton", name="Epochs")
     assert epochs.is_disabled()
     # enabled once the page has said which tab it is (a moment after it opens)
     expect(page.get_by_role("button", name="Start training")).to_be_enabled(timeout=10_000)
-    assert "lr=0.01" in page.url and "lock=1" in page.url
+    assert "lr=0.02" in page.url and "lock=1" in page.url  # not the preset's 0.01
 
 
 def test_a_bad_link_shows_a_notice(page, app_url):
