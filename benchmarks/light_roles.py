@@ -137,10 +137,7 @@ async def trainer(url: str, limit_s: float) -> dict:
         await session.click("Start training")
         ends = time.monotonic() + limit_s
         while time.monotonic() < ends and not session.closed:
-            status = status_of(session)
-            if not result["statuses"] or result["statuses"][-1] != status:
-                result["statuses"].append(status)
-            if any(s in status for s in FINAL) and not session.auto_reruns:
+            if ended(note(result["statuses"], status_of(session))) and not session.auto_reruns:
                 break
             for fragment_id in list(session.auto_reruns):  # the browser's setInterval
                 await session.send(fragment_id, auto=True)

@@ -129,7 +129,8 @@ def render() -> None:
     if mnist() is None:
         return
     job: TrainingJob | None = st.session_state.get("job")
-    active = job is not None and job.snapshot().active
+    snap = job.snapshot() if job is not None else None  # one view of the run for the controls
+    active = snap is not None and snap.active
     nickname_ui(disabled=active)
     if problem := store_problem() or st.session_state.pop("store_error", None):
         st.warning(store_notice(problem), icon=":material/cloud_off:")
@@ -142,9 +143,8 @@ def render() -> None:
             )
         settings_ui(disabled=locked or active)
     settings_summary(locked)
-    control_buttons(job.snapshot() if job is not None else None)
-    # a run to follow, or the tab's answer to wait for
-    every = poll_every(job.snapshot() if job is not None else None, tab.pending())
+    control_buttons(snap)
+    every = poll_every(snap, tab.pending())  # a run to follow, or the tab's answer to wait for
     with st.container(key="result_live"):
         st.fragment(run_every=every)(live_body)()
         runs = train_runs.your_runs(nickname())  # one read of the store for both sections
