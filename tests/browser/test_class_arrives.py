@@ -65,11 +65,12 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 def go_to(tab, name: str, ready: str) -> None:
     """Click the page link, as a student does once the page has settled, and wait for `ready`.
 
-    A click can be lost, and a student then clicks again; so does this, once. Likely cause (from
-    Streamlit 1.67's code, not yet shown): a rerun request that reaches the server before the
-    new page's run starts (a fragment's timer, a component's report) is folded into the page
-    switch, and the folded request keeps the newer request's page
-    (`ScriptRequests._request_rerun_locked`). Seen twice in CI under load."""
+    A click can be lost, and a student then clicks again; so does this, once. Seen twice in CI
+    under load. Suspected: a rerun request that reaches the server before the new page's run
+    starts is folded into the page switch, and the folded request keeps the newer request's page
+    (`ScriptRequests._request_rerun_locked`; Streamlit's reviewers name it in their PR #16158).
+    A light client that sends the Draw fragment's rerun 0-50 ms after the switch
+    (`st_client.LightSession`) kept the switch in 12 of 12 tries, so it is not shown."""
     tab.locator(IDLE).wait_for(timeout=60_000)
     link = tab.get_by_role("link", name=name)
     link.click()
@@ -78,7 +79,9 @@ def go_to(tab, name: str, ready: str) -> None:
     except PlaywrightTimeoutError:
         link.click()
         tab.get_by_text(ready).first.wait_for(timeout=60_000)
-    tab.wait_for_timeout(800)  # the address bar follows the script run
+    # the address bar follows at the end of the run (demo/app.py's sync_link, after the page):
+    # a fixed 0.8 s was too short once on a loaded machine, the Train page still drawing
+    tab.locator(IDLE).wait_for(timeout=60_000)
 
 
 def epochs(tab):

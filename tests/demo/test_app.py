@@ -276,6 +276,25 @@ def test_stopping_early_says_what_happened_without_blaming_the_settings(app):
     assert not any("learning rate" in i.value.lower() for i in at.info)
 
 
+def test_the_buttons_follow_a_run_that_moved_on_while_the_page_was_drawn(app):
+    """The buttons are drawn from one look at the run and the live part from a later one: a run
+    that turned from starting to running in between once left Pause greyed out for good."""
+    import dataclasses
+
+    app.query_params.update(preset="fast", train_size="1000", batch_size="16", epochs="50")
+    at = app.run()
+    button(at, "Start training").click().run()
+    run_until(at, lambda a: "running" in status_text(a))
+    job = at.session_state["job"]
+    looks = iter([dataclasses.replace(job.snapshot(), status="starting")])
+    job.snapshot = lambda: next(looks, None) or type(job).snapshot(job)  # the first look lags
+    at.run()
+    assert "running" in status_text(at)
+    assert not button(at, "Pause").disabled and not button(at, "Stop").disabled
+    button(at, "Stop").click().run()
+    run_until(at, lambda a: "stopped" in status_text(a))
+
+
 def test_learned_nothing_advice_fits_the_settings():
     import dataclasses
 

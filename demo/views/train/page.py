@@ -41,6 +41,7 @@ POLL_S = 1.0
 # second. With 30 students following their runs, 28 of them queued on 2 cores, the live part's
 # reruns were the server's main load (benchmarks/README.md, "Watching costs little").
 QUEUED_POLL_S = 3.0
+CONTROLS_STATUS = "controls_status"  # the run's status the buttons were last drawn with
 
 
 def poll_every(snap: JobSnapshot | None, pending: bool) -> float | None:
@@ -54,15 +55,15 @@ def poll_every(snap: JobSnapshot | None, pending: bool) -> float | None:
 
 def live_body() -> None:
     """The run's status and progress; its result once it has ended. Reruns the whole page when
-    the run changes state, so the buttons above follow it."""
+    the run's state is not the one the buttons above were drawn with, so they follow it."""
     start_when_known()
     job: TrainingJob | None = st.session_state.get("job")
     snap = job.snapshot() if job is not None else None
-    if st.session_state.get("shown_status") != (snap.status if snap else None):
-        st.session_state["shown_status"] = snap.status if snap else None
-        if st.session_state.pop("status_drawn", False):  # not on the page's own run
-            st.rerun()
-    st.session_state["status_drawn"] = True
+    # The buttons above were drawn from an earlier look at the run (this part's runs redraw only
+    # themselves): when the run has moved on since, draw the page anew. A run that turned from
+    # starting to running between the two looks once left Pause greyed out for the whole run.
+    if st.session_state.get(CONTROLS_STATUS, "") != (snap.status if snap else None):
+        st.rerun()
     if snap is None:
         if st.session_state.get(START_WAITING):
             st.info("Starting your run...", icon=":material/hourglass_top:")
@@ -144,6 +145,7 @@ def render() -> None:
         settings_ui(disabled=locked or active)
     settings_summary(locked)
     control_buttons(snap)
+    st.session_state[CONTROLS_STATUS] = snap.status if snap else None
     every = poll_every(snap, tab.pending())  # a run to follow, or the tab's answer to wait for
     with st.container(key="result_live"):
         st.fragment(run_every=every)(live_body)()
