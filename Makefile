@@ -31,12 +31,20 @@ test-fast: $(STAMP) data lint
 demo: $(STAMP) data
 	$(VENV)/bin/streamlit run demo/serve.py
 
-# One server for a class: every interface, viewer toolbar, no error details, 5 MB uploads, XSRF
-# on, and at most LENET_MAX_JOBS runs training at once (default: one per core).
+# One server for a class: every interface, viewer toolbar, no error details, 24 MB uploads, XSRF
+# on, and at most LENET_MAX_JOBS runs training at once (default: one per core). WORKERS=N (N > 1):
+# N app servers behind haproxy on PORT, sharing the run store and a Ray head with CPUS for
+# training (scripts/cluster_demo.py --proxy; README "For teachers" says when it pays).
+WORKERS ?= 1
 classroom: $(STAMP) data
+ifeq ($(WORKERS),1)
 	$(VENV)/bin/streamlit run demo/serve.py --server.address 0.0.0.0 --server.port $(PORT) \
 		--client.toolbarMode viewer --client.showErrorDetails none \
 		--server.maxUploadSize 24 --server.enableXsrfProtection true
+else
+	$(PY) scripts/cluster_demo.py --proxy --servers $(WORKERS) --cpus $(CPUS) --port $(PORT) \
+		--client-port $(CLIENT_PORT)
+endif
 
 PORT ?= 8501
 

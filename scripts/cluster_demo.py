@@ -2,13 +2,15 @@
 one run store, every training run on the cluster (`make cluster-demo`; README "Many students:
 a Ray cluster"). The browser test tests/browser/test_cluster.py starts the same pieces.
 
-    python scripts/cluster_demo.py [--servers 2] [--cpus 2] [--port 8501]
+    python scripts/cluster_demo.py [--servers 2] [--cpus 2] [--port 8501] [--proxy]
 
 The head is `ray start --head` in a folder of its own (so stopping it stops only its processes,
 never another Ray on the machine), with its client server on `--client-port` (10001); each app
 server is `streamlit run demo/serve.py` with LENET_RAY_ADDRESS=ray://NODE_IP:PORT and the same
 LENET_DATABASE_URL (PostgreSQL for a department; by default the checkout's SQLite file, which
-servers on one machine can share). Ctrl-C stops everything it started.
+servers on one machine can share). With `--proxy` (`make classroom WORKERS=N`) the servers
+listen on loopback only, from port+1, with `make classroom`'s flags, and haproxy puts them all
+behind `--port` with sticky sessions (`scripts/proxy.py`). Ctrl-C stops everything it started.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scripts.proxy import proxied, wait_healthy  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RAY = Path(sys.executable).with_name("ray")
@@ -125,14 +131,47 @@ def server_env(head: Head, database: str) -> dict[str, str]:
     return {**cluster_env(), "LENET_RAY_ADDRESS": head.address, "LENET_DATABASE_URL": database}
 
 
+def app_server(port: int, env: dict[str, str], *flags: str) -> subprocess.Popen:
+    """`streamlit run demo/serve.py` on `port` (5 MB uploads), with `flags` after."""
+    return subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", "demo/serve.py",
+            "--server.port", str(port), "--server.headless", "true",
+            "--server.maxUploadSize", "24", *flags,
+        ],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+# `make classroom`'s flags: viewer toolbar, no error details, XSRF on (the proxy is the one port)
+CLASSROOM = ("--client.toolbarMode", "viewer", "--client.showErrorDetails", "none",
+             "--server.enableXsrfProtection", "true", "--server.address", "127.0.0.1")  # fmt: skip
+
+
+def stopped(*_) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--servers", type=int, default=2, help="app servers side by side")
     parser.add_argument("--cpus", type=int, default=2, help="the cluster's CPUs for training")
     parser.add_argument("--port", type=int, default=8501, help="the first app server's port")
     parser.add_argument("--client-port", type=int, default=10001, help="Ray's client server")
+    parser.add_argument(
+        "--proxy",
+        action="store_true",
+        help="a class on one port: haproxy on --port, the servers behind it on loopback",
+    )
     args = parser.parse_args(argv)
+    # Ctrl-C, and a service manager's (or a shell's background job's) stop, end it all cleanly
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, stopped)
+    if args.servers < 1:
+        parser.error("--servers must be at least 1")
     database = os.environ.get("LENET_DATABASE_URL") or f"sqlite:///{ROOT / 'runs' / 'lenet.db'}"
+    first = args.port + 1 if args.proxy else args.port
+    ports = [first + n for n in range(args.servers)]
     print(f"Starting a Ray head with {args.cpus} CPUs...", flush=True)
     try:
         head = start_head(args.cpus, args.client_port)
@@ -141,41 +180,36 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     servers = []
     try:
-        for n in range(args.servers):
-            port = args.port + n
-            servers.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "streamlit",
-                        "run",
-                        "demo/serve.py",
-                        "--server.port",
-                        str(port),
-                        "--server.headless",
-                        "true",
-                        "--server.maxUploadSize",
-                        "24",
-                    ],
-                    cwd=ROOT,
-                    env=server_env(head, database),
-                    stdout=subprocess.DEVNULL,
-                )  # fmt: skip
+        with contextlib.ExitStack() as stack:
+            flags = CLASSROOM if args.proxy else ()
+            servers = [app_server(p, server_env(head, database), *flags) for p in ports]
+            print(
+                f"Ray cluster: {head.address} (add a node, from its checkout: RAY_AUTH_MODE=token "
+                f"PYTHONPATH=$PWD .venv/bin/ray start --address={head.gcs})"
             )
-        where = ", ".join(f"http://localhost:{args.port + n}" for n in range(args.servers))
-        print(
-            f"Ray cluster: {head.address} (add a node, from its checkout: RAY_AUTH_MODE=token "
-            f"PYTHONPATH=$PWD .venv/bin/ray start --address={head.gcs})"
-        )
-        print(f"Run store: {database.split('@')[-1]}")
-        print(f"App servers: {where}. Ctrl-C stops them and the cluster.", flush=True)
-        while all(server.poll() is None for server in servers):
-            time.sleep(1)
-        print("An app server stopped; stopping the rest.")
-        return 1
+            print(f"Run store: {database.split('@')[-1]}")
+            if args.proxy:  # once every server answers: no student meets a 503
+                for port in ports:
+                    wait_healthy(port)
+                stack.enter_context(proxied(args.port, ports))
+                print(
+                    f"Class: http://<this machine>:{args.port} (haproxy in front of "
+                    f"{args.servers} app servers on 127.0.0.1:{ports[0]}-{ports[-1]}). "
+                    "Ctrl-C stops all of it.",
+                    flush=True,
+                )
+            else:
+                where = ", ".join(f"http://localhost:{p}" for p in ports)
+                print(f"App servers: {where}. Ctrl-C stops them and the cluster.", flush=True)
+            while all(server.poll() is None for server in servers):
+                time.sleep(1)
+            print("An app server stopped; stopping the rest.")
+            return 1
     except KeyboardInterrupt:
         return 0
+    except RuntimeError as error:  # haproxy missing or refusing
+        print(f"cluster-demo: {error}", file=sys.stderr)
+        return 2
     finally:
         for server in servers:
             server.terminate()
