@@ -1,15 +1,16 @@
 """More app processes on one machine: do N servers behind one proxy serve more students?
 
     python benchmarks/more_servers.py [--servers 1 2] [--students 32] [--trainers 2]
-                                      [--rounds 2] [--seconds 20] [--cpus 2]
+                                      [--rounds 2] [--seconds 20] [--watchers 0] [--cpus 2]
                                       [--baseline CHECKOUT] [--json]
 
 One Ray head (`--cpus` CPUs, `scripts/cluster_demo.start_head`) takes the runs of every server:
 the class's one queue. Each round starts N app servers sharing it and one run store (a fresh
 SQLite file), puts haproxy in front on one port with sticky sessions (`scripts/proxy.py`), and
-runs one `light_load` round through the proxy: S students drawing while K train. The values of
-`--servers` alternate round by round, so every N meets the same machine. Reported per round:
-light_load's figures plus the app servers' CPU (all N together) and their memory at the end.
+runs one `light_load` round through the proxy: S students drawing while K train (and W watch
+their own runs, `--watchers`). The values of `--servers` alternate round by round, so every N
+meets the same machine. Reported per round: light_load's figures plus the app servers' CPU (all
+N together) and their memory at the end.
 `--baseline CHECKOUT` adds, to every round, another checkout's one server as `make classroom`
 runs it (its own training processes, no proxy, no Ray): what a class had before (`servers: 0`).
 Loopback only; needs Debian's haproxy.
@@ -106,11 +107,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2, help="rounds of each N")
     parser.add_argument("--seconds", type=float, default=20, help="s each student draws")
     parser.add_argument("--think", type=float, default=0.5, help="s from empty canvas to pen up")
+    parser.add_argument("--watchers", type=int, default=0, help="students watching their run")
     parser.add_argument("--cpus", type=int, default=2, help="the Ray head's CPUs for training")
     parser.add_argument("--baseline", help="another checkout's single server, each round too")
     parser.add_argument("--json", action="store_true", help="one JSON line per round")
     args = parser.parse_args()
-    args.watchers, args.train_limit = 0, 300
+    args.train_limit = 300
     head = start_head(args.cpus, free_port())
     try:
         for _ in range(args.rounds):
