@@ -295,6 +295,22 @@ def test_the_buttons_follow_a_run_that_moved_on_while_the_page_was_drawn(app):
     run_until(at, lambda a: "stopped" in status_text(a))
 
 
+def test_locked_controls_keep_the_teachers_settings_whatever_the_browser_sends(app):
+    """Under load a page run cut short left the controls at their minimums (the browser then
+    sends those), and they replaced the locked link's settings and the address bar's."""
+    app.query_params.update(preset="quick", lr="0.05", lock="1")
+    at = app.run()
+    assert at.session_state["settings"]["lr"] == 0.05
+    at.session_state["set_lr"], at.session_state["set_epochs"] = 0.0001, 1  # the minimums
+    at.session_state["set_batch_size"] = 16
+    at.run()
+    settings = at.session_state["settings"]
+    assert (settings["lr"], settings["batch_size"]) == (0.05, 64)  # Quick demo's, the link's rate
+    shown = widgets_by_key(at)
+    assert shown["set_lr"].value == 0.05 and shown["set_batch_size"].value == 64
+    assert all(shown[k].disabled for k in CONTROL_KEYS)
+
+
 def test_learned_nothing_advice_fits_the_settings():
     import dataclasses
 

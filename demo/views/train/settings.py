@@ -62,10 +62,11 @@ def init_from_link() -> None:
     st.session_state.update(hide_names=hide, hide_notice=hide_notice)
 
 
-def refill_controls() -> None:
-    """Controls the last page did not draw lost their state: give them the session's values."""
+def refill_controls(every: bool = False) -> None:
+    """Controls the last page did not draw lost their state: give them the session's values.
+    `every`: all of them, whatever they hold (controls the student cannot change)."""
     for name, value in st.session_state["settings"].items():
-        if key(name) not in st.session_state:
+        if every or key(name) not in st.session_state:
             st.session_state[key(name)] = value
 
 
@@ -82,8 +83,11 @@ def on_preset_change() -> None:
 
 
 def settings_ui(disabled: bool) -> None:
-    """The controls, each with help text; they only fill session state."""
-    refill_controls()
+    """The controls, each with help text; they only fill session state. Disabled (a locked
+    link, a run going) they show the session's settings and never change them: a page run cut
+    short under load once left the controls at their minimums, which then replaced a teacher's
+    locked settings (and the link) with them."""
+    refill_controls(every=disabled)
     f = FIELDS
     st.selectbox(
         f["preset"].label,
@@ -199,7 +203,8 @@ def settings_ui(disabled: bool) -> None:
             help=f["device"].help,
             disabled=disabled,
         )
-    keep_controls()
+    if not disabled:
+        keep_controls()
 
 
 def sync_link() -> None:
