@@ -103,7 +103,9 @@ def background_png(digit_bytes: bytes | None = None) -> bytes:
 
 
 def hide_toolbar() -> None:
-    """Hide streamlit-drawable-canvas's floating toolbar everywhere on the page."""
+    """Hide streamlit-drawable-canvas's floating toolbar everywhere on the page, now and for
+    every canvas mounted later, and let the page's Clear and Undo press its tools in the browser.
+    """
     import streamlit as st
 
     hider = st.components.v2.component(
@@ -142,7 +144,8 @@ def draw_canvas(
     on_stroke: Callable[[], None] | None = None,
     on_empty: Callable[[], None] | None = None,
 ) -> Drawing:
-    """A 280x280 freehand canvas, white ink over a background PNG, with no toolbar.
+    """A 280x280 freehand canvas, white ink over a background PNG (its toolbar hidden by
+    `hide_toolbar`, which the page mounts once, outside the fragment that redraws the canvas).
 
     `initial` (fabric.js JSON) replaces the strokes whenever it changes, and the canvas then
     sends its new picture back; `on_stroke` runs before the rerun that a drawing with strokes
@@ -151,7 +154,6 @@ def draw_canvas(
     """
     from streamlit_drawable_canvas import st_canvas
 
-    hide_toolbar()
     result = st_canvas(
         stroke_width=stroke_width,
         stroke_color="#FFFFFF",

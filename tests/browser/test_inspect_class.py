@@ -96,21 +96,54 @@ def test_every_part_is_near_the_top_at_phone_size(page, app_url):
     save_screenshot(page, "inspect-phone")
 
 
-@pytest.mark.parametrize("path", ["inspect", "draw"])
-def test_no_plotly_toolbar_covers_a_chart_title_at_phone_size(page, app_url, path):
+def test_no_plotly_toolbar_covers_a_chart_title_at_phone_size(page, app_url):
     """No chart has Plotly's toolbar: on a phone it covered the titles (demo.ui.screen.chart)."""
     page.set_viewport_size(PHONE)
-    page.goto(f"{app_url}/{path}")
+    page.goto(f"{app_url}/inspect")
     page.locator('[data-testid="stMetric"]', has_text="Prediction").wait_for(timeout=60_000)
     settle(page)
     checked = 0
-    for part in part_names(page) if path == "inspect" else [None]:
-        if part:
-            open_part(page, part)
+    for part in part_names(page):
+        open_part(page, part)
         charts = [c for c in page.evaluate(BOXES) if c["title"]]
-        assert all(c["modebar"] is None for c in charts), (path, part)
+        assert all(c["modebar"] is None for c in charts), part
         checked += len(charts)
-    assert checked >= (10 if path == "inspect" else 1)
+    assert checked >= 10
+
+
+def test_the_draw_pages_pictures_and_bars_fit_a_phone_whole(page, app_url):
+    """The Draw page's reading is HTML, no Plotly (demo.figures.reading_html): at phone size
+    each title is on the page's width and each picture shows whole."""
+    page.set_viewport_size(PHONE)
+    page.goto(f"{app_url}/draw")
+    page.locator('[data-testid="stMetric"]', has_text="Prediction").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Random test digit").click()
+    page.locator("figure img[alt^='28x28']").wait_for(timeout=60_000)
+    settle(page)
+    assert page.locator(".js-plotly-plot").count() == 0
+    titles = page.locator(".lenet-title")
+    assert titles.all_inner_texts() == [
+        "Probability of each digit",
+        "28x28, centred like MNIST",
+        "32x32, as the network reads it",
+    ]
+    for box in [t.bounding_box() for t in titles.all()] + [
+        img.bounding_box() for img in page.locator("figure img[alt$='white']").all()
+    ]:
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    picture = page.locator("figure img[alt^='28x28']")  # a pixel's value under the finger
+    picture.scroll_into_view_if_needed()
+    lit = picture.locator("xpath=..").locator("i[title]").first.bounding_box()
+    corner = picture.bounding_box()
+    tips = page.evaluate(
+        "points => points.map(([x, y]) => document.elementFromPoint(x, y).title)",
+        [
+            [lit["x"] + lit["width"] / 2, lit["y"] + lit["height"] / 2],
+            [corner["x"] + 2, corner["y"] + 2],
+        ],
+    )
+    assert re.fullmatch(r"row \d+, column \d+: (0\.\d\d|1\.00)", tips[0]), tips
+    assert tips[1] == "0.00 (the background)", tips  # MNIST's corners are blank
 
 
 def test_the_chosen_digit_and_part_survive_a_visit_to_another_page(page, app_url):

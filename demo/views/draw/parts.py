@@ -13,8 +13,8 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from demo.figures import charts
-from demo.ui.screen import chart
+from demo.figures.reading_html import pixel_picture, probability_bars
+from demo.ui.screen import projector
 from lenet.data.preprocess import digit_to_input
 from lenet.explain.probes import Probe, apply_probes, rotation_sweep
 from lenet.reading import probabilities
@@ -36,54 +36,52 @@ def reset_probes() -> None:
     st.session_state.update(PROBE_DEFAULTS)
 
 
-def probe_controls() -> Probe:
-    """Six sliders and a reset button; the probe they describe."""
-    for key, value in PROBE_DEFAULTS.items():
-        st.session_state.setdefault(key, value)
-    top, bottom = st.columns(3), st.columns(3)
-    rotate = top[0].slider(
+# key -> the slider's label, range, step and help; in this order on the screen
+PROBE_SLIDERS = {
+    "probe_rotate": (
         "Rotate (°)",
-        -45,
-        45,
-        step=5,
-        key="probe_rotate",
-        help="Turn the digit around its middle. Plus turns it clockwise, minus the other way.",
-    )
-    shift_x = top[1].slider(
+        (-45, 45, 5),
+        "Turn the digit around its middle. Plus turns it clockwise, minus the other way.",
+    ),
+    "probe_shift_x": (
         "Shift right/left (px)",
-        -8,
-        8,
-        key="probe_shift_x",
-        help="Move the digit inside the 28x28 frame: positive moves it right, negative left. "
+        (-8, 8, 1),
+        "Move the digit inside the 28x28 frame: positive moves it right, negative left. "
         "Training digits were always centred: watch how far the network copes.",
-    )
-    shift_y = top[2].slider(
+    ),
+    "probe_shift_y": (
         "Shift down/up (px)",
-        -8,
-        8,
-        key="probe_shift_y",
-        help="Move the digit inside the 28x28 frame: positive moves it down, negative up.",
-    )
-    scale = bottom[0].slider(
-        "Scale", 0.5, 1.5, step=0.05, key="probe_scale", help="Shrink or grow the digit."
-    )
-    thickness = bottom[1].slider(
+        (-8, 8, 1),
+        "Move the digit inside the 28x28 frame: positive moves it down, negative up.",
+    ),
+    "probe_scale": ("Scale", (0.5, 1.5, 0.05), "Shrink or grow the digit."),
+    "probe_thickness": (
         "Thinner / thicker (px)",
-        -2,
-        2,
-        key="probe_thickness",
-        help="Thin the strokes (negative) or thicken them (positive).",
-    )
-    noise = bottom[2].slider(
+        (-2, 2, 1),
+        "Thin the strokes (negative) or thicken them (positive).",
+    ),
+    "probe_noise": (
         "Noise",
-        0.0,
-        0.8,
-        step=0.05,
-        key="probe_noise",
-        help="Random specks on every pixel. The number says how strong they are.",
-    )
+        (0.0, 0.8, 0.05),
+        "Random specks on every pixel. The number says how strong they are.",
+    ),
+}
+
+
+def probe_controls() -> None:
+    """Six sliders, three a row where there is room, and a reset button. Each slider is given
+    its resting value: without one, Streamlit searched the whole session state for it."""
+    with st.container(horizontal=True, gap="medium"):  # one block, not two rows of columns
+        for key, (label, (low, high, step), help_text) in PROBE_SLIDERS.items():
+            st.slider(
+                label, low, high, PROBE_DEFAULTS[key], step, key=key, help=help_text, width=250
+            )
     st.button("Reset probes", on_click=reset_probes, help="Put every probe back to 'no change'.")
-    return Probe(rotate, shift_x, shift_y, scale, thickness, noise)
+
+
+def current_probe() -> Probe:
+    """The probe the sliders describe (their resting values before they are first drawn)."""
+    return Probe(*(st.session_state.get(key, value) for key, value in PROBE_DEFAULTS.items()))
 
 
 def prediction_panel(probs: list[float] | None, threshold: float, chart_area, notes) -> None:
@@ -93,7 +91,7 @@ def prediction_panel(probs: list[float] | None, threshold: float, chart_area, no
     if probs is None:
         st.metric("Prediction", "–", help=PREDICTION_HELP)
         chart_area.info("Draw a digit in the black box, or pick a test digit.")
-        chart(chart_area, charts.probability_figure([0.0] * 10, None), key="probs")
+        chart_area.html(probability_bars([0.0] * 10, None, projector()))
         return
     digit = int(np.argmax(probs))
     sure = probs[digit] >= threshold
@@ -101,30 +99,33 @@ def prediction_panel(probs: list[float] | None, threshold: float, chart_area, no
     st.metric("Prediction", value, help=PREDICTION_HELP)
     if not sure:
         notes.warning(f"Not sure: the top probability is under {threshold:.0%}.")
-    chart(chart_area, charts.probability_figure(probs, digit), key="probs")
+    chart_area.html(probability_bars(probs, digit, projector()))
 
 
-def seen_panel(shown: np.ndarray | None, probed: bool) -> None:
-    """The 28x28 digit and the 32x32 model input, titled with what was done to them."""
-    st.subheader("What the network sees")
+def seen_panel(slot, shown: np.ndarray | None, probed: bool) -> None:
+    """The 28x28 digit and the 32x32 model input in `slot`, titled with what was done to them."""
     if shown is None:
-        st.caption("The 28x28 MNIST-style digit and the 32x32 input appear here.")
+        slot.caption("The 28x28 MNIST-style digit and the 32x32 input appear here.")
         return
     title = "28x28 after your probes" if probed else "28x28, centred like MNIST"
-    chart(st, charts.pixels_figure(shown, title, 250), key="px28")
     model_input = digit_to_input(shown[None])[0, 0].numpy()
-    chart(st, charts.pixels_figure(model_input, "32x32, as the network reads it", 250), key="px32")
+    slot.html(
+        pixel_picture(shown, title, 0.0, 1.0)
+        + '<div style="height:1rem"></div>'
+        + pixel_picture(model_input, "32x32, as the network reads it", -1.0, 1.0)
+    )
 
 
-def png_data_url(digit: np.ndarray, scale: int = 3) -> str:
-    """A (28, 28) digit in [0, 1] as an inline PNG: no media file for the browser to miss."""
+def png_data_url(digit: np.ndarray, scale: int = 1) -> str:
+    """A (28, 28) digit in [0, 1] as an inline PNG: no media file for the browser to miss.
+    `scale` repeats each pixel; the sweep instead lets the browser scale it (pixelated)."""
     pixels = (np.kron(digit, np.ones((scale, scale))).clip(0, 1) * 255).astype(np.uint8)
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def sweep_strip(model, digit: np.ndarray) -> None:
+def sweep_html(model, digit: np.ndarray) -> str:
     """The digit turned from -45° to +45° and what the network reads at each angle."""
     sweep = rotation_sweep()
     digits = apply_probes(digit, sweep)
@@ -132,10 +133,13 @@ def sweep_strip(model, digit: np.ndarray) -> None:
     figures = "".join(
         f'<figure style="margin:0;text-align:center">'
         f'<img src="{png_data_url(shown)}" width="84" height="84" '
+        f'style="image-rendering:pixelated" '
         f'alt="turned {probe.rotate:+.0f} degrees">'
         f"<figcaption>{probe.rotate:+.0f}°: <b>{int(p.argmax())}</b> ({p.max():.0%})"
         f"</figcaption></figure>"
         for probe, shown, p in zip(sweep, digits, probs, strict=True)
     )
-    st.markdown("**Rotation sweep**: the same digit from −45° (anticlockwise) to +45° (clockwise):")
-    st.html(f'<div style="display:flex;flex-wrap:wrap;gap:12px 16px">{figures}</div>')
+    return (
+        "<p><b>Rotation sweep</b>: the same digit from −45° (anticlockwise) to +45° (clockwise):"
+        f'</p><div style="display:flex;flex-wrap:wrap;gap:12px 16px">{figures}</div>'
+    )
