@@ -311,6 +311,26 @@ def test_locked_controls_keep_the_teachers_settings_whatever_the_browser_sends(a
     assert all(shown[k].disabled for k in CONTROL_KEYS)
 
 
+def test_each_control_falls_back_to_the_students_setting_not_its_minimum(app):
+    """A control whose state a page run cut short lost is redrawn by the browser at its own
+    default: that default is the session's setting (an unlocked page once fell to the minimums)."""
+    app.query_params.update(preset="quick", lr="0.05", epochs="3", seed="7")
+    at = app.run()
+    from demo.session.settings import FIELDS
+
+    settings = at.session_state["settings"]
+    shown = widgets_by_key(at)
+    for control in CONTROL_KEYS:
+        widget, name = shown[control], control.removeprefix("set_")
+        if widget.type == "number_input":
+            assert widget.proto.default == settings[name], name
+        else:  # the choices' index of the default (a select slider's is a list of one)
+            default = widget.proto.default
+            index = int(default[0]) if widget.type == "select_slider" else default
+            assert index == list(FIELDS[name].choices).index(settings[name]), name
+    assert (settings["lr"], settings["epochs"], settings["seed"]) == (0.05, 3, 7)
+
+
 def test_learned_nothing_advice_fits_the_settings():
     import dataclasses
 

@@ -86,12 +86,22 @@ def settings_ui(disabled: bool) -> None:
     """The controls, each with help text; they only fill session state. Disabled (a locked
     link, a run going) they show the session's settings and never change them: a page run cut
     short under load once left the controls at their minimums, which then replaced a teacher's
-    locked settings (and the link) with them."""
+    locked settings (and the link) with them. Each control's default is the session's setting,
+    so that an unlocked page falls back to the student's settings, not the minimums."""
     refill_controls(every=disabled)
     f = FIELDS
+    # each control's own default is the session's setting, not its minimum: a control whose
+    # state a page run cut short under load lost is then redrawn by the browser at the
+    # student's setting (the session state, when it holds one, still wins)
+    shown = current_settings()
+
+    def at(name: str) -> int:
+        return list(f[name].choices).index(shown[name])
+
     st.selectbox(
         f["preset"].label,
         f["preset"].choices,
+        index=at("preset"),
         key=key("preset"),
         help=f["preset"].help,
         format_func=lambda name: PRESETS[name].name,
@@ -104,6 +114,7 @@ def settings_ui(disabled: bool) -> None:
         f["epochs"].low,
         f["epochs"].high,
         step=1,
+        value=shown["epochs"],
         key=key("epochs"),
         help=f["epochs"].help,
         disabled=disabled,
@@ -111,6 +122,7 @@ def settings_ui(disabled: bool) -> None:
     st.select_slider(
         f["batch_size"].label,
         f["batch_size"].choices,
+        value=shown["batch_size"],
         key=key("batch_size"),
         help=f["batch_size"].help,
         disabled=disabled,
@@ -118,6 +130,7 @@ def settings_ui(disabled: bool) -> None:
     st.selectbox(
         f["optimizer"].label,
         f["optimizer"].choices,
+        index=at("optimizer"),
         key=key("optimizer"),
         help=f["optimizer"].help,
         disabled=disabled,
@@ -126,6 +139,7 @@ def settings_ui(disabled: bool) -> None:
     st.select_slider(
         f["lr"].label,
         f["lr"].choices,
+        value=shown["lr"],
         key=key("lr"),
         help=f["lr"].help,
         format_func=lambda v: f"{v:g}",
@@ -134,6 +148,7 @@ def settings_ui(disabled: bool) -> None:
     st.select_slider(
         f["momentum"].label,
         f["momentum"].choices,
+        value=shown["momentum"],
         key=key("momentum"),
         help=f["momentum"].help,
         disabled=disabled or st.session_state[key("optimizer")] != "sgd",
@@ -141,6 +156,7 @@ def settings_ui(disabled: bool) -> None:
     st.select_slider(
         f["weight_decay"].label,
         f["weight_decay"].choices,
+        value=shown["weight_decay"],
         key=key("weight_decay"),
         help=f["weight_decay"].help,
         format_func=lambda v: f"{v:g}",
@@ -149,6 +165,7 @@ def settings_ui(disabled: bool) -> None:
     st.selectbox(
         f["scheduler"].label,
         f["scheduler"].choices,
+        index=at("scheduler"),
         key=key("scheduler"),
         help=f["scheduler"].help,
         disabled=disabled,
@@ -156,6 +173,7 @@ def settings_ui(disabled: bool) -> None:
     st.radio(
         f["activation"].label,
         f["activation"].choices,
+        index=at("activation"),
         key=key("activation"),
         help=f["activation"].help,
         horizontal=True,
@@ -164,6 +182,7 @@ def settings_ui(disabled: bool) -> None:
     st.radio(
         f["pooling"].label,
         f["pooling"].choices,
+        index=at("pooling"),
         key=key("pooling"),
         help=f["pooling"].help,
         horizontal=True,
@@ -172,6 +191,7 @@ def settings_ui(disabled: bool) -> None:
     st.select_slider(
         f["train_size"].label,
         f["train_size"].choices,
+        value=shown["train_size"],
         key=key("train_size"),
         help=f["train_size"].help,
         disabled=disabled,
@@ -182,6 +202,7 @@ def settings_ui(disabled: bool) -> None:
         f["seed"].low,
         f["seed"].high,
         step=1,
+        value=shown["seed"],
         key=key("seed"),
         help=f["seed"].help,
         disabled=disabled,
@@ -191,6 +212,7 @@ def settings_ui(disabled: bool) -> None:
         f["evals_per_epoch"].low,
         f["evals_per_epoch"].high,
         step=1,
+        value=shown["evals_per_epoch"],
         key=key("evals_per_epoch"),
         help=f["evals_per_epoch"].help,
         disabled=disabled,
@@ -199,6 +221,7 @@ def settings_ui(disabled: bool) -> None:
         st.selectbox(
             f["device"].label,
             f["device"].choices,
+            index=at("device"),
             key=key("device"),
             help=f["device"].help,
             disabled=disabled,
