@@ -17,9 +17,9 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-BLUE, ORANGE = "#1f77b4", "#ff7f0e"
+from demo.figures.charts import BLUE, LABEL_FROM, ORANGE  # as the Plotly probability chart
+
 GRID_GREY = 136  # the line between two pixels: #888, as the Plotly pictures had it
-LABEL_FROM = 0.15  # a bar's percentage is written on it from here (and on the predicted one)
 PROBS_TITLE = "Probability of each digit"
 
 
@@ -29,7 +29,7 @@ def probability_bars(probabilities: Sequence[float], predicted: int | None, big:
     bars = []
     for digit, p in enumerate(probabilities):
         colour = ORANGE if digit == predicted else BLUE
-        label = f"{p:.0%}" if digit == predicted or p >= LABEL_FROM else ""
+        label = f"{p:.0%}" if digit == predicted or 100 * p >= LABEL_FROM else ""
         bars.append(
             f'<div class="bar" title="digit {digit}: {p:.2%}">'
             f'<span>{label}</span><i style="height:{100 * p:.1f}%;background:{colour}"></i>'
@@ -59,6 +59,13 @@ BARS_CSS = """
 """
 
 
+def png_url(pixels: np.ndarray) -> str:
+    """A (H, W) uint8 grey image as an inline PNG: no media file for the browser to miss."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
 def pixel_picture(image: np.ndarray, title: str, low: float, high: float) -> str:
     """A (H, W) image on the grey scale low (black) .. high (white), ~250 px wide, a grey line
     between pixels, and each pixel's value in a tooltip (the background's on the picture)."""
@@ -67,9 +74,7 @@ def pixel_picture(image: np.ndarray, title: str, low: float, high: float) -> str
     grey = (np.clip((image - low) / (high - low), 0.0, 1.0) * 255).round().astype(np.uint8)
     big = np.kron(grey, np.ones((scale, scale), np.uint8))
     big[scale - 1 :: scale, :] = big[:, scale - 1 :: scale] = GRID_GREY  # the lines between
-    buffer = io.BytesIO()
-    Image.fromarray(big).save(buffer, format="PNG")
-    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    url = png_url(big)
     # a tooltip a pixel: the commonest value (the background) on the picture, the others each
     # on their own cell of a grid laid over it (SVG would be simpler: st.html allows only HTML)
     values, counts = np.unique(image, return_counts=True)

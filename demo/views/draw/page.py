@@ -168,9 +168,8 @@ def reader(picked: models.Choice, threshold: float, slots: Slots) -> None:
         scroll_into_view("draw_box", shown_test)
     probe = current_probe()
     shown = apply_probes(digit, [probe])[0] if digit is not None else None
-    probs = (
-        probabilities(model, digit_to_input(shown[None]))[0].tolist() if shown is not None else None
-    )
+    model_input = digit_to_input(shown[None]) if shown is not None else None  # (1, 1, 32, 32)
+    probs = probabilities(model, model_input)[0].tolist() if shown is not None else None
     st.session_state["current_digit"] = (shown, source) if shown is not None else None
     with reading_slot:
         prediction_panel(probs, threshold, chart, notes)
@@ -180,9 +179,9 @@ def reader(picked: models.Choice, threshold: float, slots: Slots) -> None:
         slots.sweep.empty()
     else:
         with notes:  # is it a digit at all? (the network always names one)
-            familiar.show_familiarity(model_key, model, digit_to_input(shown[None]))
+            familiar.show_familiarity(model_key, model, model_input)
         top = int(np.argmax(probs))
         slots.readout.markdown(f"Reading with these probes: **{top}** ({probs[top]:.0%})")
         slots.sweep.html(sweep_html(model, digit))
-    seen_panel(slots.seen, shown, probe.changes_digit)
+    seen_panel(slots.seen, shown, model_input, probe.changes_digit)
     scroll_now()  # a fragment's run does not reach the page's end, which scrolls

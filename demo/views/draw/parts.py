@@ -6,14 +6,10 @@ input.
 
 from __future__ import annotations
 
-import base64
-import io
-
 import numpy as np
 import streamlit as st
-from PIL import Image
 
-from demo.figures.reading_html import pixel_picture, probability_bars
+from demo.figures.reading_html import pixel_picture, png_url, probability_bars
 from demo.ui.screen import projector
 from lenet.data.preprocess import digit_to_input
 from lenet.explain.probes import Probe, apply_probes, rotation_sweep
@@ -102,27 +98,24 @@ def prediction_panel(probs: list[float] | None, threshold: float, chart_area, no
     chart_area.html(probability_bars(probs, digit, projector()))
 
 
-def seen_panel(slot, shown: np.ndarray | None, probed: bool) -> None:
-    """The 28x28 digit and the 32x32 model input in `slot`, titled with what was done to them."""
+def seen_panel(slot, shown: np.ndarray | None, model_input, probed: bool) -> None:
+    """The 28x28 digit and its (1, 1, 32, 32) model input in `slot`, titled with what was done
+    to them."""
     if shown is None:
         slot.caption("The 28x28 MNIST-style digit and the 32x32 input appear here.")
         return
     title = "28x28 after your probes" if probed else "28x28, centred like MNIST"
-    model_input = digit_to_input(shown[None])[0, 0].numpy()
     slot.html(
         pixel_picture(shown, title, 0.0, 1.0)
         + '<div style="height:1rem"></div>'
-        + pixel_picture(model_input, "32x32, as the network reads it", -1.0, 1.0)
+        + pixel_picture(model_input[0, 0].numpy(), "32x32, as the network reads it", -1.0, 1.0)
     )
 
 
 def png_data_url(digit: np.ndarray, scale: int = 1) -> str:
     """A (28, 28) digit in [0, 1] as an inline PNG: no media file for the browser to miss.
     `scale` repeats each pixel; the sweep instead lets the browser scale it (pixelated)."""
-    pixels = (np.kron(digit, np.ones((scale, scale))).clip(0, 1) * 255).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return png_url((np.kron(digit, np.ones((scale, scale))).clip(0, 1) * 255).astype(np.uint8))
 
 
 def sweep_html(model, digit: np.ndarray) -> str:
