@@ -52,8 +52,12 @@ def test_two_servers_share_one_queue_and_class_page_and_survive_the_cluster(brow
         start(ada, one, "Ada")  # on the first server
         ada.get_by_text("images a second").first.wait_for(timeout=90_000)
         start(bob, two, "Bob")  # on the second: the cluster's one CPU is Ada's
+        clicked = time.time()
         # a fresh server's first connection to the cluster can take Ray's client server ~15 s
-        wait_until(lambda: "queued (position 1)" in status(bob), timeout=90)
+        wait_until(
+            lambda: "queued (position 1)" in status(bob), timeout=90, seen=lambda: status(bob)
+        )
+        print(f"\nBob queued {time.time() - clicked:.1f} s after his click")
         bob.get_by_text("The Ray cluster's CPUs are all busy").wait_for()
         wait_until(lambda: "1 of 1 CPUs busy on the Ray cluster, 1 run waiting" in status(bob))
 

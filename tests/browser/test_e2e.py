@@ -31,10 +31,14 @@ def prediction(tab) -> str:
     return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
-def wait_until(predicate, timeout: float = 60) -> None:
+def wait_until(predicate, timeout: float = 60, seen=None) -> None:
+    """Poll `predicate`; on timeout, say what `seen()` (a tab's status line, say) showed last."""
     deadline = time.time() + timeout
     while not predicate():
-        assert time.time() < deadline, "timed out"
+        if time.time() >= deadline:
+            raise AssertionError(
+                f"timed out after {timeout} s" + (f"; saw {seen()!r}" if seen else "")
+            )
         time.sleep(0.2)
 
 

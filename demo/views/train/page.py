@@ -74,13 +74,16 @@ def live_body() -> None:
                 icon=":material/play_circle:",
             )
         return
-    if st.session_state.get("tab_adopted"):  # until the student acts on it (train_controls)
-        reload_notice(snap, st.session_state.get("job_started"))
-    if job.recorder is not None and job.recorder.run_id is None:  # the store is slow or down
-        st.caption(
-            "Waiting for the run store: your run trains and stays in this tab, and is saved for "
-            "the class as soon as the store answers."
-        )
+    # notes that come and go, in one container: what follows keeps its place in the page, so a
+    # rerun replaces the queue's notice rather than showing it twice while it runs
+    with st.container():
+        if st.session_state.get("tab_adopted"):  # until the student acts on it (train_controls)
+            reload_notice(snap, st.session_state.get("job_started"))
+        if job.recorder is not None and job.recorder.run_id is None:  # the store is slow/down
+            st.caption(
+                "Waiting for the run store: your run trains and stays in this tab, and is saved "
+                "for the class as soon as the store answers."
+            )
     if snap.status == "queued":
         status_line(snap)
         queued_notice(snap)
