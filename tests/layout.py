@@ -23,6 +23,7 @@ TOP = {  # modules directly in lenet/ and demo/, each its own room, and what it 
     "lenet.evaluate": {"lenet.cli"},
     "lenet.predict": {"lenet.cli"},
     "lenet.runs": {"lenet.cli"},
+    "lenet.export": {"lenet.cli"},
     # the app's wiring: the server, the pages' navigation and the warm-up may import anything
     "demo.serve": {"*"},
     "demo.app": {"*"},

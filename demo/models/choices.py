@@ -13,6 +13,7 @@ import streamlit as st
 import torch
 
 from demo.models import steps as step_models
+from demo.models.export import onnx_download
 from demo.models.files import (
     SHIPPED,
     checkpoint_path,
@@ -243,6 +244,8 @@ def choose(
     except OSError as error:
         chosen, problem = None, f"{checkpoint_path(key).name}: {error.strerror or error}"
     if upload:
+        if chosen is not None:
+            onnx_download(st, chosen.model, chosen.key)
         uploader()
     if chosen is None:
         st.error(plain(problem))

@@ -163,7 +163,29 @@ def test_an_earlier_run_stays_savable_after_a_new_one(page, app_url, tmp_path):
 
     _, meta = load_checkpoint(saved)
     assert meta["train_config"]["train_size"] == 2000
+    # the same network as ONNX, beside it: onnxruntime reads what PyTorch reads (issue 27)
+    onnx_button = page.get_by_test_id("stPopoverBody").get_by_role(
+        "button", name="Download as ONNX"
+    )
+    with page.expect_download(timeout=90_000) as download:
+        onnx_button.click()
+    assert download.value.suggested_filename == f"lenet5_adamw_run{numbers[0]}.onnx"
+    download.value.save_as(tmp_path / "run1.onnx")
+    assert_onnx_reads_like(tmp_path / "run1.onnx", saved)
     save_screenshot(page, "runs-table", height=1400)
+
+
+def assert_onnx_reads_like(onnx_file, checkpoint) -> None:
+    import torch
+
+    from lenet.files.checkpoint import load_checkpoint
+    from lenet.files.onnx_model import read_probabilities
+
+    model, _ = load_checkpoint(checkpoint)
+    images = torch.rand(5, 1, 32, 32) * 2 - 1
+    with torch.no_grad():
+        ours = model(images).softmax(1).numpy()
+    assert abs(read_probabilities(onnx_file, images.numpy()) - ours).max() < 1e-5
 
 
 def test_on_a_phone_the_train_page_says_where_the_settings_are_and_shows_the_lock(browser, app_url):

@@ -100,7 +100,11 @@ def test_a_new_session_gets_its_runs_back_by_nickname(app):
     assert "Saved as graces_net.pt" in again.success[0].value
     downloads = [b.label for b in again.get("download_button")]
     # its model, and its timeline read back from the store (issue 13)
-    assert sorted(downloads) == ["Download the model (.pt)", "Download the timeline as a GIF"]
+    assert sorted(downloads) == [
+        "Download as ONNX",
+        "Download the model (.pt)",
+        "Download the timeline as a GIF",
+    ]
 
 
 def test_the_draw_page_offers_the_students_stored_runs(app, small_mnist, monkeypatch):

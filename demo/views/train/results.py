@@ -10,6 +10,7 @@ import streamlit as st
 
 from demo.classroom import saved as saved_files
 from demo.figures import train_charts
+from demo.models.export import onnx_download
 from demo.models.stored import stored_checkpoint
 from demo.models.timelines import run_timeline, with_timeline
 from demo.session.nickname import nickname
@@ -219,6 +220,12 @@ def save_controls(run: dict, where: str) -> None:
         mime="application/octet-stream",
         help="A checkpoint file for `python -m lenet.predict --checkpoint` or another server.",
         key=f"download_{where}_{run['job_id']}",
+    )
+    onnx_download(
+        right,
+        lambda: run_checkpoint(run)[0],
+        f"{run['optimizer']}_run{number}",
+        key=f"onnx_{where}_{run['job_id']}",
     )
 
 

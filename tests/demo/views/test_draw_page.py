@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 import demo.training.state
 import demo.ui.canvas
+from demo.models.export import file_stem
 from demo.ui.canvas import Drawing
 from demo.views.draw.parts import PROBE_DEFAULTS as DEFAULTS
 from lenet.data.mnist import read_idx
@@ -157,8 +158,13 @@ def test_model_chooser_lists_saved_checkpoints(page, tmp_path, fixture_model):
     at = page.run()
     chooser = at.selectbox(key="model_choice")
     assert chooser.options[0].startswith("Shipped model") and "Saved: my_net" in chooser.options
+    onnx = [b for b in at.sidebar.get("download_button") if b.label == "Download as ONNX"]
+    assert [b.key for b in onnx] == ["onnx_shipped"]
     chooser.set_value("file:my_net.pt").run()
     assert not at.exception and prediction(at).startswith("7")
+    onnx = [b for b in at.sidebar.get("download_button") if b.label == "Download as ONNX"]
+    assert [b.key for b in onnx] == ["onnx_file:my_net.pt"]  # the model chosen
+    assert file_stem("file:my_net.pt@80") == "lenet5_file_my_net_pt_80"  # its file's name
 
 
 def test_a_bad_upload_is_refused_and_the_page_keeps_working(page, tmp_path):
