@@ -167,3 +167,30 @@ def test_the_chosen_digit_and_part_survive_a_visit_to_another_page(page, app_url
         page.get_by_role("radio", name="Mistakes", exact=True).get_attribute("aria-checked")
         == "true"
     )
+
+
+def test_fooling_the_network_turns_a_drawn_seven_into_an_eight(page, app_url):
+    from benchmarks.draw_speed import SHAPES, draw
+    from tests.browser.test_e2e import prediction, wait_until
+
+    page.goto(f"{app_url}/draw")
+    surface = page.locator("canvas.upper-canvas").first
+    surface.wait_for(timeout=60_000)
+    time.sleep(0.5)
+    draw(page, surface.bounding_box(), SHAPES["7"])
+    wait_until(lambda: prediction(page).startswith("7"), timeout=30)
+    page.get_by_role("link", name="Inspect").click()
+    page.get_by_role("radio", name="Your last drawing (Draw page)").wait_for(timeout=60_000)
+    open_part(page, "Fool the network")
+    page.get_by_text("Before: reads 7").first.wait_for(timeout=30_000)
+    page.get_by_role("combobox", name=re.compile("Fool it into reading")).click()
+    page.get_by_role("option", name="8", exact=True).click()
+    settle(page)
+    page.get_by_role("slider", name=re.compile("Strength")).press("End")  # 50%: the most
+    page.get_by_text("Fooled: it now reads 8").wait_for(timeout=30_000)
+    settle(page)
+    assert page.get_by_text("Before: reads 7").first.is_visible()
+    assert page.get_by_text(re.compile(r"After: reads 8 \(\d+%\)")).first.is_visible()
+    assert page.get_by_text(re.compile(r"Smallest strength that makes it read 8: \d+%")).count()
+    assert page.locator(".stException").count() == 0
+    save_screenshot(page, "fool-the-network", height=1300)

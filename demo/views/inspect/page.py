@@ -26,6 +26,7 @@ from demo.views.inspect.compare import choose_second, compare_toggle, side_by_si
 from demo.views.inspect.dreams import dreams_section
 from demo.views.inspect.edit import edit_section
 from demo.views.inspect.embedding import embedding_section
+from demo.views.inspect.fool import fool_section
 from demo.views.inspect.mistakes import confusion_section, mistakes_section
 from demo.views.inspect.network import network_section
 from demo.views.inspect.parts import PART, feature_map_section, filter_section, path_section
@@ -43,13 +44,14 @@ PARTS = {  # the link's name -> the name shown
     "edit": "Edit a filter",
     "pixels": "Pixels that mattered",
     "embedding": "Digits that look alike",
+    "fool": "Fool the network",
     "mistakes": "Mistakes",
     "confusion": "Confusion matrix",
 }
 QUESTIONS = {
     "Follow your digit": ("network", "maps", "numbers", "cell"),
     "The filters": ("filters", "wants", "edit"),
-    "Why this answer?": ("pixels", "embedding"),
+    "Why this answer?": ("pixels", "embedding", "fool"),
     "All the test digits": ("mistakes", "confusion"),
 }
 CHOSEN = "inspect_parts_chosen"  # how many times a student chose a part (a scroll each)
@@ -201,6 +203,7 @@ def parts(model_key: str, model, data, digit: np.ndarray, source: str, maps: dic
         "edit": lambda: edit_section(model_key, model, data, digit),
         "pixels": lambda: attributions_section(model, x, digit, predicted),
         "embedding": lambda: embedding_section(model_key, model, data, digit, source),
+        "fool": lambda: fool_section(model, x, maps["probabilities"][0]),
         "mistakes": lambda: mistakes_section(model_key, model, data),
         "confusion": lambda: confusion_section(model_key, model, data),
     }

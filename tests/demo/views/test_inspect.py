@@ -154,6 +154,27 @@ def test_the_link_names_the_part_shown(page):
     assert shown_part(page.run()) == ("Why this answer?", "embedding")  # kept, not reset
 
 
+def test_fooling_the_network_turns_the_seven_into_the_digit_chosen(page, small_mnist):
+    assert int(small_mnist.test.labels[0]) == 7  # the page's first digit
+    at = open_part(page.run(), "fool")
+    target = at.selectbox(key="fool_target_7")
+    assert target.value == 3 and 7 not in target.options  # its runner-up; never its own answer
+    assert any(w.value.startswith("Not fooled at 10%: it reads 7") for w in at.warning) or any(
+        s.value.startswith("Fooled") for s in at.success
+    )
+    target.set_value(8).run()
+    at.select_slider(key="fool_strength").set_value(0.3).run()
+    assert not at.exception
+    assert any(s.value.startswith("Fooled: it now reads **8**") for s in at.success)
+    smallest = next(m.value for m in at.markdown if m.value.startswith("**Smallest strength"))
+    assert smallest.startswith("**Smallest strength that makes it read 8: 1")  # 10-19%: 12% now
+    titles = [h.body for h in at.get("html")]
+    assert any("Before: reads 7" in t and "After: reads 8" in t for t in titles)
+    assert any("trusting a network" in i.value for i in at.info)
+    at.segmented_control(key="fool_method").set_value("FGSM").run()
+    assert any("Even at 50% FGSM does not make it read 8" in m.value for m in at.markdown)
+
+
 def test_the_hand_computation_matches_the_map(page):
     at = open_part(page.run(), "cell")
     assert any("✔" in m.value for m in at.markdown)
