@@ -14,6 +14,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
+from lenet.store.digits import ClassDigits
 from lenet.store.engine import (
     StoreError,
     create_engine,
@@ -83,7 +84,7 @@ weights = sa.Table(
 SUMMARY = [c for c in runs.c if c.name != "curves"]
 
 
-class RunStore(SnapshotRows, SpaceKeeping):
+class RunStore(SnapshotRows, SpaceKeeping, ClassDigits):
     """The runs of one database. Thread-safe: every call is one short transaction."""
 
     def __init__(self, url: URL) -> None:

@@ -34,6 +34,7 @@ from demo.views.draw.controls import (
     find_a_wrong_digit,
     test_digit_controls,
 )
+from demo.views.draw.label import keep_drawing, label_controls
 from demo.views.draw.parts import (
     current_probe,
     prediction_panel,
@@ -143,6 +144,7 @@ def render() -> None:
         # which keeps it while the fragment redraws the canvas on every stroke
         canvas.hide_toolbar()
         st.fragment(reader)(picked, threshold, slots)
+        label_controls()
         test_digit_controls()
 
 
@@ -162,6 +164,7 @@ def reader(picked: models.Choice, threshold: float, slots: Slots) -> None:
     box_buttons(len(drawing.strokes))
     notes = st.container()  # warnings below the buttons: they never move under a pointer
     digit, source = base_digit(drawing.image)
+    keep_drawing(digit, drawing.image, st.session_state.get("draw_source") != "test")
     with reading:
         reading_line(source)
     if shown_test := st.session_state.get("test_digits_shown"):  # the digit where one looks

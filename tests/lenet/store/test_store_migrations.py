@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 import torch
@@ -146,7 +147,7 @@ def test_the_first_releases_store_upgrades_with_no_curves_and_takes_new_ones(old
     the curves and nothing else."""
     store = open_store(old_store_url)
     try:
-        assert revision(old_store_url) == [head()] and head() == "0005"
+        assert revision(old_store_url) == [head()] and head() == "0006"
         assert all(store.batch_curve(row.id) == () for row in store.runs())
         new = store.create("Zoe", {})
         curve = to_json([BatchPoint(s, s / 10, 1.0, 0.1) for s in range(1, 6)])
@@ -163,5 +164,30 @@ def test_the_first_releases_store_upgrades_with_no_curves_and_takes_new_ones(old
     store = open_store(old_store_url)
     try:
         assert store.batch_curve(new) == () and len(store.runs()) == 4
+    finally:
+        store.close()
+
+
+def test_the_class_digits_table_comes_with_0006_and_goes_alone(old_store_url):
+    """Issue 27: the first release's store gains the class's digits and keeps every run; one
+    step down drops the digits and nothing else."""
+    store = open_store(old_store_url)
+    try:
+        digit = np.zeros((28, 28), np.uint8)
+        digit[4:24, 12:16] = 255  # a 1
+        store.add_digit("Alice", 1, digit)
+        assert [d.label for d in store.class_digits("alice")] == [1]
+    finally:
+        store.close()
+    check_migrated(old_store_url)
+    engine = create_engine(parse_url(old_store_url))
+    move_schema(engine, "0005", down=True)
+    with engine.connect() as conn:
+        assert "class_digits" not in sa.inspect(conn).get_table_names()
+        assert conn.execute(sa.text("SELECT count(*) FROM runs")).scalar() == len(RUNS) + 1
+    engine.dispose()
+    store = open_store(old_store_url)  # and up again: an empty set
+    try:
+        assert store.class_digits() == [] and store.digit_set().images.shape == (0, 28, 28)
     finally:
         store.close()
