@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from torch import nn
 
 from lenet.cli.common import OneLineParser, run_cli
+from lenet.data.class_set import load_digits
 from lenet.data.mnist import Split, load_mnist
 from lenet.files.checkpoint import load_checkpoint
 from lenet.training.metrics import (
@@ -23,7 +24,7 @@ from lenet.training.metrics import (
 @dataclass(frozen=True)
 class Report:
     accuracy: float
-    per_class_accuracy: list[float]
+    per_class_accuracy: list[float | None]  # None: no digit of that class in the set
     confusion: list[list[int]]  # row = true class, column = predicted class
     mistakes: list[Mistake]  # most confident first
 
@@ -34,7 +35,9 @@ def evaluate(model: nn.Module, split: Split) -> Report:
     labels = split.labels.cpu()
     predicted = logits.argmax(1)
     matrix = confusion_matrix(predicted, labels, logits.shape[1])
-    per_class = class_accuracy(matrix)
+    # a class's own set may lack a digit: no accuracy then, rather than 0%
+    seen = matrix.sum(1).tolist()
+    per_class = [a if n else None for a, n in zip(class_accuracy(matrix), seen, strict=True)]
     return Report(
         matrix.diag().sum().item() / max(len(labels), 1),
         per_class,
@@ -43,14 +46,17 @@ def evaluate(model: nn.Module, split: Split) -> Report:
     )
 
 
-def format_report(report: Report) -> str:
+def format_report(report: Report, what: str = "Test") -> str:
     lines = [
-        f"Test accuracy {report.accuracy:.2%} "
+        f"{what} accuracy {report.accuracy:.2%} "
         f"({len(report.mistakes):,} of {sum(map(sum, report.confusion)):,} wrong)",
         "",
         "Per-class accuracy:",
     ]
-    lines += [f"  {digit}: {acc:.2%}" for digit, acc in enumerate(report.per_class_accuracy)]
+    lines += [
+        f"  {digit}: {'none in the set' if acc is None else f'{acc:.2%}'}"
+        for digit, acc in enumerate(report.per_class_accuracy)
+    ]
     lines += [
         "",
         "Confusion matrix (rows: true digit, columns: predicted):",
@@ -69,22 +75,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--json",
         action="store_true",
-        help="end with one JSON line: test_accuracy, per_class_accuracy, confusion",
+        help="end with one JSON line: test_accuracy (class_digits_accuracy with --digits), "
+        "per_class_accuracy, confusion",
     )
     parser.add_argument("--data-dir", help="MNIST root (default: $LENET_DATA_DIR or ./data)")
+    parser.add_argument(
+        "--digits",
+        metavar="DIR",
+        help="measure on the class's own digits instead of MNIST's test set: a folder written "
+        "by `python -m lenet.runs digits --export DIR`",
+    )
     args = parser.parse_args(argv)
 
     def body() -> int:
         model, _ = load_checkpoint(args.checkpoint)
-        data = load_mnist(args.data_dir, log=lambda message: print(message, file=sys.stderr))
-        report = evaluate(model, data.test)
-        print(format_report(report))
+        if args.digits is not None:
+            split, what = load_digits(args.digits), "Class digits"
+        else:
+            log = lambda message: print(message, file=sys.stderr)  # noqa: E731
+            split, what = load_mnist(args.data_dir, log=log).test, "Test"
+        report = evaluate(model, split)
+        print(format_report(report, what))
         if args.json:
             print(
                 json.dumps(
                     {
                         "checkpoint": str(args.checkpoint),
-                        "test_accuracy": report.accuracy,
+                        # MNIST's test set, or (--digits) the class's digits
+                        "class_digits_accuracy" if args.digits else "test_accuracy": (
+                            report.accuracy
+                        ),
                         "per_class_accuracy": report.per_class_accuracy,
                         "confusion_matrix": report.confusion,
                         "mistakes": len(report.mistakes),

@@ -16,6 +16,7 @@ import argparse
 import json
 from pathlib import Path
 
+from lenet.cli import digits
 from lenet.cli.common import OneLineParser, nickname, positive_int, run_cli
 from lenet.errors import LenetError
 from lenet.files.checkpoint import checkpoint_bytes, load_checkpoint_bytes, write_file
@@ -182,7 +183,7 @@ def build_parser() -> OneLineParser:
         metavar="URL",
         help="the run store's URL (default: $LENET_DATABASE_URL, else runs/lenet.db)",
     )
-    sub = p.add_subparsers(dest="command", required=True, metavar="{list,show,export,prune}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{list,show,export,prune,digits}")
     listing = sub.add_parser("list", help="every run, newest first")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     listing.add_argument("--name", type=nickname, help="only this nickname's runs (any case)")
@@ -200,6 +201,7 @@ def build_parser() -> OneLineParser:
         "--timelines", type=int, default=0, metavar="N",
         help="how many of the newest runs keep their timeline (default 0)",
     )  # fmt: skip
+    digits.add_parser(sub)
     return p
 
 
@@ -219,7 +221,13 @@ def mb(size: int | None) -> str:
     return f"{size / 2**20:,.1f} MB"
 
 
-COMMANDS = {"list": list_runs, "show": show, "export": export, "prune": prune}
+COMMANDS = {
+    "list": list_runs,
+    "show": show,
+    "export": export,
+    "prune": prune,
+    "digits": digits.digits_command,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
