@@ -14,6 +14,7 @@ import streamlit as st
 
 from demo.classroom import board as class_data
 from demo.classroom import saved as saved_files
+from demo.classroom.digit_tools import digit_tools
 from demo.session.store_state import class_runs
 from demo.training.state import class_runs_now
 from demo.ui.text import plain
@@ -73,6 +74,7 @@ def run_tools(
         st.session_state[CONFIRM] = ("clear", None)
     confirm(store, {r.id: r for r in rows}, labels, still_unlocked)
     saved_models()
+    digit_tools(store, hide, still_unlocked)
 
 
 def saved_models() -> None:

@@ -67,8 +67,8 @@ table.cb {{ width: 100%; border-collapse: collapse; color: {TEXT}; line-height: 
   border: none; border-bottom: 1px solid {LINE}; overflow-wrap: anywhere; }}
 .cb th {{ background: {HEAD_BG}; font-weight: 600; overflow-wrap: normal; color: {TEXT}; }}
 .cb-scroll .cb th {{ position: sticky; top: 0; z-index: 1; }}
-.cb .c-rank, .cb .c-accuracy, .cb .c-time, .cb .c-run {{ text-align: right; }}
-.cb td.c-rank, .cb td.c-accuracy, .cb td.c-time, .cb td.c-when, .cb td.c-run
+.cb .c-rank, .cb .c-accuracy, .cb .c-digits, .cb .c-time, .cb .c-run {{ text-align: right; }}
+.cb td.c-rank, .cb td.c-accuracy, .cb td.c-digits, .cb td.c-time, .cb td.c-when, .cb td.c-run
   {{ white-space: nowrap; overflow-wrap: normal; }}
 .cb td.c-accuracy {{ font-weight: 600; font-variant-numeric: tabular-nums; }}
 .cb .cb-why, .cb .cb-sub {{ display: none; white-space: normal; font-weight: 400;
@@ -88,13 +88,23 @@ table.cb {{ width: 100%; border-collapse: collapse; color: {TEXT}; line-height: 
 """
 
 
-def board_html(rows: Sequence[BoardRow], big: bool = False) -> str:
-    """The leaderboard's markup (a region holding one table); `big`: the projector's type."""
+CLASS_DIGITS = Column("digits", "Class digits")  # shown once the class has labelled digits
+
+
+def board_html(
+    rows: Sequence[BoardRow], big: bool = False, class_digits: dict[int, str] | None = None
+) -> str:
+    """The leaderboard's markup (a region holding one table); `big`: the projector's type;
+    `class_digits`: each run's accuracy on the class's own digits, as shown (by run number),
+    a column right after the test accuracy."""
     scroll = len(rows) > SCROLL_FROM
     classes = "cb-box" + (" cb-big" if big else "") + (" cb-scroll" if scroll else "")
     focus = ' tabindex="0"' if scroll else ""  # only a region that scrolls is a tab stop
-    heads = "".join(f'<th scope="col" class="c-{c.key}">{c.header}</th>' for c in COLUMNS)
-    body = "".join(_row(row) for row in rows)
+    columns = list(COLUMNS)
+    if class_digits is not None:
+        columns.insert(columns.index(COLUMNS[2]) + 1, CLASS_DIGITS)
+    heads = "".join(f'<th scope="col" class="c-{c.key}">{c.header}</th>' for c in columns)
+    body = "".join(_row(row, columns, class_digits or {}) for row in rows)
     return (
         f'<div class="{classes}" role="region" aria-label="Leaderboard"{focus}>'
         f'<table class="cb"><caption class="cb-sr">{CAPTION}</caption>'
@@ -102,7 +112,7 @@ def board_html(rows: Sequence[BoardRow], big: bool = False) -> str:
     )
 
 
-def _row(row: BoardRow) -> str:
+def _row(row: BoardRow, columns: list[Column], class_digits: dict[int, str]) -> str:
     status = _text(row.status)
     if row.status in BAD:
         status = f'<span class="cb-bad">{status}</span>'
@@ -120,8 +130,9 @@ def _row(row: BoardRow) -> str:
         "time": duration(row.seconds),
         "when": _text(row.when),
         "run": f"#{row.run}",
+        "digits": _text(class_digits.get(row.run, "–")),
     }
-    tds = "".join(f'<td class="c-{c.key}">{cells[c.key]}</td>' for c in COLUMNS)
+    tds = "".join(f'<td class="c-{c.key}">{cells[c.key]}</td>' for c in columns)
     return f'<tr class="cb-you">{tds}</tr>' if row.you else f"<tr>{tds}</tr>"
 
 

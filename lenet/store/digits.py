@@ -50,13 +50,14 @@ class DigitRow:
 
 @dataclass(frozen=True)
 class DigitSet:
-    """The class's digits at one moment: (N, 28, 28) uint8 images, (N,) labels, their ids and
-    a version that changes whenever a digit is added or removed."""
+    """The class's digits at one moment: (N, 28, 28) uint8 images, (N,) labels, their ids, who
+    drew them and a version that changes whenever a digit is added or removed."""
 
     images: np.ndarray
     labels: np.ndarray
     ids: tuple[int, ...]
     version: str
+    names: tuple[str, ...] = ()
 
 
 def digit_bytes(digit: np.ndarray) -> bytes:
@@ -125,12 +126,19 @@ class ClassDigits:
 
     def digit_set(self) -> DigitSet:
         """Every digit with its label, oldest first, and the set's version."""
-        query = sa.select(digits.c.id, digits.c.label, digits.c.pixels).order_by(digits.c.id)
+        query = sa.select(digits.c.id, digits.c.name, digits.c.label, digits.c.pixels)
+        query = query.order_by(digits.c.id)
         rows = self._read(lambda conn: conn.execute(query).all())
         images = np.frombuffer(b"".join(r.pixels for r in rows), np.uint8).reshape(-1, 28, 28)
         ids = tuple(r.id for r in rows)
         labels = np.array([r.label for r in rows], np.int64)
-        return DigitSet(images.copy(), labels, ids, version_of(ids))
+        names = tuple(r.name for r in rows)
+        return DigitSet(images.copy(), labels, ids, version_of(ids), names)
+
+    def digit_version(self) -> str:
+        """The set's version from its ids alone (cheap: no pixels read)."""
+        query = sa.select(digits.c.id)
+        return version_of(self._read(lambda conn: conn.execute(query).scalars().all()))
 
     def digit_strokes(self, digit_id: int) -> bytes | None:
         query = sa.select(digits.c.strokes).where(digits.c.id == digit_id)

@@ -21,6 +21,7 @@ from demo.session.store_state import class_runs, run_store, store_notice, store_
 from demo.ui.screen import chart, header, projector
 from demo.ui.text import plain
 from demo.views.class_page.cluster import cluster_line
+from demo.views.class_page.digits import class_digits, column, digits_section
 from lenet.store import table as run_table
 from lenet.store.runs import ACTIVE, RunRow, RunStore, StoreError
 
@@ -89,23 +90,35 @@ def board(store: RunStore) -> None:
     day = datetime.now(zone).date().isoformat()
     lines = _board(rows, names, zone, (store.where, changed, hide, str(zone), me.casefold(), day))
     cluster_line(rows, names)
-    leaderboard_table(lines, rows, names)
+    try:
+        digits, scores = class_digits(store, rows)
+    except StoreError as error:
+        st.warning(store_notice(str(error)))
+        digits, scores = None, {}
+    leaderboard_table(lines, rows, names, column(scores) if digits and digits.ids else None)
     labels = class_data.you_labels(rows, names, me)
     try:
         curves_section(store, changed, rows, names, labels)
     except StoreError as error:
         st.warning(store_notice(str(error)))
     what_worked(rows, labels)
+    if digits is not None:
+        digits_section(digits, scores, rows, labels, hide)
 
 
 def leaderboard_table(
-    lines: list[class_data.BoardRow], rows: list[RunRow], names: dict[int, str]
+    lines: list[class_data.BoardRow],
+    rows: list[RunRow],
+    names: dict[int, str],
+    digit_cells: dict[int, str] | None = None,
 ) -> None:
-    """The line above the table, the table (every column that fits the screen) and the CSV."""
+    """The line above the table, the table (every column that fits the screen; the class's
+    digits once it has some) and the CSV."""
     st.markdown(summary(lines, rows, names))
     shown = class_table.shown_rows(lines, ROWS_MOST)
     with st.container(key="class_leaderboard"):
-        st.html(class_table.STYLE + class_table.board_html(shown, big=projector()))
+        table = class_table.board_html(shown, big=projector(), class_digits=digit_cells)
+        st.html(class_table.STYLE + table)
     if len(shown) < len(lines):
         st.caption(
             f"The best {ROWS_MOST} runs are here, and all of yours. The CSV has all "

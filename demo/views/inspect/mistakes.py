@@ -142,31 +142,9 @@ def mistakes_section(model_key: str, model, data) -> None:
         chosen_mistake(data, *chosen)
 
 
-def cell_from_points(points: list[dict]) -> tuple[int, int] | None:
-    """The (true, predicted) cell of the first clicked point of the confusion matrix, if any."""
-    for point in points if isinstance(points, list) else []:
-        if not isinstance(point, dict):
-            continue
-        if "customdata" in point:
-            cell = point["customdata"]
-        elif "x" in point and "y" in point:  # a click that reached the heatmap itself
-            cell = [point["y"], point["x"]]
-        else:
-            continue
-        if isinstance(cell, list) and len(cell) >= 2 and all(_digit(v) for v in cell[:2]):
-            return int(cell[0]), int(cell[1])
-    return None
-
-
-def _digit(value: object) -> bool:
-    """A digit 0-9 as a click reports it (an int, or a float the browser sent for one)."""
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and value == int(value)
-    return ok and 0 <= value <= 9
-
-
 def _pick_cell() -> None:
     # called before the run that follows a click; an empty selection keeps the last cell
-    cell = cell_from_points(st.session_state["confusion"]["selection"]["points"])
+    cell = inspect_charts.cell_from_points(st.session_state["confusion"]["selection"]["points"])
     if cell is not None:
         st.session_state[CELL] = cell
         st.session_state.update(filter_true=cell[0], filter_pred=cell[1])  # the Mistakes tab

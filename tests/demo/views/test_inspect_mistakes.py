@@ -10,7 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 import demo.training.state
 from demo.figures import inspect_charts
-from demo.views.inspect.mistakes import CELL, CELL_SHOWN, SHOWN, cell_from_points, matching
+from demo.figures.inspect_charts import cell_from_points
+from demo.views.inspect.mistakes import CELL, CELL_SHOWN, SHOWN, matching
 from demo.views.inspect.page import PART
 from lenet.files.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
 from lenet.training.metrics import confusion_matrix, predict_logits

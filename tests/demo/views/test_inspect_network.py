@@ -142,7 +142,7 @@ def test_a_forged_map_report_opens_nothing_and_raises_nothing(forged, small_mnis
      [{"x": "1", "y": 2}], [None], [{"customdata": [3.5, 1]}]],
 )  # fmt: skip
 def test_a_forged_confusion_click_picks_no_cell(points):
-    from demo.views.inspect.mistakes import cell_from_points
+    from demo.figures.inspect_charts import cell_from_points
 
     assert cell_from_points(points) is None
     assert cell_from_points([{"customdata": [9, 4]}]) == (9, 4)
