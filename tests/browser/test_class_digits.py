@@ -11,22 +11,16 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from benchmarks.draw_speed import SHAPES, draw
 from lenet.files.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
 from lenet.store.runs import open_store
 from tests.browser.conftest import save_screenshot
-from tests.browser.test_e2e import prediction, wait_until
+from tests.browser.test_e2e import draw_a_digit, prediction, wait_until
 
 pytestmark = pytest.mark.browser
 
 
 def label_a_drawing(tab, url: str, shape: str) -> None:
-    tab.goto(f"{url}/draw")
-    surface = tab.locator("canvas.upper-canvas").first
-    surface.wait_for(timeout=60_000)
-    time.sleep(0.5)
-    draw(tab, surface.bounding_box(), SHAPES[shape])
-    wait_until(lambda: prediction(tab)[:1].isdigit(), timeout=30)
+    draw_a_digit(tab, url, shape)
     label = tab.get_by_role("combobox", name="This is a")
     label.click()
     label.fill(shape[0])

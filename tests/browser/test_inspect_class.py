@@ -170,15 +170,9 @@ def test_the_chosen_digit_and_part_survive_a_visit_to_another_page(page, app_url
 
 
 def test_fooling_the_network_turns_a_drawn_seven_into_an_eight(page, app_url):
-    from benchmarks.draw_speed import SHAPES, draw
-    from tests.browser.test_e2e import prediction, wait_until
+    from tests.browser.test_e2e import draw_a_digit
 
-    page.goto(f"{app_url}/draw")
-    surface = page.locator("canvas.upper-canvas").first
-    surface.wait_for(timeout=60_000)
-    time.sleep(0.5)
-    draw(page, surface.bounding_box(), SHAPES["7"])
-    wait_until(lambda: prediction(page).startswith("7"), timeout=30)
+    draw_a_digit(page, app_url, "7", read="7")
     page.get_by_role("link", name="Inspect").click()
     page.get_by_role("radio", name="Your last drawing (Draw page)").wait_for(timeout=60_000)
     open_part(page, "Fool the network")

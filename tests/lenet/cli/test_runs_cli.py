@@ -145,7 +145,7 @@ def test_show_refuses_in_one_line(trained, tmp_path):
     assert "taken.pt already exists" in line and taken.read_bytes() == b"mine"
     assert "no run 99 in" in one_line(run("lenet.runs", "show", "99", url=url))
     assert "invalid run number value: 'x'" in one_line(run("lenet.runs", "show", "x", url=url))
-    assert "required: {list,show,export,prune}" in one_line(run("lenet.runs", url=url))
+    assert "required: {list,show,export,prune,digits}" in one_line(run("lenet.runs", url=url))
 
 
 def test_an_unreachable_or_damaged_store_is_one_line(tmp_path):
