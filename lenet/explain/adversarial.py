@@ -41,6 +41,11 @@ class Attack:
     probs_after: torch.Tensor
 
     @property
+    def radius(self) -> float:
+        """The most any pixel may change, in the model input's units ([-1, 1] is 2 wide)."""
+        return self.strength * (HIGH - LOW)
+
+    @property
     def change(self) -> torch.Tensor:
         return self.after - self.before
 

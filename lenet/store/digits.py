@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import sqlalchemy as sa
 
 from lenet.store.engine import StoreError
-from lenet.store.rows import check_name, name_key, now
+from lenet.store.rows import check_name, name_key, now, utc
 
 MAX_PER_NAME = 300  # a nickname's digits: thirty of each, ten times over
 MAX_PER_MINUTE = 1000  # the whole class's additions in the last minute
@@ -122,7 +122,7 @@ class ClassDigits:
         if name is not None:
             query = query.where(digits.c.name_key == name_key(name))
         rows = self._read(lambda conn: conn.execute(query).all())
-        return [DigitRow(r.id, r.name, r.label, _utc(r.created_at)) for r in rows]
+        return [DigitRow(r.id, r.name, r.label, utc(r.created_at)) for r in rows]
 
     def digit_set(self) -> DigitSet:
         """Every digit with its label, oldest first, and the set's version."""
@@ -154,7 +154,3 @@ class ClassDigits:
         if name is not None:
             query = query.where(digits.c.name_key == name_key(name))
         return self._write(lambda conn: conn.execute(query).rowcount, "remove digits from")
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value  # SQLite: we wrote UTC

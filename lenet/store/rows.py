@@ -90,7 +90,8 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _utc(value) -> datetime | None:
+def utc(value) -> datetime | None:
+    """A time read back from the store, with its zone (SQLite returns UTC without one)."""
     if not isinstance(value, datetime):
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value  # SQLite: we wrote UTC
@@ -138,9 +139,9 @@ class RunRow:
             name=str(data.get("name") or "?"),
             source=str(data.get("source") or "?"),
             status=data["status"] if data.get("status") in STATUSES else "failed",
-            created_at=_utc(data.get("created_at")) or datetime.fromtimestamp(0, UTC),
-            updated_at=_utc(data.get("updated_at")),
-            finished_at=_utc(data.get("finished_at")),
+            created_at=utc(data.get("created_at")) or datetime.fromtimestamp(0, UTC),
+            updated_at=utc(data.get("updated_at")),
+            finished_at=utc(data.get("finished_at")),
             settings=data["settings"] if isinstance(data.get("settings"), dict) else {},
             app_settings=data.get("app_settings") if isinstance(data.get("app_settings"), dict)
             else None,

@@ -9,20 +9,19 @@ page.
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import streamlit as st
-from PIL import Image
 
 from demo.session.nickname import nickname
 from demo.session.store_state import run_store, store_problem
 from demo.ui.text import plain
 from demo.views.draw.controls import clear_canvas
+from lenet.data.class_set import png_bytes
 from lenet.store.runs import StoreError
 
 DRAWN = "class_drawn"  # (the 28x28 digit before probes, the canvas's RGBA) of the drawing shown
 NOTICE = "class_digit_notice"  # ("success" | "error", what the last addition or removal did)
+MINE = "class_digits_mine"  # (nickname, the student's digits): read once, again after a change
 LABEL_HELP = (
     "Which digit you meant to draw: your word, not the network's reading. The class's digits "
     "become a test set of your own handwriting, on which the Class page measures every model."
@@ -41,23 +40,22 @@ def strokes_png(image: np.ndarray | None) -> bytes | None:
     """The canvas as drawn, light ink on black, as a greyscale PNG (~5-20 kB)."""
     if image is None:
         return None
-    grey = (image[..., :3].mean(axis=2) * (image[..., 3] / 255.0)).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(grey, "L").save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
+    return png_bytes((image[..., :3].mean(axis=2) * (image[..., 3] / 255.0)).astype(np.uint8))
 
 
 def add_drawing() -> None:
     """The Add button's callback: keep the drawing with its label, then clear the box."""
-    label, drawn, store = st.session_state.get("class_label"), st.session_state.get(DRAWN), None
+    label, drawn = st.session_state.get("class_label"), st.session_state.get(DRAWN)
     if drawn is None:
-        say("error", "Draw a digit in the box first: test digits are MNIST's, not the class's.")
-    elif label is None:
-        say("error", "Choose which digit you meant first: the label is yours, not the network's.")
-    elif (store := run_store()) is None:
-        say("error", f"The class's digits cannot be kept now: {store_problem()}")
-    if store is None:
-        return
+        return say(
+            "error", "Draw a digit in the box first: test digits are MNIST's, not the class's."
+        )
+    if label is None:
+        return say(
+            "error", "Choose which digit you meant first: the label is yours, not the network's."
+        )
+    if (store := run_store()) is None:
+        return say("error", f"The class's digits cannot be kept now: {store_problem()}")
     name = nickname()
     try:
         digit_id = store.add_digit(name, int(label), drawn[0], strokes_png(drawn[1]))
@@ -70,6 +68,7 @@ def add_drawing() -> None:
     )
     st.session_state["class_label"] = None
     st.session_state.pop(DRAWN, None)
+    st.session_state.pop(MINE, None)
     clear_canvas()
 
 
@@ -84,6 +83,7 @@ def remove_chosen() -> None:
         return
     say("success", f"Removed {removed} of your digits from the class's set.")
     st.session_state["class_remove"] = []
+    st.session_state.pop(MINE, None)
 
 
 def say(kind: str, text: str) -> None:
@@ -117,14 +117,21 @@ def label_controls() -> None:
 
 
 def own_digits() -> None:
-    store = run_store()
+    """The student's own digits, to remove: read from the store once for the session and
+    nickname, and again after an addition or removal (not on every page run: students
+    arriving are most of the Draw page's full runs)."""
+    store, name = run_store(), nickname()
     if store is None:
         return
-    try:
-        mine = store.class_digits(nickname())
-    except StoreError as error:
-        st.caption(plain(f"The class's digits cannot be read now: {error}"))
-        return
+    kept = st.session_state.get(MINE)
+    if kept is None or kept[0] != name:
+        try:
+            kept = (name, store.class_digits(name))
+        except StoreError as error:
+            st.caption(plain(f"The class's digits cannot be read now: {error}"))
+            return
+        st.session_state[MINE] = kept
+    mine = kept[1]
     if not mine:
         return
     with st.expander(f"Your digits in the class's set ({len(mine)})"):

@@ -89,7 +89,7 @@ def fool_section(model, x: torch.Tensor, probs: torch.Tensor) -> None:
 
 
 def pictures(attack: Attack, predicted: int) -> None:
-    radius = attack.strength * 2  # the input's range is [-1, 1]
+    radius = attack.radius
     before, after = attack.probs_before, attack.probs_after
     read = int(after.argmax())
     shown = [
