@@ -175,7 +175,7 @@ def test_draw_and_class_pass_axe_and_a_test_digit_is_chosen_by_keyboard(sized, a
     assert serious_problems(tab) == []
     shot(tab, f"draw-{size}")
     tab.goto(f"{app_url}/class?{VIEW[size]}")
-    tab.get_by_role("heading", name="Class").wait_for(timeout=60_000)
+    tab.get_by_role("heading", name="Class", exact=True).wait_for(timeout=60_000)
     time.sleep(1.5)
     assert serious_problems(tab) == []
 
