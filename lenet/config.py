@@ -55,9 +55,13 @@ class TrainConfig:
     device: str = "auto"  # auto | cpu | cuda
     train_size: int | None = None  # first N training images; None = all 54,000
     evals_per_epoch: int = 1
+    # the class's own digits learned beside MNIST (`lenet.data.class_set.learning_part`): the
+    # version of the set they came from (`lenet.store.digits`); None: MNIST only
+    class_digits: str | None = None
     model: ModelConfig = field(default_factory=ModelConfig)
 
     def __post_init__(self) -> None:
+        named_set = isinstance(self.class_digits, str) and self.class_digits != ""
         checks = [
             (self.epochs >= 1, "epochs must be at least 1"),
             (self.batch_size >= 1, "batch size must be at least 1"),
@@ -70,6 +74,10 @@ class TrainConfig:
             (0 <= self.label_smoothing < 1, "label smoothing must be in [0, 1)"),
             (self.train_size is None or self.train_size >= 1, "train size must be at least 1"),
             (self.evals_per_epoch >= 1, "evaluations per epoch must be at least 1"),
+            (
+                self.class_digits is None or named_set,
+                "class digits must name a version of the class's set, or be None",
+            ),
         ]
         for ok, message in checks:
             if not ok:

@@ -3,7 +3,9 @@ background thread, so the Class page never waits for it (it shows "measuring..."
 
 One `ClassScores` per server (`scores()`): the Class pages of every student ask it, and it
 works through the runs one at a time at low priority (each: the run's checkpoint from the store,
-one forward pass over the set). Plain Python and threads; no Streamlit calls in the worker.
+one forward pass over the set). A run that learned from the class's digits (Train's "Also learn
+from the class's digits") is measured on the held-out fifth only (`lenet.data.class_set`): the
+digits it never saw. Plain Python and threads; no Streamlit calls in the worker.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from lenet.data.class_set import held_out
 from lenet.data.mnist import to_model_input
 from lenet.errors import LenetError
 from lenet.files.checkpoint import load_checkpoint_bytes
@@ -31,12 +34,17 @@ MEASURING = "measuring"  # a score not known yet for this version of the set
 @dataclass(frozen=True)
 class Score:
     correct: int
-    total: int
+    total: int  # the digits it is measured on: the whole set, or the held-out fifth
     predicted: tuple[int, ...]  # the run's reading of each digit, in the set's order
+    held_out: bool = False  # the run learned from the set: measured on the held-out fifth
 
     @property
     def accuracy(self) -> float:
-        return self.correct / self.total
+        return self.correct / self.total if self.total else float("nan")
+
+    def measured(self, ids) -> np.ndarray:
+        """Which digits of the set (by id, in its order) this score counts."""
+        return held_out(ids) if self.held_out else np.ones(len(ids), bool)
 
 
 class ClassScores:
@@ -113,11 +121,14 @@ def _measure(store: RunStore, run_id: int, digits: DigitSet, x: torch.Tensor) ->
         data = store.checkpoint(run_id)
         if data is None:
             return None
-        model, _ = load_checkpoint_bytes(data, f"run {run_id}")
+        model, meta = load_checkpoint_bytes(data, f"run {run_id}")
     except LenetError as error:
         logger.info("class digits: run %s not measured: %s", run_id, error)
         return None
     with torch.no_grad():
         predicted = model(x).argmax(1).numpy() if len(x) else np.zeros(0, np.int64)
-    correct = int((predicted == digits.labels).sum())
-    return Score(correct, len(digits.labels), tuple(int(p) for p in predicted))
+    learned = bool((meta.get("train_config") or {}).get("class_digits"))
+    score = Score(0, 0, tuple(int(p) for p in predicted), learned)
+    counted = score.measured(digits.ids)
+    correct = int((predicted[counted] == digits.labels[counted]).sum())
+    return Score(correct, int(counted.sum()), score.predicted, learned)

@@ -17,6 +17,7 @@ import time
 
 import streamlit as st
 
+from lenet.store.digits import DigitSet
 from lenet.store.recorder import StoreWriter
 from lenet.store.runs import HEARTBEAT_S, RunRow, RunStore, StoreError, open_store
 
@@ -159,6 +160,17 @@ def class_runs(store: RunStore) -> tuple[tuple, list[RunRow]]:
     the store changed, however many Class pages poll it. Raises StoreError."""
     changed = store.changed()
     return changed, _summaries(store, store.where, changed)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _digit_set(_store: RunStore, where: str, version: str) -> DigitSet:
+    return _store.digit_set()
+
+
+def class_digit_set(store: RunStore) -> DigitSet:
+    """The class's digits as they are now (`lenet.store.digits`): their ids are read on each
+    call, the pixels again only when the set changed. Raises StoreError."""
+    return _digit_set(store, store.where, store.digit_version())
 
 
 def store_notice(problem: str) -> str:

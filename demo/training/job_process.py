@@ -40,6 +40,7 @@ class ProcessRun:
                 self.publish_s,
                 self.adapt,
                 self.keep_snapshots,
+                self.class_digits,
             ),
         )
         process.start()

@@ -15,6 +15,8 @@ import contextlib
 import itertools
 import threading
 
+import numpy as np
+
 from demo.training.fair_share import pause_limit_s
 from demo.training.job_process import ProcessRun
 from demo.training.slots import JobSlots
@@ -52,14 +54,16 @@ class TrainingJob(ProcessRun):
         recorder: RunRecorder | None = None,
         snapshots: bool = True,
         pause_limit: float | None = None,
+        class_digits: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         """`threads`: exactly that many torch threads; 0 (the app's way): the run's share of
         the cores, fewer while other work is using them (`lenet.training.threads`). `recorder`: the
         run's row in the run store, kept up to date from here (None: not stored). `snapshots`: keep
         the run's timeline (off only to measure what keeping it costs). `pause_limit`: seconds a
         pause may last before the run is stopped (None:
-        `demo.training.fair_share.pause_limit_s`)."""
-        self.recorder = recorder
+        `demo.training.fair_share.pause_limit_s`). `class_digits`: the class's digits to learn
+        from beside MNIST (`demo.training.worker.train_run`)."""
+        self.recorder, self.class_digits = recorder, class_digits
         self.job_id = next(_ids)
         self.config, self.source, self.slots = config, source, slots
         self.threads, self.adapt = threads or slots.share(self), not threads

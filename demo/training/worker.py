@@ -29,7 +29,8 @@ import torch.nn.functional as F
 
 from demo.training.worker_control import ENV_APP, Gate, obey
 from lenet.config import ModelConfig, TrainConfig
-from lenet.data.mnist import MNIST, VAL_SIZE, load_mnist, load_raw_folder, raw_dir
+from lenet.data.class_set import learning_part
+from lenet.data.mnist import MNIST, VAL_SIZE, Split, load_mnist, load_raw_folder, raw_dir
 from lenet.errors import LenetError
 from lenet.model import LeNet5
 from lenet.training.schedule import make_optimizer
@@ -144,8 +145,9 @@ class GatedTrainer(Trainer):
         gate: Gate,
         acknowledge: Callable[[int], None],
         snapshots: bool = True,
+        extra: Split | None = None,
     ) -> None:
-        super().__init__(config, data, snapshots=snapshots)
+        super().__init__(config, data, snapshots=snapshots, extra=extra)
         self.gate, self.acknowledge = gate, acknowledge
 
     def wait_if_paused(self) -> float:
@@ -225,6 +227,7 @@ def worker_main(
     publish_s: float,
     adapt: bool = True,
     snapshots: bool = True,
+    class_digits: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> None:
     """A training process: the trainer runs on this process's main thread, where PyTorch's
     OpenMP kernels are fastest; another thread takes pause/resume/stop and thread shares from the
@@ -240,7 +243,7 @@ def worker_main(
         target=obey, args=(gate, control, governor.share), name="lenet-obey", daemon=True
     )
     obeying.start()
-    train_run(config, data_for(source), events, gate, governor, publish_s, snapshots)
+    train_run(config, data_for(source), events, gate, governor, publish_s, snapshots, class_digits)
 
 
 def train_run(
@@ -251,13 +254,20 @@ def train_run(
     governor: ThreadGovernor,
     publish_s: float,
     snapshots: bool = True,
+    class_digits: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> None:
     """One run's training on this thread, its messages to `events` (anything with `put`: the
     process's queue here, the actor's outbox in `demo.training.cluster.jobs`), held and stopped at
-    `gate`."""
+    `gate`. `class_digits`: the class's digits to learn from too, uint8 (N, 28, 28) and labels
+    (the held-out fifth already left out)."""
     sender = _Sender(events, publish_s)
     try:
-        trainer = GatedTrainer(TrainConfig.from_dict(config), data, gate, sender.paused, snapshots)
+        train_config = TrainConfig.from_dict(config)
+        extra = None
+        if class_digits is not None:
+            mnist_images = len(data.train.head(train_config.train_size))
+            extra = learning_part(*class_digits, mnist_images)
+        trainer = GatedTrainer(train_config, data, gate, sender.paused, snapshots, extra)
     except LenetError as error:
         events.put(("end", ("failed", str(error))))
         return

@@ -1,5 +1,6 @@
 """The class's own digits as files: MNIST's IDX format, which torchvision's readers open
 (`torchvision.datasets.mnist.read_image_file`), and one PNG a digit; read back as a `Split`.
+And as training data beside MNIST: four fifths learned from, one fifth held out to measure them.
 
 `python -m lenet.runs digits --export DIR` writes them from the run store (`lenet.store.digits`);
 `python -m lenet.evaluate CKPT --digits DIR` measures a model on them.
@@ -8,6 +9,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,68 @@ from lenet.errors import DataError
 
 IMAGES = "class-digits-images-idx3-ubyte"
 LABELS = "class-digits-labels-idx1-ubyte"
+# A digit whose id is a multiple of HELD_OUT is never learned from, only measured on: its id
+# decides, so a digit keeps its part as the set grows and shrinks, and no run that learned from
+# the set has seen a held-out digit, whichever version it learned from.
+HELD_OUT = 5
+# The digits learned from are repeated to make about SHARE of the images of an epoch (a few
+# hundred beside 54,000 would be a rounding error), at most MAX_REPEATS times each.
+SHARE, MAX_REPEATS = 0.05, 20
+
+
+def held_out(ids) -> np.ndarray:
+    """Which of the digits (by id) are the held-out fifth."""
+    return np.asarray(ids, dtype=np.int64) % HELD_OUT == 0
+
+
+def repeats(learned: int, mnist_images: int) -> int:
+    """How many times each learned digit goes into an epoch beside `mnist_images` of MNIST."""
+    if learned <= 0:
+        return 0
+    return int(min(MAX_REPEATS, max(1, round(SHARE * mnist_images / learned))))
+
+
+def learning_part(images: np.ndarray, labels: np.ndarray, mnist_images: int) -> Split:
+    """The digits to learn from (uint8 (N, 28, 28) and their labels, the held-out fifth already
+    left out), as model input repeated `repeats` times. Raises DataError for none."""
+    if not len(labels):
+        raise DataError(
+            "the class has no digits to learn from yet: add some on the Draw page "
+            "(a fifth of them are kept aside to measure the run)"
+        )
+    times = repeats(len(labels), mnist_images)
+    x = to_model_input(torch.from_numpy(np.ascontiguousarray(images, np.uint8)))
+    y = torch.from_numpy(np.asarray(labels, np.int64))
+    return Split(x.repeat(times, 1, 1, 1), y.repeat(times))
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Two splits trained on as one (a `Split`'s `len`, `to` and `batches`) without copying the
+    first: MNIST's 221 MB of training input stay the mapped pages every run shares."""
+
+    first: Split
+    second: Split
+
+    def __len__(self) -> int:
+        return len(self.first) + len(self.second)
+
+    def to(self, device) -> Joined:
+        return Joined(self.first.to(device), self.second.to(device))
+
+    def batches(self, batch_size: int, generator: torch.Generator | None = None):
+        """Minibatches drawn from both, in order or shuffled together by a seeded `randperm`."""
+        n, cut = len(self), len(self.first)
+        order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+        for start in range(0, n, batch_size):
+            idx = order[start : start + batch_size]
+            a, b = idx[idx < cut], idx[idx >= cut] - cut
+            device = self.first.labels.device
+            a, b = a.to(device), b.to(device)
+            yield (
+                torch.cat([self.first.images[a], self.second.images[b]]),
+                torch.cat([self.first.labels[a], self.second.labels[b]]),
+            )
 
 
 def idx_bytes(array: np.ndarray) -> bytes:

@@ -17,7 +17,8 @@ import torch
 import torch.nn.functional as F
 
 from lenet.config import TrainConfig
-from lenet.data.mnist import MNIST
+from lenet.data.class_set import Joined
+from lenet.data.mnist import MNIST, Split
 from lenet.errors import ConfigError
 from lenet.model import LeNet5
 from lenet.timeline.snapshots import SnapshotLog, eval_steps, snapshot_steps
@@ -76,13 +77,17 @@ class Trainer:
         data: MNIST,
         model: LeNet5 | None = None,
         snapshots: bool = True,
+        extra: Split | None = None,
     ) -> None:
         """`snapshots`: keep the weights at the timeline's steps in `self.snapshots`
-        (`lenet.timeline`); its `on_take` may be set before `run` to hear of each."""
+        (`lenet.timeline`); its `on_take` may be set before `run` to hear of each. `extra`:
+        images learned beside MNIST's (the class's digits, `lenet.data.class_set`)."""
         self.config = config
         self.device = resolve_device(config.device)
         self.data = data
         self.train_split = data.train.head(config.train_size).to(self.device)
+        if extra is not None and len(extra):
+            self.train_split = Joined(self.train_split, extra.to(self.device))
         if config.batch_size > len(self.train_split):
             raise ConfigError(
                 f"batch size {config.batch_size} is larger than the training set "

@@ -1,6 +1,7 @@
 """The class's own handwriting in Chromium (issue 27): three students label a drawing each on
 the Draw page; the Class page counts them, shows them, and measures a stored run on them in its
-"Class digits" column."""
+"Class digits" column; a run that also learns from them says how it reads the fifth it never
+saw."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from lenet.data.class_set import held_out
+from lenet.data.mnist import load_raw_folder, read_idx
 from lenet.files.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
 from lenet.store.runs import open_store
 from tests.browser.conftest import save_screenshot
 from tests.browser.test_e2e import draw_a_digit, prediction, wait_until
+from tests.conftest import FIXTURE_DIR
 
 pytestmark = pytest.mark.browser
 
@@ -71,3 +75,29 @@ def test_three_students_label_digits_and_the_class_page_measures_a_run_on_them(b
     finally:
         for context in students:
             context.close()
+
+
+def test_a_run_that_learns_the_class_digits_says_how_it_reads_those_it_never_saw(page, app_url):
+    store = open_store(os.environ["LENET_DATABASE_URL"])
+    try:
+        digits = load_raw_folder(FIXTURE_DIR, val_size=1000).test_digits[:10]
+        labels = read_idx(FIXTURE_DIR / "t10k-labels-idx1-ubyte.gz")[:10]
+        for digit, label in zip(digits, labels.tolist(), strict=True):
+            store.add_digit("Cleo", label, digit)
+        ids = store.digit_set().ids
+    finally:
+        store.close()
+    held = int(held_out(ids).sum())
+    page.goto(f"{app_url}/?preset=quick")
+    switch = page.get_by_text("Also learn from the class's digits")
+    switch.wait_for(timeout=60_000)
+    expect(page.get_by_text(f"{held} kept aside to test the run")).to_be_visible()
+    switch.click()
+    time.sleep(0.8)  # the rerun that keeps the setting
+    page.get_by_role("button", name="Start training").click()
+    line = page.get_by_text(re.compile(r"^Learned from \d+ of the class's digits too"))
+    line.wait_for(timeout=120_000)
+    expect(line).to_contain_text(re.compile(rf"On the {held} it never saw: \d+\.\d% read right"))
+    expect(line).to_contain_text("the shipped model, which learned from MNIST only")
+    line.scroll_into_view_if_needed()
+    save_screenshot(page, "train-class-digits")

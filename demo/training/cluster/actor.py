@@ -60,10 +60,16 @@ class RunActor:
     """One run: created (and so scheduled by Ray) with its settings, trained by `train`."""
 
     def __init__(
-        self, config: dict, source: DataSource, threads: int, publish_s: float, snapshots: bool
+        self,
+        config: dict,
+        source: DataSource,
+        threads: int,
+        publish_s: float,
+        snapshots: bool,
+        class_digits=None,
     ) -> None:
         self.config, self.source, self.threads = config, source, threads
-        self.publish_s, self.snapshots = publish_s, snapshots
+        self.publish_s, self.snapshots, self.class_digits = publish_s, snapshots, class_digits
         self.gate, self.outbox = Gate(), Outbox()
 
     def where(self) -> tuple[str, str]:
@@ -83,7 +89,14 @@ class RunActor:
             )
             return
         train_run(
-            self.config, data, self.outbox, self.gate, governor, self.publish_s, self.snapshots
+            self.config,
+            data,
+            self.outbox,
+            self.gate,
+            governor,
+            self.publish_s,
+            self.snapshots,
+            self.class_digits,
         )
 
     def control(self, message: str) -> None:

@@ -210,6 +210,7 @@ class RayTrainingJob(TrainingJob):
                 self.threads,
                 self.publish_s,
                 self.keep_snapshots,
+                self.class_digits,
             )
         )
 

@@ -15,6 +15,7 @@ from demo.classroom.board import learned_nothing as class_data_nothing
 from demo.classroom.class_scores import MEASURING, ClassScores, Score
 from demo.figures import digit_charts, inspect_charts
 from demo.figures.reading_html import png_url
+from demo.session.store_state import class_digit_set
 from demo.ui.screen import chart
 from lenet.store.digits import DigitSet
 from lenet.store.runs import RunRow, RunStore
@@ -32,15 +33,10 @@ def scorer() -> ClassScores:
     return ClassScores()
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _digit_set(_store: RunStore, where: str, version: str) -> DigitSet:
-    return _store.digit_set()
-
-
 def class_digits(store: RunStore, rows: list[RunRow]) -> tuple[DigitSet, dict]:
     """The set as it is now (read again only when it changed) and every finished run's score
     on it: a Score, None (no weights) or MEASURING."""
-    digits = _digit_set(store, store.where, store.digit_version())
+    digits = class_digit_set(store)
     if not digits.ids:
         return digits, {}
     finished = [r.id for r in rows if r.status in FINISHED and r.test_accuracy is not None]
@@ -55,7 +51,13 @@ def column(scores: dict) -> dict[int, str]:
 def shown(score: Score | None | str) -> str:
     if score == MEASURING:
         return "measuring..."
-    return "–" if score is None else f"{score.accuracy * 100:.2f}%"
+    if score is None:
+        return "–"
+    if not score.held_out:
+        return f"{score.accuracy * 100:.2f}%"
+    if not score.total:
+        return "none held out yet"
+    return f"{score.accuracy * 100:.2f}% of {score.total} held out"
 
 
 def digits_section(digits: DigitSet, scores: dict, rows: list[RunRow], labels: dict, hide: bool):
@@ -68,10 +70,11 @@ def digits_section(digits: DigitSet, scores: dict, rows: list[RunRow], labels: d
     st.markdown(
         f"**{len(digits.ids):,} digits** by {writers} student{'s' if writers != 1 else ''}: "
         + ", ".join(f"{d}: {n}" for d, n in enumerate(counts.tolist()))
-        + ". The leaderboard's *Class digits* column is each run's accuracy on them."
+        + ". The leaderboard's *Class digits* column is each run's accuracy on them; a run "
+        "that also learned from them is measured on the fifth it never saw (*held out*)."
     )
     st.html(grid_html(digits, range(len(digits.ids))[-GRID_MOST:][::-1], hide))
-    measured = {r: s for r, s in scores.items() if isinstance(s, Score)}
+    measured = {r: s for r, s in scores.items() if isinstance(s, Score) and s.total}
     points = [
         {"mnist": row.test_accuracy, "class": measured[row.id].accuracy, "name": labels[row.id]}
         for row in rows
@@ -104,14 +107,18 @@ def confusion(digits: DigitSet, measured: dict[int, Score], labels: dict, hide: 
     run = st.selectbox(
         "Confusion matrix of",
         list(measured),
-        format_func=lambda r: f"{labels[r]}: {measured[r].accuracy:.1%} on the class's digits",
+        format_func=lambda r: (
+            f"{labels[r]}: {measured[r].accuracy:.1%} on the class's digits"
+            + (" it never saw" if measured[r].held_out else "")
+        ),
         key="class_digits_run",
         help="Which run's readings of the class's digits to count: rows are the digit the "
         "student meant, columns what the run read. Click a cell to see its digits.",
     )
     predicted = np.array(measured[run].predicted)
+    counted = measured[run].measured(digits.ids)  # a run that learned from them: the held out
     matrix = np.zeros((10, 10), np.int64)
-    np.add.at(matrix, (digits.labels, predicted), 1)
+    np.add.at(matrix, (digits.labels[counted], predicted[counted]), 1)
     cell = st.session_state.get(CELL)
     left, right = st.columns([1.1, 1])
     chart(
@@ -126,7 +133,7 @@ def confusion(digits: DigitSet, measured: dict[int, Score], labels: dict, hide: 
             st.info("Click a cell to see the class's digits in it.")
             return
         true, read = cell
-        inside = np.nonzero((digits.labels == true) & (predicted == read))[0]
+        inside = np.nonzero(counted & (digits.labels == true) & (predicted == read))[0]
         st.markdown(f"**{len(inside)} digits meant as {true}, read as {read}:**")
         st.html(grid_html(digits, inside[::-1][:GRID_MOST], hide))
 

@@ -27,6 +27,7 @@ from demo.training.state import (
     session_reaper,
 )
 from demo.training.worker import DataSource
+from demo.views.train import class_digits
 from demo.views.train import results as train_results
 from demo.views.train import timeline as train_timeline
 from demo.views.train.settings import current_settings
@@ -44,6 +45,9 @@ def start_job() -> str | None:
         config = config_from_settings(values)
     except ConfigError as error:
         return str(error)
+    if isinstance(learning := class_digits.chosen(config), str):
+        return learning
+    config, digits = learning
     if mnist() is None:
         return "MNIST is not available: see the message above."
     previous: TrainingJob | None = st.session_state.get("job")
@@ -57,13 +61,22 @@ def start_job() -> str | None:
     slots = job_slots()
     if isinstance(slots, JobSlots):
         job = TrainingJob(
-            config, data_source(), slots, train_threads(), recorder=recorder(config, values)
+            config,
+            data_source(),
+            slots,
+            train_threads(),
+            recorder=recorder(config, values),
+            class_digits=digits,
         ).start()
     else:  # LENET_RAY_ADDRESS: a Ray actor on the cluster, its node's MNIST
         from demo.training.cluster.jobs import RayTrainingJob
 
         job = RayTrainingJob(
-            config, DataSource(verified=True), slots, recorder=recorder(config, values)
+            config,
+            DataSource(verified=True),
+            slots,
+            recorder=recorder(config, values),
+            class_digits=digits,
         ).start()
     fair.add(job, who, where)
     st.session_state["job"] = job

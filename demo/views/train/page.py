@@ -20,10 +20,12 @@ from demo.training import tab
 from demo.training.jobs import JobSnapshot, TrainingJob
 from demo.training.state import mnist
 from demo.ui.screen import header, scroll_into_view
+from demo.views.train import class_digits
 from demo.views.train import results as train_results
 from demo.views.train import runs as train_runs
 from demo.views.train import step as train_step
 from demo.views.train import timeline as train_timeline
+from demo.views.train.class_digits import LEARN
 from demo.views.train.controls import START_WAITING, control_buttons, start_when_known
 from demo.views.train.live import (
     inside_view,
@@ -114,7 +116,8 @@ def settings_summary(locked: bool) -> None:
     preset = PRESETS[values["preset"]].name + (
         f", changed: {', '.join(changed)}" if changed else ""
     )
-    line = f"**Settings** ({preset}): {describe(values)}. *{where}.*"
+    also = " Also learns from the class's digits." if st.session_state.get(LEARN) else ""
+    line = f"**Settings** ({preset}): {describe(values)}.{also} *{where}.*"
     if locked:
         st.info(line, icon=":material/lock:")
     else:
@@ -146,6 +149,7 @@ def render() -> None:
                 "Your teacher fixed these settings (the link has lock=1).", icon=":material/lock:"
             )
         settings_ui(disabled=locked or active)
+        class_digits.toggle(disabled=locked or active)
     settings_summary(locked)
     control_buttons(snap)
     st.session_state[CONTROLS_STATUS] = snap.status if snap else None

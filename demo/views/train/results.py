@@ -18,6 +18,7 @@ from demo.session.settings import FIELDS, describe, settings_to_query
 from demo.session.share import network_base, student_link
 from demo.training.jobs import JobSnapshot, TrainingJob
 from demo.ui.screen import chart
+from demo.views.train import class_digits
 from demo.views.train.settings import apply_settings
 from lenet.errors import CheckpointError
 from lenet.files.checkpoint import (
@@ -165,6 +166,7 @@ def outcome(snap: JobSnapshot, job: TrainingJob, values: dict) -> None:
         st.info(stopped_summary(finished, total) + why, icon=":material/stop_circle:")
     elif finished.test_accuracy < 0.2:
         advice_line(advise(snap.config))
+    class_digits.result(snap, job)
     save_controls(run, "result")
 
 

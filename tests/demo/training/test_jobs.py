@@ -7,12 +7,14 @@ import dataclasses
 import threading
 import time
 
+import numpy as np
 import pytest
 import torch
 
 from demo.training.jobs import TrainingJob
 from demo.training.slots import JobSlots, default_capacity
 from demo.training.worker import DataSource
+from lenet.data.class_set import repeats
 from lenet.store.recorder import RunRecorder, StoreWriter
 from lenet.store.runs import open_store
 from lenet.timeline.snapshots import snapshot_steps
@@ -354,3 +356,19 @@ def test_while_it_trains_the_timeline_is_its_live_weights_then_its_schedule():
     assert set(final.steps[:-1]) <= set(snapshot_steps(10, 200, LONG.evals_per_epoch))
     last = final.model(len(final) - 1, LONG.model)
     assert torch.equal(last.fc3.weight, job.model.fc3.weight)
+
+
+def test_a_run_on_the_cluster_learns_the_class_digits_it_was_given():
+    """The Ray actor's state, without Ray: the class's digits reach its trainer as they reach a
+    local run's process (`test_app_class_digits` follows that one)."""
+    from demo.training.cluster.actor import RunActor
+
+    digits = np.zeros((12, 28, 28), np.uint8)
+    digits[:, 6:22, 12:16] = 255
+    config = dataclasses.replace(SHORT, class_digits="v1").to_dict()
+    actor = RunActor(config, FIXTURE, 1, 60.0, False, (digits, np.ones(12, np.int64)))
+    actor.train()
+    messages = actor.poll(0)
+    started = next(e for kind, (events, _) in messages if kind == "events" for e in events)
+    assert started.train_size == 1000 + 12 * repeats(12, 1000)  # 4 times each
+    assert messages[-1] == ("end", ("done", None))

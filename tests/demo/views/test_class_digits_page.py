@@ -5,6 +5,7 @@ run, and the teacher's removal."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import numpy as np
@@ -14,8 +15,8 @@ import torch
 from demo.views.class_page import digits as class_digits_part
 from lenet.cli import runs as runs_cli
 from lenet.cli.evaluate import evaluate
-from lenet.data.class_set import load_digits
-from lenet.data.mnist import read_idx
+from lenet.data.class_set import held_out, load_digits
+from lenet.data.mnist import read_idx, to_model_input
 from lenet.files.checkpoint import DEFAULT_CHECKPOINT, checkpoint_bytes, load_checkpoint
 from lenet.model import LeNet5
 from tests.conftest import FIXTURE_DIR
@@ -122,3 +123,30 @@ def test_the_teacher_removes_chosen_digits_or_all(page, store):
     assert store.class_digits() == [] and any(
         "Removed 2 class digits." in s.value for s in at.success
     )
+
+
+def test_a_run_that_learned_the_class_digits_is_measured_on_the_fifth_it_never_saw(page, store):
+    shipped = load_checkpoint(DEFAULT_CHECKPOINT)[0]
+    ids = [store.add_digit("Ann", int(y), x) for x, y in zip(DIGITS, LABELS, strict=True)]
+    meta = {"train_config": {"class_digits": store.digit_version()}}
+    plain = add_model_run(store, "Ada", shipped, 0.9906)
+    run_id = store.create("Bob", settings())
+    result = {"seconds": 3.0, "steps": 10, "message": None, "test_accuracy": 0.9906}
+    store.finish(run_id, "done", curves(0.9906), result, checkpoint=checkpoint_bytes(shipped, meta))
+    at = settled(page)
+    shown = dict(zip(column(at, "run"), column(at, "digits"), strict=True))
+    kept = held_out(ids)
+    with torch.no_grad():
+        read = shipped(to_model_input(torch.from_numpy(DIGITS.copy()))).argmax(1).numpy()
+    on_kept = (read[kept] == LABELS[kept]).mean()
+    assert shown[f"#{run_id}"] == f"{on_kept * 100:.2f}% of 6 held out"
+    assert shown[f"#{plain}"] == f"{(read == LABELS).mean() * 100:.2f}%"  # the whole set
+    # its confusion matrix counts the six it never saw
+    at.selectbox(key="class_digits_run").set_value(run_id).run()
+    assert "it never saw" in at.selectbox(key="class_digits_run").format_func(run_id)
+    [matrix] = [
+        data[0]["text"]
+        for data in (json.loads(c.proto.spec)["data"] for c in at.get("plotly_chart"))
+        if data[0]["type"] == "heatmap"
+    ]
+    assert int(np.sum(matrix)) == 6
