@@ -73,7 +73,9 @@ def digits_section(digits: DigitSet, scores: dict, rows: list[RunRow], labels: d
         + ". The leaderboard's *Class digits* column is each run's accuracy on them; a run "
         "that also learned from them is measured on the fifth it never saw (*held out*)."
     )
-    st.html(grid_html(digits, range(len(digits.ids))[-GRID_MOST:][::-1], hide))
+    newest = slice(-GRID_MOST, None)  # the key: the newest digits' pixels, labels and names
+    key = (digits.images[newest].tobytes(), digits.labels[newest].tobytes(), digits.names[newest])
+    st.html(newest_grid(key, hide, digits))
     measured = {r: s for r, s in scores.items() if isinstance(s, Score) and s.total}
     points = [
         {"mnist": row.test_accuracy, "class": measured[row.id].accuracy, "name": labels[row.id]}
@@ -87,6 +89,14 @@ def digits_section(digits: DigitSet, scores: dict, rows: list[RunRow], labels: d
             "the class's own digits. Dots under the grey line read the class's hand worse."
         )
         confusion(digits, measured, labels, hide)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def newest_grid(newest: tuple, hide: bool, _digits: DigitSet) -> str:
+    """The newest GRID_MOST digits, drawn once per `newest` (their pixels, labels and names):
+    every Class page refreshes each 5 s, and encoding 120 PNGs each time was most of the
+    part's work."""
+    return grid_html(_digits, range(len(_digits.ids))[-GRID_MOST:][::-1], hide)
 
 
 def grid_html(digits: DigitSet, order, hide: bool) -> str:
