@@ -3,9 +3,11 @@ background thread, so the Class page never waits for it (it shows "measuring..."
 
 One `ClassScores` per server (`scores()`): the Class pages of every student ask it, and it
 works through the runs one at a time at low priority (each: the run's checkpoint from the store,
-one forward pass over the set). A run that learned from the class's digits (Train's "Also learn
-from the class's digits") is measured on the held-out fifth only (`lenet.data.class_set`): the
-digits it never saw. Plain Python and threads; no Streamlit calls in the worker.
+one forward pass over the set, each digit's reading kept). A run's own score counts the held-out
+fifth only when it learned from the class's digits (Train's "Also learn from the class's
+digits"; `lenet.data.class_set`); once one has, the Class page measures every run on that fifth
+(`measured_on`), the same digits for all. Plain Python and threads; no Streamlit calls in the
+worker.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from lenet.data.class_set import held_out
+from lenet.data.class_set import held_out, learned_from_set
 from lenet.data.mnist import to_model_input
 from lenet.errors import LenetError
 from lenet.files.checkpoint import load_checkpoint_bytes
@@ -45,6 +47,15 @@ class Score:
     def measured(self, ids) -> np.ndarray:
         """Which digits of the set (by id, in its order) this score counts."""
         return held_out(ids) if self.held_out else np.ones(len(ids), bool)
+
+
+def measured_on(digits: DigitSet, scores: dict) -> np.ndarray:
+    """Which digits every run is measured on: all of them, or, once a run has learned from the
+    set, the held-out fifth (`lenet.data.class_set.held_out`) for every run, so the column
+    compares runs on the same digits, none of which any run learned from."""
+    if any(isinstance(score, Score) and score.held_out for score in scores.values()):
+        return held_out(digits.ids)
+    return np.ones(len(digits.ids), bool)
 
 
 class ClassScores:
@@ -100,7 +111,11 @@ class ClassScores:
                 store, run_id, digits = self._queue.popleft()
             if digits.version not in inputs:  # the newest set only: older ones are let go
                 inputs = {digits.version: to_model_input(torch.from_numpy(digits.images))}
-            score = _measure(store, run_id, digits, inputs[digits.version])
+            try:
+                score = _measure(store, run_id, digits, inputs[digits.version])
+            except Exception:  # noqa: BLE001 - one odd run must not stop the others' scores
+                logger.exception("class digits: run %s not measured", run_id)
+                score = None
             key = (store.where, run_id, digits.version)
             with self._lock:
                 self._done[key] = score
@@ -127,7 +142,7 @@ def _measure(store: RunStore, run_id: int, digits: DigitSet, x: torch.Tensor) ->
         return None
     with torch.no_grad():
         predicted = model(x).argmax(1).numpy() if len(x) else np.zeros(0, np.int64)
-    learned = bool((meta.get("train_config") or {}).get("class_digits"))
+    learned = learned_from_set(meta)
     score = Score(0, 0, tuple(int(p) for p in predicted), learned)
     counted = score.measured(digits.ids)
     correct = int((predicted[counted] == digits.labels[counted]).sum())

@@ -3,6 +3,7 @@ remove any digits, or all of them after a confirmation. Students remove their ow
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import streamlit as st
@@ -11,12 +12,14 @@ from demo.ui.text import plain
 from lenet.store.runs import RunStore, StoreError
 
 ASK_ALL = "teacher_digits_ask_all"  # "Remove all" was pressed: the confirmation shows
-SAID = "teacher_digits_said"
+SAID = "teacher_digits_said"  # (what the last removal did, when)
+SAID_S = 20.0  # how long it stays on the page
 
 
 def digit_tools(store: RunStore, hide: bool, still_unlocked: Callable[[], bool]) -> None:
     st.markdown("**The class's digits**")
-    if said := st.session_state.pop(SAID, None):
+    said, at = st.session_state.get(SAID) or ("", 0.0)
+    if said and time.monotonic() - at < SAID_S:  # through the page's 5 s refreshes
         (st.warning if said.startswith("!") else st.success)(plain(said.removeprefix("!")))
     try:
         rows = store.class_digits()
@@ -77,7 +80,10 @@ def remove(store: RunStore, ids: list[int] | None, still_unlocked: Callable[[], 
     try:
         gone = store.remove_digits(ids)
     except StoreError as error:
-        st.session_state[SAID] = f"!Nothing was removed: {error}"
+        st.session_state[SAID] = (f"!Nothing was removed: {error}", time.monotonic())
         return
-    st.session_state[SAID] = f"Removed {gone} class digit{'s' if gone != 1 else ''}."
+    st.session_state[SAID] = (
+        f"Removed {gone} class digit{'s' if gone != 1 else ''}.",
+        time.monotonic(),
+    )
     st.session_state["teacher_digits"] = []

@@ -70,6 +70,7 @@ table.cb {{ width: 100%; border-collapse: collapse; color: {TEXT}; line-height: 
 .cb .c-rank, .cb .c-accuracy, .cb .c-digits, .cb .c-time, .cb .c-run {{ text-align: right; }}
 .cb td.c-rank, .cb td.c-accuracy, .cb td.c-digits, .cb td.c-time, .cb td.c-when, .cb td.c-run
   {{ white-space: nowrap; overflow-wrap: normal; }}
+.cb td.c-status {{ overflow-wrap: normal; }}  /* "finished" whole, never "finishe / d" */
 .cb td.c-accuracy {{ font-weight: 600; font-variant-numeric: tabular-nums; }}
 .cb .cb-why, .cb .cb-sub {{ display: none; white-space: normal; font-weight: 400;
   font-size: 0.85em; }}

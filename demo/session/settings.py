@@ -1,9 +1,10 @@
 """The Train page's settings as plain values: presets, bounds, help text, and the share link.
 
 A teacher's link carries the settings in its query string (`?preset=fast&epochs=3&lock=1`),
-and `hide=1` hides students' names on the Class page for projection (no key needed: hiding only
-takes information away). Reading a link never raises: each value that is unknown or out of range
-is dropped with a notice the page shows, and the rest are used.
+`class_digits=1` turns on "Also learn from the class's digits", and `hide=1` hides students'
+names on the Class page for projection (no key needed: hiding only takes information away).
+Reading a link never raises: each value that is unknown or out of range is dropped with a notice
+the page shows, and the rest are used.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ DEVICES = ("auto", "cpu", "cuda")
 # a preset by its key or by the name the page shows it by (`quick`, `Quick demo`), in any case
 PRESET_NAMES = {n.casefold(): key for key, p in PRESETS.items() for n in (key, p.name)}
 # in a link beside the settings: read by init_from_link, demo.ui.screen (view) and Inspect (part)
-PAGE_PARAMETERS = ("preset", "lock", "hide", "view", "part")
+PAGE_PARAMETERS = ("preset", "lock", "hide", "view", "part", "class_digits")
 # what a teacher may write for `lock` and `hide`, in any case
 LOCK_WORDS = dict.fromkeys(("1", "true", "yes", "on"), True) | dict.fromkeys(
     ("0", "false", "no", "off"), False
@@ -224,18 +225,29 @@ def settings_from_query(params: Mapping[str, str]) -> tuple[dict, list[str], boo
     lock = named.get("lock", "0")
     if lock.lower() not in LOCK_WORDS:
         notices.append(notice("lock", lock, "it must be 1 (locked) or 0"))
-    if hide_notice := hide_from_query(params)[1]:
-        notices.append(hide_notice)
+    for read in (hide_from_query, learn_from_query):
+        if said := read(params)[1]:
+            notices.append(said)
     return values, at_most_a_few(notices), LOCK_WORDS.get(lock.lower(), False)
 
 
 def hide_from_query(params: Mapping[str, str]) -> tuple[bool, str | None]:
     """(names hidden?, a notice when `hide` is not a yes/no word) from a link's query."""
+    return yes_no(params, "hide", "names hidden on the Class page")
+
+
+def learn_from_query(params: Mapping[str, str]) -> tuple[bool, str | None]:
+    """(also learn from the class's digits?, a notice when `class_digits` is not a yes/no
+    word) from a link's query."""
+    return yes_no(params, "class_digits", "also learn from the class's digits")
+
+
+def yes_no(params: Mapping[str, str], name: str, meaning: str) -> tuple[bool, str | None]:
     named = {(k.lower() if k.isascii() else k): v for k, v in params.items()}
-    hide = named.get("hide", "0")
-    if hide.lower() in LOCK_WORDS:
-        return LOCK_WORDS[hide.lower()], None
-    return False, notice("hide", hide, "it must be 1 (names hidden on the Class page) or 0")
+    value = named.get(name, "0")
+    if value.lower() in LOCK_WORDS:
+        return LOCK_WORDS[value.lower()], None
+    return False, notice(name, value, f"it must be 1 ({meaning}) or 0")
 
 
 def link_value(key: str, text: str):
@@ -245,12 +257,16 @@ def link_value(key: str, text: str):
     return FIELDS[key].parse(text)
 
 
-def settings_to_query(values: Mapping, locked: bool = False, hide: bool = False) -> dict[str, str]:
+def settings_to_query(
+    values: Mapping, locked: bool = False, hide: bool = False, learn: bool = False
+) -> dict[str, str]:
     """The query string for a link: the preset plus every setting that differs from it (and
-    `lock=1`, `hide=1` when asked)."""
+    `class_digits=1`, `lock=1`, `hide=1` when asked)."""
     base = preset_settings(values["preset"])
     query = {"preset": values["preset"]}
     query.update({k: str(v) for k, v in values.items() if k in FIELDS and v != base.get(k)})
+    if learn:
+        query["class_digits"] = "1"
     if locked:
         query["lock"] = "1"
     if hide:

@@ -266,7 +266,7 @@ def train_run(
         extra = None
         if class_digits is not None:
             mnist_images = len(data.train.head(train_config.train_size))
-            extra = learning_part(*class_digits, mnist_images)
+            extra = learning_part(*class_digits, mnist_images, train_config.seed)
         trainer = GatedTrainer(train_config, data, gate, sender.paused, snapshots, extra)
     except LenetError as error:
         events.put(("end", ("failed", str(error))))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lenet.data.class_set import IMAGES, LABELS, exported_files
+from lenet.data.class_set import IDS, IMAGES, LABELS, exported_files
 from lenet.errors import LenetError
 from lenet.files.checkpoint import write_file
 
@@ -20,8 +20,8 @@ def add_parser(sub) -> None:
     )
     digits.add_argument(
         "--export", type=Path, metavar="DIR",
-        help=f"write {IMAGES}, {LABELS} and png/LABEL/ID.png into DIR (made if missing; files "
-        "of an earlier export are replaced)",
+        help=f"write {IMAGES}, {LABELS}, {IDS} and png/LABEL/ID.png into DIR (made if "
+        "missing; an earlier export there is replaced)",
     )  # fmt: skip
 
 
@@ -44,12 +44,27 @@ def digits_command(store, args) -> int:
     if folder.exists() and not folder.is_dir():
         raise DigitsError(f"{folder} is a file: give a folder to export into")
     files = exported_files(kept.images, kept.labels.astype("uint8"), kept.ids)
-    try:
-        for name in {str(Path(n).parent) for n in files}:
+    for name in sorted({str(Path(n).parent) for n in files}):
+        try:
             (folder / name).mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise DigitsError(f"could not make {folder}: {error.strerror or error}") from error
+        except OSError as error:
+            made = folder / name
+            raise DigitsError(f"could not make {made}: {error.strerror or error}") from error
     for name, data in files.items():  # each written whole (a temporary file, then a rename)
         write_file(folder / name, data, overwrite=True, error=DigitsError, verb="write")
-    print(f"Wrote {total:,} digits to {folder}: {IMAGES}, {LABELS} and {total:,} PNGs")
+    stale = forget_removed(folder, files)
+    gone = f"; removed {stale:,} PNGs of digits no longer in the set" if stale else ""
+    print(f"Wrote {total:,} digits to {folder}: {IMAGES}, {LABELS}, {IDS} and {total:,} PNGs{gone}")
     return 0
+
+
+def forget_removed(folder: Path, files: dict) -> int:
+    """An earlier export's PNGs of digits no longer in the set (png/<0-9>/<id>.png, our own
+    names only: nothing else in the folder is touched); how many were removed."""
+    removed = 0
+    for path in folder.glob("png/[0-9]/*.png"):
+        name = f"png/{path.parent.name}/{path.name}"
+        if path.stem.isdigit() and name not in files and path.is_file():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

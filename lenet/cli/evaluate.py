@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from torch import nn
 
 from lenet.cli.common import OneLineParser, run_cli
-from lenet.data.class_set import load_digits
+from lenet.data.class_set import learned_from_set, load_digits
 from lenet.data.mnist import Split, load_mnist
 from lenet.files.checkpoint import load_checkpoint
 from lenet.training.metrics import (
@@ -88,8 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def body() -> int:
-        model, _ = load_checkpoint(args.checkpoint)
-        if args.digits is not None:
+        model, meta = load_checkpoint(args.checkpoint)
+        held = args.digits is not None and learned_from_set(meta)
+        if held:  # it learned from the rest: only the held-out fifth measures it
+            split = load_digits(args.digits, held_only=True)
+            what = "Class digits it never saw (the held-out fifth; it learned from the rest):"
+        elif args.digits is not None:
             split, what = load_digits(args.digits), "Class digits"
         else:
             log = lambda message: print(message, file=sys.stderr)  # noqa: E731
@@ -106,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
                             report.accuracy
                         ),
                         "per_class_accuracy": report.per_class_accuracy,
+                        "held_out_only": held,
                         "confusion_matrix": report.confusion,
                         "mistakes": len(report.mistakes),
                     },

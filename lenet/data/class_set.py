@@ -21,13 +21,16 @@ from lenet.errors import DataError
 
 IMAGES = "class-digits-images-idx3-ubyte"
 LABELS = "class-digits-labels-idx1-ubyte"
+IDS = "class-digits-ids.txt"  # each digit's id, a line each: which ones are held out
 # A digit whose id is a multiple of HELD_OUT is never learned from, only measured on: its id
 # decides, so a digit keeps its part as the set grows and shrinks, and no run that learned from
 # the set has seen a held-out digit, whichever version it learned from.
 HELD_OUT = 5
 # The digits learned from are repeated to make about SHARE of the images of an epoch (a few
-# hundred beside 54,000 would be a rounding error), at most MAX_REPEATS times each.
-SHARE, MAX_REPEATS = 0.05, 20
+# hundred beside 54,000 would be a rounding error), at most MAX_REPEATS times each; a set larger
+# than MOST_SHARE of the epoch is sampled down to that (seeded), so however many digits a class
+# adds, a run's cost and MNIST's part stay bounded.
+SHARE, MOST_SHARE, MAX_REPEATS = 0.05, 0.10, 20
 
 
 def held_out(ids) -> np.ndarray:
@@ -42,17 +45,29 @@ def repeats(learned: int, mnist_images: int) -> int:
     return int(min(MAX_REPEATS, max(1, round(SHARE * mnist_images / learned))))
 
 
-def learning_part(images: np.ndarray, labels: np.ndarray, mnist_images: int) -> Split:
+def part_size(learnable: int, mnist_images: int) -> tuple[int, int]:
+    """(how many of `learnable` digits a run learns, how many times each an epoch)."""
+    count = min(learnable, max(1, round(MOST_SHARE * mnist_images)))
+    return count, repeats(count, mnist_images)
+
+
+def learning_part(
+    images: np.ndarray, labels: np.ndarray, mnist_images: int, seed: int = 0
+) -> Split:
     """The digits to learn from (uint8 (N, 28, 28) and their labels, the held-out fifth already
-    left out), as model input repeated `repeats` times. Raises DataError for none."""
+    left out) as model input: `part_size` of them (a sample seeded by `seed` when there are
+    more), each repeated. Raises DataError for none."""
     if not len(labels):
         raise DataError(
             "the class has no digits to learn from yet: add some on the Draw page "
             "(a fifth of them are kept aside to measure the run)"
         )
-    times = repeats(len(labels), mnist_images)
-    x = to_model_input(torch.from_numpy(np.ascontiguousarray(images, np.uint8)))
-    y = torch.from_numpy(np.asarray(labels, np.int64))
+    count, times = part_size(len(labels), mnist_images)
+    chosen = np.arange(len(labels))
+    if count < len(labels):
+        chosen = np.sort(np.random.default_rng(seed).choice(len(labels), count, replace=False))
+    x = to_model_input(torch.from_numpy(np.ascontiguousarray(images[chosen], np.uint8)))
+    y = torch.from_numpy(np.asarray(labels, np.int64)[chosen])
     return Split(x.repeat(times, 1, 1, 1), y.repeat(times))
 
 
@@ -104,16 +119,18 @@ def png_bytes(digit: np.ndarray) -> bytes:
 def exported_files(
     images: np.ndarray, labels: np.ndarray, ids: tuple[int, ...]
 ) -> dict[str, bytes]:
-    """Every file of an export by its path in the folder: the two IDX files and
+    """Every file of an export by its path in the folder: the two IDX files, the ids and
     png/<label>/<id>.png for each digit."""
     files = {IMAGES: idx_bytes(images), LABELS: idx_bytes(labels)}
+    files[IDS] = "".join(f"{int(i)}\n" for i in ids).encode()
     for digit, label, digit_id in zip(images, labels.tolist(), ids, strict=True):
         files[f"png/{label}/{digit_id}.png"] = png_bytes(digit)
     return files
 
 
-def load_digits(folder: Path | str) -> Split:
-    """An exported set as a split the model reads (as MNIST's test split). Raises DataError."""
+def load_digits(folder: Path | str, held_only: bool = False) -> Split:
+    """An exported set as a split the model reads (as MNIST's test split); `held_only`: only
+    its held-out fifth (for a model that learned from the rest). Raises DataError."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: no such folder (make one with `lenet.runs digits --export`)")
@@ -127,6 +144,37 @@ def load_digits(folder: Path | str) -> Split:
         )
     if labels.max() > 9:
         raise DataError(f"{folder}: a label is {int(labels.max())}; digits are 0 to 9")
+    if held_only:
+        chosen = held_out(read_ids(folder, len(labels)))
+        if not chosen.any():
+            raise DataError(
+                f"{folder}: none of its digits is held out (ids that are multiples of 5)"
+            )
+        images, labels = images[chosen], labels[chosen]
     return Split(
         to_model_input(torch.from_numpy(images.copy())), torch.from_numpy(labels.astype(np.int64))
     )
+
+
+def read_ids(folder: Path, count: int) -> np.ndarray:
+    """The digits' ids of an export (IDS). Raises DataError."""
+    try:
+        ids = np.array([int(line) for line in (folder / IDS).read_text().split()], np.int64)
+    except FileNotFoundError as error:
+        raise DataError(
+            f"{folder} has no {IDS}: export the set again (`lenet.runs digits --export`) to "
+            "measure a model that learned from it"
+        ) from error
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        raise DataError(f"{folder / IDS}: not a list of digit ids, one a line") from error
+    if len(ids) != count:
+        raise DataError(f"{folder / IDS}: {len(ids)} ids for {count} digits")
+    return ids
+
+
+def learned_from_set(meta: dict) -> bool:
+    """Whether a checkpoint's model learned from the class's digits (its train_config names a
+    version of the set): then only the held-out fifth measures it."""
+    config = meta.get("train_config") if isinstance(meta, dict) else None
+    version = config.get("class_digits") if isinstance(config, dict) else None
+    return isinstance(version, str) and bool(version)

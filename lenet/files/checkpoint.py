@@ -89,8 +89,13 @@ def write_file(
     """Write `data` to `path` through a temporary file beside it, synced, then renamed into
     place: never a half-written file. With `overwrite=False` an existing file is refused, even
     one a racing writer creates (the temporary file is hard-linked into place, which fails if the
-    name is taken). Failures raise `error` with one line."""
+    name is taken). A name that is a link, a device, a pipe or a folder is refused: a rename
+    would replace it (`--onnx /dev/null` run as root once made /dev/null a plain file). Failures
+    raise `error` with one line."""
     path, tmp = Path(path), None
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        what = "a link" if path.is_symlink() else "a folder" if path.is_dir() else "not a file"
+        raise error(f"{path} is {what}: give the name of a plain file (nothing was written)")
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as f:

@@ -6,7 +6,9 @@ student meant, never the network's reading. A part of `lenet.store.runs.RunStore
 store's `_read` and `_write` run each statement as one short transaction, retried).
 
 Limits a class needs, each refused in one line: MAX_PER_NAME digits a nickname, MAX_PER_MINUTE
-for the whole server, and an empty or near-empty drawing (under MIN_INK lit pixels).
+for the whole server, MAX_DIGITS in all (new nicknames cost nothing, so the per-name limit alone
+does not bound the set), and a box (almost) empty or (almost) all ink: under MIN_INK or over
+MAX_INK lit pixels.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from lenet.store.rows import check_name, name_key, now, utc
 
 MAX_PER_NAME = 300  # a nickname's digits: thirty of each, ten times over
 MAX_PER_MINUTE = 1000  # the whole class's additions in the last minute
+MAX_DIGITS = 20_000  # the whole set: ~16 MB of pixels, a few seconds to measure a run on
 MIN_INK = 15  # pixels brighter than a quarter: an MNIST "1" has ~60, a dot ~10
+MAX_INK = 392  # half the box: an MNIST "8" has ~150 lit; a box filled white is not a digit
 MAX_STROKES_PNG = 200_000  # bytes: a 280x280 greyscale PNG is ~5-20 kB
 
 digits = sa.Table(
@@ -69,8 +73,11 @@ def digit_bytes(digit: np.ndarray) -> bytes:
         if not np.isfinite(digit).all():
             raise StoreError("a class digit's pixels must be numbers from 0 to 1")
         digit = (np.clip(digit, 0.0, 1.0) * 255).round().astype(np.uint8)
-    if int((digit > 64).sum()) < MIN_INK:
+    lit = int((digit > 64).sum())
+    if lit < MIN_INK:
         raise StoreError("The box is (almost) empty: draw a whole digit, then add it.")
+    if lit > MAX_INK:
+        raise StoreError("The box is mostly ink: draw one digit in thin strokes, then add it.")
     return digit.tobytes()
 
 
@@ -101,6 +108,12 @@ class ClassDigits:
                 raise StoreError(
                     f"{name} has {mine} digits in the class's set, the most one nickname may "
                     "add: remove some of yours first."
+                )
+            total = conn.execute(count).scalar()
+            if total >= MAX_DIGITS:
+                raise StoreError(
+                    f"The class's set is full ({MAX_DIGITS:,} digits): the teacher can remove "
+                    "some on the Class page."
                 )
             recent = conn.execute(
                 count.where(digits.c.created_at > when - timedelta(minutes=1))

@@ -64,7 +64,8 @@ ALL_IMAGES = 54_000
 
 def settings_in_words(settings: Mapping, full: bool = False) -> str:
     """The settings a student changes most, in plain words: 'AdamW, learning rate 0.005, 64
-    images a step, one pass over 10,000 images'; `full` adds the activation, pooling, schedule,
+    images a step, one pass over 10,000 images' (' and the class's digits' when the run learned
+    them too); `full` adds the activation, pooling, schedule,
     label smoothing (when used) and seed. `settings` as stored (`TrainConfig.to_dict()`), read
     with defaults: a value of the wrong kind (a run written by hand, or by another version) reads
     as '?'."""
@@ -81,6 +82,8 @@ def settings_in_words(settings: Mapping, full: bool = False) -> str:
         f"{_number(settings.get('batch_size')) or '?'} images a step",
         f"{passes} pass{'' if epochs == 1 else 'es'} over {images}",
     ]
+    if settings.get("class_digits"):  # TrainConfig.class_digits: learned the class's digits too
+        parts[-1] += " and the class's digits"
     if not full:
         return ", ".join(parts)
     extra = [

@@ -17,7 +17,7 @@ LABELS = read_idx(FIXTURE_DIR / "t10k-labels-idx1-ubyte.gz")[:30]
 
 
 def toggle(at):
-    return at.toggle(key="learn_class_digits")
+    return at.toggle(key="class_digits_switch")
 
 
 def captions(at) -> list[str]:
@@ -34,7 +34,7 @@ def test_the_toggle_is_off_and_says_why_until_the_class_has_digits(app, store_ur
     at = quick_page(app)
     assert toggle(at).disabled and not toggle(at).value
     assert "The class has no digits to learn from yet: add some on the Draw page." in captions(at)
-    assert "Draw page" in toggle(at).help and "A fifth of them are kept aside" in toggle(at).help
+    assert "Draw page" in toggle(at).help and "Every fifth digit added is kept" in toggle(at).help
     store = open_store(store_url)
     store.add_digit("Ann", 5, DIGITS[0])  # id 1: learnable
     at = quick_page(app)
@@ -69,9 +69,10 @@ def test_a_run_learns_four_fifths_records_the_version_and_measures_the_rest(
     [row] = store.runs()
     assert row.settings["class_digits"] == store.digit_version()
     line = next(m for m in at.markdown if m.value.startswith("Learned from 24 of the class"))
-    assert "each 2 times an epoch. On the **6 it never saw**: **" in line.value
-    assert "(the shipped model, which learned from MNIST only: " in line.value
-    shown = float(line.value.split("it never saw**: **")[1].split("%")[0])
+    assert "(each shown 2 times a pass). On the **6 class digits kept aside** (no run" in line.value
+    assert "; the app's ready-made model, trained on MNIST only, reads " in line.value
+    assert "With only 6 kept aside this is a small test: add more digits on Draw." in line.value
+    shown = float(line.value.split("it reads **")[1].split("%")[0])
     model = job.model
     import torch
 
@@ -97,4 +98,32 @@ def test_with_nothing_to_learn_the_start_is_refused_in_one_line(app, store_url):
     assert "\n" not in error and not at.exception
     assert at.session_state["job"] is None  # nothing started
     assert not toggle(at).value and toggle(at).disabled  # and the toggle says why
+    store.close()
+
+
+def test_the_setting_is_in_the_link_and_a_teachers_locked_link_fixes_it_on(app, store_url):  # noqa: F811
+    store = open_store(store_url)
+    for x, y in zip(DIGITS[:6], LABELS[:6], strict=True):
+        store.add_digit("Ann", int(y), x)
+    at = quick_page(app)
+    toggle(at).set_value(True).run()
+    assert at.query_params["class_digits"] == "1"  # the address bar: a reload keeps it
+    at.run()  # (the browser test goes to Draw and back: the toggle's own state is dropped)
+    assert toggle(at).value and at.session_state["learn_class_digits"]
+    locked = app()
+    locked.query_params.update(preset="quick", class_digits="1", lock="1")
+    locked.run()
+    assert toggle(locked).value and toggle(locked).disabled  # fixed on by the teacher
+    store.close()
+
+
+def test_a_run_of_mnist_only_is_measured_on_the_digits_kept_aside_too(app, store_url):  # noqa: F811
+    store = open_store(store_url)
+    for x, y in zip(DIGITS, LABELS, strict=True):
+        store.add_digit("Ann", int(y), x)
+    at = quick_page(app)
+    train_quick(at, "bo")
+    line = next(m.value for m in at.markdown if m.value.startswith("This run learned from MNIST"))
+    assert line.startswith("This run learned from MNIST only. On the **6 class digits kept aside**")
+    assert "ready-made" not in line  # the comparison is for a run that learned them
     store.close()

@@ -12,7 +12,7 @@ import streamlit as st
 
 from demo.classroom.board import FINISHED
 from demo.classroom.board import learned_nothing as class_data_nothing
-from demo.classroom.class_scores import MEASURING, ClassScores, Score
+from demo.classroom.class_scores import MEASURING, ClassScores, Score, measured_on
 from demo.figures import digit_charts, inspect_charts
 from demo.figures.reading_html import png_url
 from demo.session.store_state import class_digit_set
@@ -43,21 +43,26 @@ def class_digits(store: RunStore, rows: list[RunRow]) -> tuple[DigitSet, dict]:
     return digits, scorer().scores(store, finished, digits)
 
 
-def column(scores: dict) -> dict[int, str]:
+def accuracy(score: Score, digits: DigitSet, on: np.ndarray) -> float | None:
+    """A run's share right of the digits `on` (None: no such digits yet)."""
+    if not on.any():
+        return None
+    return float((np.asarray(score.predicted)[on] == digits.labels[on]).mean())
+
+
+def column(digits: DigitSet, scores: dict) -> dict[int, str]:
     """The leaderboard's "Class digits" cells by run."""
-    return {run: shown(score) for run, score in scores.items()}
+    on = measured_on(digits, scores)
+    return {run: shown(score, digits, on) for run, score in scores.items()}
 
 
-def shown(score: Score | None | str) -> str:
+def shown(score: Score | None | str, digits: DigitSet, on: np.ndarray) -> str:
     if score == MEASURING:
         return "measuring..."
     if score is None:
         return "–"
-    if not score.held_out:
-        return f"{score.accuracy * 100:.2f}%"
-    if not score.total:
-        return "none held out yet"
-    return f"{score.accuracy * 100:.2f}% of {score.total} held out"
+    right = accuracy(score, digits, on)
+    return "none kept aside yet" if right is None else f"{right:.1%}"
 
 
 def digits_section(digits: DigitSet, scores: dict, rows: list[RunRow], labels: dict, hide: bool):
@@ -67,18 +72,28 @@ def digits_section(digits: DigitSet, scores: dict, rows: list[RunRow], labels: d
         return
     counts = np.bincount(digits.labels, minlength=10)
     writers = len({name.casefold() for name in digits.names})
+    on = measured_on(digits, scores)
+    fair = (
+        f" A run has learned from some of them, so every run is measured on the {int(on.sum())} "
+        "kept aside (every fifth digit added: numbers 5, 10, 15 and so on), which no run "
+        "learned from."
+        if not on.all()
+        else ""
+    )
     st.markdown(
         f"**{len(digits.ids):,} digits** by {writers} student{'s' if writers != 1 else ''}: "
         + ", ".join(f"{d}: {n}" for d, n in enumerate(counts.tolist()))
-        + ". The leaderboard's *Class digits* column is each run's accuracy on them; a run "
-        "that also learned from them is measured on the fifth it never saw (*held out*)."
+        + ". The leaderboard's *Class digits* column is each run's accuracy on them."
+        + fair
     )
     newest = slice(-GRID_MOST, None)  # the key: the newest digits' pixels, labels and names
     key = (digits.images[newest].tobytes(), digits.labels[newest].tobytes(), digits.names[newest])
     st.html(newest_grid(key, hide, digits))
-    measured = {r: s for r, s in scores.items() if isinstance(s, Score) and s.total}
+    measured = {r: s for r, s in scores.items() if isinstance(s, Score)}
+    right = {r: accuracy(s, digits, on) for r, s in measured.items()}
+    measured = {r: s for r, s in measured.items() if right[r] is not None}
     points = [
-        {"mnist": row.test_accuracy, "class": measured[row.id].accuracy, "name": labels[row.id]}
+        {"mnist": row.test_accuracy, "class": right[row.id], "name": labels[row.id]}
         for row in rows
         if row.id in measured and not class_data_nothing(row)
     ]
@@ -88,7 +103,7 @@ def digits_section(digits: DigitSet, scores: dict, rows: list[RunRow], labels: d
             "Each dot is a finished run. Right is better on MNIST's test set, up is better on "
             "the class's own digits. Dots under the grey line read the class's hand worse."
         )
-        confusion(digits, measured, labels, hide)
+        confusion(digits, measured, right, on, labels, hide)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -100,51 +115,55 @@ def newest_grid(newest: tuple, hide: bool, _digits: DigitSet) -> str:
 
 
 def grid_html(digits: DigitSet, order, hide: bool) -> str:
-    """The digits as small pictures (newest first), each titled with its label and (unless
-    names are hidden) who drew it."""
+    """The digits as small pictures (newest first), each with its label under it (a drawing
+    labelled wrong shows at a glance, on a phone or a projector too) and titled with who drew
+    it (unless names are hidden)."""
     cells = []
     for i in order:
+        label = int(digits.labels[i])
         who = "" if hide else f" by {digits.names[i]}"
-        title = html.escape(f"a {int(digits.labels[i])}{who}")
+        title = html.escape(f"a {label}{who}")
         cells.append(
+            '<figure style="margin:0;text-align:center;font-size:0.85rem;line-height:1.2">'
             f'<img src="{png_url(digits.images[i])}" width="42" height="42" title="{title}" '
-            f'alt="{title}" style="image-rendering:pixelated;background:#000">'
+            f'alt="{title}" style="image-rendering:pixelated;background:#000;display:block">'
+            f'<figcaption aria-hidden="true">{label}</figcaption></figure>'
         )
-    return f'<div style="display:flex;flex-wrap:wrap;gap:4px">{"".join(cells)}</div>'
+    return f'<div style="display:flex;flex-wrap:wrap;gap:4px 6px">{"".join(cells)}</div>'
 
 
-def confusion(digits: DigitSet, measured: dict[int, Score], labels: dict, hide: bool) -> None:
+def confusion(
+    digits: DigitSet, measured: dict, right: dict, on: np.ndarray, labels: dict, hide: bool
+) -> None:
+    kept = "" if on.all() else " kept aside"
     run = st.selectbox(
         "Confusion matrix of",
         list(measured),
-        format_func=lambda r: (
-            f"{labels[r]}: {measured[r].accuracy:.1%} on the class's digits"
-            + (" it never saw" if measured[r].held_out else "")
-        ),
+        format_func=lambda r: f"{labels[r]}: {right[r]:.1%} on the class's digits{kept}",
         key="class_digits_run",
         help="Which run's readings of the class's digits to count: rows are the digit the "
         "student meant, columns what the run read. Click a cell to see its digits.",
     )
     predicted = np.array(measured[run].predicted)
-    counted = measured[run].measured(digits.ids)  # a run that learned from them: the held out
     matrix = np.zeros((10, 10), np.int64)
-    np.add.at(matrix, (digits.labels[counted], predicted[counted]), 1)
+    np.add.at(matrix, (digits.labels[on], predicted[on]), 1)
     cell = st.session_state.get(CELL)
-    left, right = st.columns([1.1, 1])
+    matrix_side, cells_side = st.columns([1.1, 1])
     chart(
-        left,
+        matrix_side,
         inspect_charts.confusion_figure(matrix, cell),
         key="class_confusion",
         on_select=_pick_cell,
         selection_mode="points",
     )
-    with right:
+    with cells_side:
         if cell is None:
             st.info("Click a cell to see the class's digits in it.")
             return
         true, read = cell
-        inside = np.nonzero(counted & (digits.labels == true) & (predicted == read))[0]
-        st.markdown(f"**{len(inside)} digits meant as {true}, read as {read}:**")
+        inside = np.nonzero(on & (digits.labels == true) & (predicted == read))[0]
+        many = "digit" if len(inside) == 1 else "digits"
+        st.markdown(f"**{len(inside)} {many} meant as {true}, read as {read}:**")
         st.html(grid_html(digits, inside[::-1][:GRID_MOST], hide))
 
 

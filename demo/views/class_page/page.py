@@ -95,7 +95,7 @@ def board(store: RunStore) -> None:
     except StoreError as error:
         st.warning(store_notice(str(error)))
         digits, scores = None, {}
-    leaderboard_table(lines, rows, names, column(scores) if digits and digits.ids else None)
+    leaderboard_table(lines, rows, names, column(digits, scores) if digits and digits.ids else None)
     labels = class_data.you_labels(rows, names, me)
     try:
         curves_section(store, changed, rows, names, labels)

@@ -47,9 +47,11 @@ def add_drawing() -> None:
     """The Add button's callback: keep the drawing with its label, then clear the box."""
     label, drawn = st.session_state.get("class_label"), st.session_state.get(DRAWN)
     if drawn is None:
-        return say(
-            "error", "Draw a digit in the box first: test digits are MNIST's, not the class's."
-        )
+        if st.session_state.get("draw_source") == "test":
+            return say(
+                "error", "Draw a digit in the box first: test digits are MNIST's, not the class's."
+            )
+        return say("error", "Draw a digit in the box first, then add it.")
     if label is None:
         return say(
             "error", "Choose which digit you meant first: the label is yours, not the network's."

@@ -25,9 +25,9 @@ STRENGTH_HELP = (
 TRUST = (
     "**What this means for trusting a network.** The network reads digits very well. Yet a "
     "small change, found by following its own gradients, makes it read the digit we chose, "
-    "often with high confidence. A person barely sees the change. So a high probability does "
-    "not prove the picture is honest: trust a network only on inputs like the ones it was "
-    "trained and tested on."
+    "often with high confidence. At a small strength a person barely sees the change. So a "
+    "high probability does not prove the picture is honest: trust a network only on inputs "
+    "like the ones it was trained and tested on."
 )
 
 
@@ -84,8 +84,8 @@ def fool_section(model, x: torch.Tensor, probs: torch.Tensor) -> None:
     method = method or "PGD"
     weights, digit = weights_digest(model), x.numpy().tobytes()
     attack = _attack(weights, digit, int(target), float(strength), method, x, model)
+    verdict(attack, predicted)  # first: the answer lands right under the controls
     pictures(attack, predicted)
-    verdict(attack, predicted)
     smallest = _smallest(weights, digit, int(target), method, x, model)
     if smallest is None:
         st.markdown(
@@ -111,10 +111,12 @@ def pictures(attack: Attack, predicted: int) -> None:
         (attack.change, f"The change (at most {attack.strength:.0%})", -radius, radius),
         (attack.after, f"After: reads {read} ({float(after[read]):.0%})", -1.0, 1.0),
     ]
+    # three abreast down to a phone's width: before and after side by side, on a projector too
+    cell = '<div style="flex:1 1 100px;min-width:96px;max-width:256px">{}</div>'
     st.html(
-        '<div style="display:flex;flex-wrap:wrap;gap:16px 24px">'
+        '<div style="display:flex;flex-wrap:wrap;gap:12px 16px">'
         + "".join(
-            pixel_picture(image[0, 0].numpy(), title, low, high)
+            cell.format(pixel_picture(image[0, 0].numpy(), title, low, high))
             for image, title, low, high in shown
         )
         + "</div>"

@@ -25,7 +25,6 @@ from demo.views.train import results as train_results
 from demo.views.train import runs as train_runs
 from demo.views.train import step as train_step
 from demo.views.train import timeline as train_timeline
-from demo.views.train.class_digits import LEARN
 from demo.views.train.controls import START_WAITING, control_buttons, start_when_known
 from demo.views.train.live import (
     inside_view,
@@ -35,7 +34,7 @@ from demo.views.train.live import (
     reload_notice,
     status_line,
 )
-from demo.views.train.settings import apply_settings, current_settings, settings_ui
+from demo.views.train.settings import LEARN, apply_settings, current_settings, settings_ui
 from lenet.training.presets import PRESETS
 
 POLL_S = 1.0

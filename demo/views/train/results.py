@@ -19,7 +19,7 @@ from demo.session.share import network_base, student_link
 from demo.training.jobs import JobSnapshot, TrainingJob
 from demo.ui.screen import chart
 from demo.views.train import class_digits
-from demo.views.train.settings import apply_settings
+from demo.views.train.settings import LEARN, apply_settings
 from lenet.errors import CheckpointError
 from lenet.files.checkpoint import (
     DEFAULT_CHECKPOINT,
@@ -235,8 +235,9 @@ def share_box(values: dict, locked: bool) -> None:
     with st.expander("Share these settings", icon=":material/share:"):
         network = network_base()
         page = st.context.url or ""
-        open_link = student_link(page, network, settings_to_query(values))
-        locked_link = student_link(page, network, settings_to_query(values, locked=True))
+        learn = st.session_state.get(LEARN, False)  # the class's digits too: in the link
+        open_link = student_link(page, network, settings_to_query(values, learn=learn))
+        locked_link = student_link(page, network, settings_to_query(values, True, learn=learn))
         if open_link.note:
             st.info(open_link.note, icon=":material/lan:")
         if open_link.url is None:

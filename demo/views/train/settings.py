@@ -16,6 +16,7 @@ import torch
 from demo.session.settings import (
     FIELDS,
     hide_from_query,
+    learn_from_query,
     preset_settings,
     settings_from_query,
     settings_to_query,
@@ -23,6 +24,7 @@ from demo.session.settings import (
 from demo.ui import screen
 from lenet.training.presets import PRESETS
 
+LEARN = "learn_class_digits"  # "Also learn from the class's digits", kept across pages
 PAGE_LINK = "page_link"  # this run's page's own link parameters (e.g. Inspect's part)
 
 
@@ -52,7 +54,7 @@ def apply_settings(values: dict) -> None:
 def init_from_link() -> None:
     """Once per session, whichever page it opens on: the settings from the link (or the
     Classic preset), with a notice for each ignored parameter; `lock` and `hide` (names hidden
-    on the Class page) too."""
+    on the Class page) and `class_digits` (also learn from the class's digits) too."""
     if "settings" in st.session_state:
         return
     query = st.query_params.to_dict()
@@ -60,6 +62,7 @@ def init_from_link() -> None:
     hide, hide_notice = hide_from_query(query)
     st.session_state.update(settings=values, link_notices=notices, locked=locked, runs=[], job=None)
     st.session_state.update(hide_names=hide, hide_notice=hide_notice)
+    st.session_state[LEARN] = learn_from_query(query)[0]
 
 
 def refill_controls(every: bool = False) -> None:
@@ -235,7 +238,8 @@ def sync_link() -> None:
     with `lock=1` and `hide=1` while they are set, `view=projector` in the projector view and
     what the page shown asked for (`page_link`)."""
     state = st.session_state
-    wanted = settings_to_query(current_settings(), state["locked"], state.get("hide_names", False))
+    hide, learn = state.get("hide_names", False), state.get(LEARN, False)
+    wanted = settings_to_query(current_settings(), state["locked"], hide, learn)
     wanted.update(screen.link_params(), **state.pop(PAGE_LINK, {}))
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)

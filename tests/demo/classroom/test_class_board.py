@@ -92,6 +92,14 @@ def test_settings_of_the_wrong_shape_do_not_break_the_board():
     assert settings_in_words({"model": "x"}, full=True).startswith("?, learning rate ?")
 
 
+def test_a_run_that_learned_the_class_digits_says_so_in_its_settings():
+    from lenet.store.table import settings_in_words
+
+    words = settings_in_words({"epochs": 1, "train_size": 10_000, "class_digits": "3f2a9c01b7de"})
+    assert words.endswith("one pass over 10,000 images and the class's digits")
+    assert "class" not in settings_in_words({"epochs": 1, "class_digits": None})
+
+
 def test_durations_read_as_words():
     assert [class_table.duration(s) for s in (None, 12.54, 245, 3720)] == [
         "–", "12.5 s", "4 min 05 s", "1 h 02 min",

@@ -432,6 +432,22 @@ def test_hide_is_a_known_link_word_like_lock():
     assert "hide" not in settings_to_query(values)
 
 
+def test_class_digits_is_a_known_link_word_like_hide():
+    from demo.session.settings import learn_from_query
+
+    for word in ("1", "true", "Yes", "ON"):
+        assert learn_from_query({"Class_Digits": word}) == (True, None)
+        assert settings_from_query({"class_digits": word})[1] == []
+    assert learn_from_query({"class_digits": "0"}) == learn_from_query({}) == (False, None)
+    learn, note = learn_from_query({"class_digits": "lots"})
+    assert not learn and note.startswith("Ignored `class_digits=lots` from the link: it must be 1")
+    assert note in settings_from_query({"class_digits": "lots"})[1]
+    values = settings_from_query({})[0]
+    query = settings_to_query(values, locked=True, learn=True)
+    assert query == {"preset": "classic", "class_digits": "1", "lock": "1"}
+    assert "class_digits" not in settings_to_query(values)
+
+
 def test_settings_in_words_never_fails_on_values_of_the_wrong_kind():
     from lenet.store.table import settings_in_words
 

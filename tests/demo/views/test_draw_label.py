@@ -63,7 +63,7 @@ def test_the_students_label_is_kept_not_the_networks_reading(page, store_url):
 @pytest.mark.parametrize(
     ("setup", "label", "said"),
     [
-        ("empty", 3, "Draw a digit in the box first"),
+        ("empty", 3, "Draw a digit in the box first, then add it."),
         ("drawn", None, "Choose which digit you meant first"),
         ("test digit", 3, "Draw a digit in the box first: test digits are MNIST's"),
     ],

@@ -12,9 +12,9 @@ from PIL import Image
 from torchvision.datasets.mnist import read_image_file, read_label_file
 
 from lenet.cli.evaluate import evaluate
-from lenet.data.class_set import IMAGES, LABELS, load_digits
+from lenet.data.class_set import IDS, IMAGES, LABELS, load_digits
 from lenet.data.mnist import read_idx, to_model_input
-from lenet.files.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
+from lenet.files.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint, save_checkpoint
 from lenet.store.runs import open_store
 from tests.conftest import FIXTURE_DIR
 from tests.lenet.cli.test_runs_cli import one_line, run
@@ -82,3 +82,35 @@ def test_bad_exports_and_folders_are_one_line(class_store, tmp_path):
     for folder, words in ((tmp_path / "none", "no such folder"), (tmp_path, "cannot read")):
         done = run("lenet.evaluate", str(DEFAULT_CHECKPOINT), "--digits", str(folder), url="")
         assert words in one_line(done)
+
+
+def test_a_second_export_leaves_no_png_of_a_removed_digit(class_store, tmp_path):
+    out = tmp_path / "class"
+    assert run("lenet.runs", "digits", "--export", str(out), url=class_store).returncode == 0
+    (out / "notes.txt").write_text("the teacher's own file")
+    store = open_store(class_store)
+    store.remove_digits(list(range(1, 11)))
+    store.close()
+    done = run("lenet.runs", "digits", "--export", str(out), url=class_store)
+    assert "Wrote 30 digits" in done.stdout
+    assert "removed 10 PNGs of digits no longer in the set" in done.stdout
+    assert len(list((out / "png").rglob("*.png"))) == 30
+    assert (out / IDS).read_text().split() == [str(i) for i in range(11, 41)]
+    assert (out / "notes.txt").exists()  # nothing else is touched
+
+
+def test_a_model_that_learned_the_set_is_measured_on_its_held_out_fifth(class_store, tmp_path):
+    out = tmp_path / "class"
+    assert run("lenet.runs", "digits", "--export", str(out), url=class_store).returncode == 0
+    model, meta = load_checkpoint(DEFAULT_CHECKPOINT)
+    learned = tmp_path / "learned.pt"
+    save_checkpoint(learned, model, {**meta, "train_config": {"class_digits": "3f2a9c01b7de"}})
+    done = run("lenet.evaluate", str(learned), "--digits", str(out), "--json", url="")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Class digits it never saw (the held-out fifth; it learned")
+    said = json.loads(done.stdout.strip().splitlines()[-1])
+    assert said["held_out_only"] is True
+    assert sum(map(sum, said["confusion_matrix"])) == 8  # ids 5, 10, ..., 40
+    (out / IDS).unlink()  # an export from before the ids were written
+    said = one_line(run("lenet.evaluate", str(learned), "--digits", str(out), url=""))
+    assert f"has no {IDS}: export the set again" in said

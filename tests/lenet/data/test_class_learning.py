@@ -16,9 +16,10 @@ from lenet.data.class_set import (
     Joined,
     held_out,
     learning_part,
+    part_size,
     repeats,
 )
-from lenet.data.mnist import Split
+from lenet.data.mnist import Split, to_model_input
 from lenet.errors import ConfigError, DataError
 from lenet.training.trainer import Trainer
 from tests.conftest import FIXTURE_RECIPE
@@ -35,6 +36,20 @@ def test_the_learned_digits_repeat_to_about_a_twentieth_of_an_epoch():
     assert repeats(400, 4_000) == 1  # already a tenth: once each
     assert repeats(3, 54_000) == MAX_REPEATS  # a handful is not learned by heart
     assert repeats(0, 54_000) == 0
+
+
+def test_a_set_larger_than_a_tenth_of_the_epoch_is_sampled_down_seeded():
+    assert part_size(240, 10_000) == (240, 2)
+    assert part_size(16_000, 10_000) == (1_000, 1)  # a tenth of a Quick demo's epoch
+    assert part_size(16_000, 54_000) == (5_400, 1)
+    images = np.zeros((3000, 28, 28), np.uint8)
+    images[:, 10:18, 12:16] = 255
+    labels = np.arange(3000) % 10
+    part = learning_part(images, labels, mnist_images=10_000, seed=3)
+    assert len(part) == 1000
+    again = learning_part(images, labels, mnist_images=10_000, seed=3)
+    other = learning_part(images, labels, mnist_images=10_000, seed=4)
+    assert part.labels.equal(again.labels) and not part.labels.equal(other.labels)
 
 
 def test_the_learning_part_is_model_input_repeated_and_refuses_an_empty_set():
@@ -95,7 +110,7 @@ def test_learning_from_a_class_that_writes_mirrored_reads_its_held_out_fifth_bet
     labels = small_mnist.test.labels[:500].numpy()
     ids = np.arange(1, 501)
     kept = held_out(ids)
-    test = learning_part(digits[kept], labels[kept], mnist_images=0)  # once each: 100 digits
+    test = Split(to_model_input(torch.from_numpy(digits[kept])), torch.from_numpy(labels[kept]))
     config = dataclasses.replace(FIXTURE_RECIPE, epochs=2)
     plain = Trainer(config, small_mnist, snapshots=False)
     plain.run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import threading
 import zipfile
@@ -251,3 +252,20 @@ def test_twenty_saves_racing_for_one_name_leave_exactly_one_model(tmp_path):
     weights = model.state_dict()
     assert all(torch.equal(tensor, weights[key]) for key, tensor in loaded.state_dict().items())
     assert [p.name for p in tmp_path.iterdir()] == ["same_name.pt"]  # no temporary file left
+
+
+def test_a_link_a_pipe_or_a_folder_is_never_replaced_by_a_written_file(tmp_path):
+    """A rename onto `/dev/null` as root made it a plain file: such names are refused."""
+    from lenet.files.checkpoint import write_file
+
+    target = tmp_path / "target.txt"
+    target.write_text("kept")
+    link = tmp_path / "link.pt"
+    link.symlink_to(target)
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    for path, what in ((link, "a link"), (pipe, "not a file"), (tmp_path, "a folder")):
+        with pytest.raises(CheckpointError, match=f"is {what}: give the name of a plain file"):
+            write_file(path, b"data", overwrite=True)
+    assert link.is_symlink() and target.read_text() == "kept" and pipe.is_fifo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.pt", "pipe", "target.txt"]

@@ -59,6 +59,8 @@ def test_the_version_changes_with_every_addition_and_removal(store):
         ),  # a dot: 9 pixels
         (3, np.ones((32, 32)), "28x28 pixels, not 32x32"),
         (3, np.full((28, 28), np.nan), "numbers from 0 to 1"),
+        (3, np.ones((28, 28)), "The box is mostly ink: draw one digit in thin strokes"),
+        (3, np.full((28, 28), 1e9), "The box is mostly ink"),
     ],
 )
 def test_a_bad_digit_is_refused_in_one_line_and_nothing_is_kept(store, label, digit, said):
@@ -94,6 +96,17 @@ def test_the_server_takes_a_thousand_a_minute(store, monkeypatch):
     with pytest.raises(StoreError, match="added 4 digits in the last minute.*try again in a"):
         store.add_digit("Zoe", 5, stroke(5))
     assert len(store.class_digits()) == 4
+
+
+def test_the_whole_set_has_a_limit_however_many_nicknames_add_to_it(store, monkeypatch):
+    assert class_digits.MAX_DIGITS == 20_000  # 5 here
+    monkeypatch.setattr(class_digits, "MAX_DIGITS", 5)
+    for i in range(5):
+        store.add_digit(f"guest-{i}", i, stroke(i))
+    with pytest.raises(StoreError, match=r"The class's set is full \(5 digits\): the teacher"):
+        store.add_digit("guest-new", 5, stroke(5))
+    store.remove_digits(None)
+    store.add_digit("guest-new", 5, stroke(5))  # room again once the teacher removed them
 
 
 def test_a_student_removes_only_their_own_and_the_teacher_any_or_all(store):

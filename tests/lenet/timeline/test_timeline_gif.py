@@ -229,7 +229,7 @@ FAILURES = [
     (["{run}", "--json", "--gif", "x.gif"], "python -m lenet.timeline: error: argument --gif:"),
     (["{run}", "--json", "--digit", "x.png"], "python -m lenet.timeline: error: --digit goes"),
     (["{run}", "--gif", "{tmp}/no/such/folder/x.gif"], "error: could not write "),
-    (["{run}", "--gif", "{tmp}"], "error: could not write "),
+    (["{run}", "--gif", "{tmp}"], "error: {tmp} is a folder: give the name of a plain file"),
     (["{run}", "--gif", "{tmp}/x.gif", "--digit", "{run}"], "error: {run}: not a readable image"),
     (["{run}", "--gif", "{tmp}/x.gif", "--digit", "{blank}"], "error: {blank}: no digit found"),
     (["{run}", "--gif", "{tmp}/x.gif", "--digit", "{tmp}/none.png"], "error: {tmp}/none.png: no"),
