@@ -32,10 +32,11 @@ def pytest_collection_modifyitems(config, items) -> None:
     (its module fixtures are made once; a browser file shares its worker's server), and every
     test that starts a Ray head runs on the same worker, one head at a time.
 
-    A browser test that fails is run once more (pytest-rerunfailures; the summary lists it as
-    RERUN): on 2 cores with two workers, each of the last three CI runs lost a different one of
-    the 60-odd browser tests to a 60-90 s wait while the other worker trained, and each passed
-    here alone and beside two busy processes. A second failure fails the suite."""
+    A browser test that fails is run once more (pytest-rerunfailures): on 2 cores with two
+    workers, each of three CI runs lost a different one of the 60-odd browser tests to a 60-90 s
+    wait while the other worker trained, and each passed here alone and beside two busy
+    processes. A second failure fails the suite, and the summary
+    names each rerun (`-raR` in pyproject.toml), so a flaky test stays in view."""
     for item in items:
         name = item.path.name
         group = "ray" if name in RAY_FILES else str(item.path.relative_to(config.rootpath))
