@@ -3,11 +3,10 @@ background thread, so the Class page never waits for it (it shows "measuring..."
 
 One `ClassScores` per server (`scores()`): the Class pages of every student ask it, and it
 works through the runs one at a time at low priority (each: the run's checkpoint from the store,
-one forward pass over the set, each digit's reading kept). A run's own score counts the held-out
-fifth only when it learned from the class's digits (Train's "Also learn from the class's
-digits"; `lenet.data.class_set`); once one has, the Class page measures every run on that fifth
-(`measured_on`), the same digits for all. Plain Python and threads; no Streamlit calls in the
-worker.
+one forward pass over the set, each digit's reading kept). Once a run has learned from the
+class's digits (Train's "Also learn from the class's digits"; `lenet.data.class_set`), the Class
+page measures every run on the held-out fifth (`measured_on`), the same digits for all. Plain
+Python and threads; no Streamlit calls in the worker.
 """
 
 from __future__ import annotations
@@ -35,25 +34,24 @@ MEASURING = "measuring"  # a score not known yet for this version of the set
 
 @dataclass(frozen=True)
 class Score:
-    correct: int
-    total: int  # the digits it is measured on: the whole set, or the held-out fifth
-    predicted: tuple[int, ...]  # the run's reading of each digit, in the set's order
-    held_out: bool = False  # the run learned from the set: measured on the held-out fifth
+    """A run's reading of each of the class's digits (in the set's order), and whether it
+    learned from the set; its accuracy on any part of the set follows from these."""
 
-    @property
-    def accuracy(self) -> float:
-        return self.correct / self.total if self.total else float("nan")
+    predicted: tuple[int, ...]
+    learned: bool = False  # Train's "Also learn from the class's digits": its four fifths
 
-    def measured(self, ids) -> np.ndarray:
-        """Which digits of the set (by id, in its order) this score counts."""
-        return held_out(ids) if self.held_out else np.ones(len(ids), bool)
+    def accuracy(self, labels: np.ndarray, on: np.ndarray) -> float | None:
+        """The share read right of the digits `on` (None: there are none)."""
+        if not on.any():
+            return None
+        return float((np.asarray(self.predicted)[on] == labels[on]).mean())
 
 
 def measured_on(digits: DigitSet, scores: dict) -> np.ndarray:
     """Which digits every run is measured on: all of them, or, once a run has learned from the
     set, the held-out fifth (`lenet.data.class_set.held_out`) for every run, so the column
     compares runs on the same digits, none of which any run learned from."""
-    if any(isinstance(score, Score) and score.held_out for score in scores.values()):
+    if any(isinstance(score, Score) and score.learned for score in scores.values()):
         return held_out(digits.ids)
     return np.ones(len(digits.ids), bool)
 
@@ -142,8 +140,4 @@ def _measure(store: RunStore, run_id: int, digits: DigitSet, x: torch.Tensor) ->
         return None
     with torch.no_grad():
         predicted = model(x).argmax(1).numpy() if len(x) else np.zeros(0, np.int64)
-    learned = learned_from_set(meta)
-    score = Score(0, 0, tuple(int(p) for p in predicted), learned)
-    counted = score.measured(digits.ids)
-    correct = int((predicted[counted] == digits.labels[counted]).sum())
-    return Score(correct, int(counted.sum()), score.predicted, learned)
+    return Score(tuple(int(p) for p in predicted), learned_from_set(meta))

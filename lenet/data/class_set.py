@@ -87,13 +87,11 @@ class Joined:
 
     def batches(self, batch_size: int, generator: torch.Generator | None = None):
         """Minibatches drawn from both, in order or shuffled together by a seeded `randperm`."""
-        n, cut = len(self), len(self.first)
+        n, cut, device = len(self), len(self.first), self.first.labels.device
         order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
         for start in range(0, n, batch_size):
             idx = order[start : start + batch_size]
-            a, b = idx[idx < cut], idx[idx >= cut] - cut
-            device = self.first.labels.device
-            a, b = a.to(device), b.to(device)
+            a, b = idx[idx < cut].to(device), (idx[idx >= cut] - cut).to(device)
             yield (
                 torch.cat([self.first.images[a], self.second.images[b]]),
                 torch.cat([self.first.labels[a], self.second.labels[b]]),

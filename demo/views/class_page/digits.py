@@ -43,13 +43,6 @@ def class_digits(store: RunStore, rows: list[RunRow]) -> tuple[DigitSet, dict]:
     return digits, scorer().scores(store, finished, digits)
 
 
-def accuracy(score: Score, digits: DigitSet, on: np.ndarray) -> float | None:
-    """A run's share right of the digits `on` (None: no such digits yet)."""
-    if not on.any():
-        return None
-    return float((np.asarray(score.predicted)[on] == digits.labels[on]).mean())
-
-
 def column(digits: DigitSet, scores: dict) -> dict[int, str]:
     """The leaderboard's "Class digits" cells by run."""
     on = measured_on(digits, scores)
@@ -61,7 +54,7 @@ def shown(score: Score | None | str, digits: DigitSet, on: np.ndarray) -> str:
         return "measuring..."
     if score is None:
         return "–"
-    right = accuracy(score, digits, on)
+    right = score.accuracy(digits.labels, on)
     return "none kept aside yet" if right is None else f"{right:.1%}"
 
 
@@ -90,7 +83,7 @@ def digits_section(digits: DigitSet, scores: dict, rows: list[RunRow], labels: d
     key = (digits.images[newest].tobytes(), digits.labels[newest].tobytes(), digits.names[newest])
     st.html(newest_grid(key, hide, digits))
     measured = {r: s for r, s in scores.items() if isinstance(s, Score)}
-    right = {r: accuracy(s, digits, on) for r, s in measured.items()}
+    right = {r: s.accuracy(digits.labels, on) for r, s in measured.items()}
     measured = {r: s for r, s in measured.items() if right[r] is not None}
     points = [
         {"mnist": row.test_accuracy, "class": right[row.id], "name": labels[row.id]}

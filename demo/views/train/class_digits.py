@@ -21,12 +21,14 @@ from demo.models.files import SHIPPED, checkpoint_path, model_file
 from demo.session.store_state import class_digit_set, run_store, store_problem
 from demo.training.jobs import JobSnapshot, TrainingJob
 from demo.training.state import mnist
+from demo.ui.text import plain
 from demo.views.train.settings import LEARN
 from lenet.config import TrainConfig
 from lenet.data.class_set import held_out, part_size
 from lenet.data.mnist import to_model_input
 from lenet.store.digits import DigitSet
 from lenet.store.runs import StoreError
+from lenet.training.metrics import predict_logits
 
 SWITCH = "class_digits_switch"  # the toggle; the setting itself is LEARN, kept across pages
 SCORES = "class_digits_held_scores"  # (job id, set version) -> the run's and the shipped's
@@ -80,11 +82,11 @@ def chosen(config: TrainConfig) -> tuple[TrainConfig, tuple | None] | str:
         return config, None
     store = run_store()
     if store is None:
-        return f"The class's digits cannot be read now: {store_problem()}."
+        return f"The class's digits cannot be read now: {plain(store_problem() or '')}."
     try:
         digits = class_digit_set(store)
     except StoreError as error:
-        return f"The class's digits cannot be read now: {error}"
+        return f"The class's digits cannot be read now: {plain(str(error))}"  # may name a file
     learn = ~held_out(digits.ids)
     if not learn.any():
         if st.session_state.get("locked"):
@@ -159,15 +161,15 @@ def learned_line(snap: JobSnapshot, job: TrainingJob) -> str:
     return f"Learned from {count:,} of the class's digits too ({how}{sampled})."
 
 
-def accuracy(model, digits: DigitSet, chosen: np.ndarray) -> float:
-    x = to_model_input(torch.from_numpy(np.ascontiguousarray(digits.images[chosen])))
-    with torch.no_grad():
-        predicted = model(x).argmax(1).numpy()
-    return float((predicted == digits.labels[chosen]).mean())
+def accuracy(model, digits: DigitSet, which: np.ndarray) -> float:
+    """The share of the digits `which` that `model` reads right."""
+    x = to_model_input(torch.from_numpy(np.ascontiguousarray(digits.images[which])))
+    predicted = predict_logits(model, x).argmax(1).numpy()
+    return float((predicted == digits.labels[which]).mean())
 
 
-def shipped_accuracy(digits: DigitSet, chosen: np.ndarray) -> float | None:
+def shipped_accuracy(digits: DigitSet, which: np.ndarray) -> float | None:
     path = checkpoint_path(SHIPPED)
     if path is None or not path.exists():
         return None
-    return accuracy(model_file(path)[0], digits, chosen)
+    return accuracy(model_file(path)[0], digits, which)
